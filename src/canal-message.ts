@@ -1,0 +1,111 @@
+/**
+ * canal "flat messages" (canal.mq.flatMessage=true), reference cdc-formats.md §A. Every row value is
+ * a JSON string or null; we keep those strings untouched so BIGINT UNSIGNED and DECIMAL keep their
+ * precision all the way into StarRocks.
+ */
+export type RowImage = Record<string, string | null>
+
+export type RowEvent = {
+  kind: 'rows'
+  type: 'INSERT' | 'UPDATE' | 'DELETE'
+  database: string
+  table: string
+  /** Binlog time in ms (second resolution). */
+  es: number
+  pkNames: string[]
+  data: RowImage[]
+  /** UPDATE only: per row, the previous values of the columns that changed. */
+  old: (RowImage | undefined)[]
+}
+
+/** Messages that carry no rows to load; counted by reason, never silently dropped. */
+export type SkippedEvent = {
+  kind: 'skip'
+  reason: 'ddl' | 'query' | 'statement-dml' | 'unknown-type' | 'tombstone'
+  database: string
+  table: string
+  type: string
+  sql?: string
+}
+
+export type UnreadableEvent = { kind: 'unreadable'; reason: string }
+
+export type CanalEvent = RowEvent | SkippedEvent | UnreadableEvent
+
+const ddlTypes = new Set(['CREATE', 'ALTER', 'ERASE', 'TRUNCATE', 'RENAME', 'CINDEX', 'DINDEX'])
+const rowTypes = new Set(['INSERT', 'UPDATE', 'DELETE'])
+
+export function decodeCanalMessage(value: Buffer | null): CanalEvent {
+  if (value === null) return { kind: 'skip', reason: 'tombstone', database: '', table: '', type: '' }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value.toString('utf8'))
+  } catch (err) {
+    return { kind: 'unreadable', reason: `invalid JSON: ${(err as Error).message}` }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { kind: 'unreadable', reason: 'not a canal flat message: expected a JSON object' }
+  }
+  const m = parsed as Record<string, unknown>
+  if (typeof m.type !== 'string') return { kind: 'unreadable', reason: 'not a canal flat message: "type" is missing or not a string' }
+  const database = typeof m.database === 'string' ? m.database : ''
+  const table = typeof m.table === 'string' ? m.table : ''
+  const type = m.type
+  const sql = typeof m.sql === 'string' ? m.sql : undefined
+
+  // isDdl is not reliable alone (canal #3418 sent CREATE with isDdl:false), so the type decides too.
+  if (m.isDdl === true || ddlTypes.has(type)) return { kind: 'skip', reason: 'ddl', database, table, type, sql }
+  if (type === 'QUERY') return { kind: 'skip', reason: 'query', database, table, type, sql }
+  if (!rowTypes.has(type)) return { kind: 'skip', reason: 'unknown-type', database, table, type }
+  if (m.data === null || m.data === undefined) return { kind: 'skip', reason: 'statement-dml', database, table, type, sql }
+
+  if (database === '' || table === '') return { kind: 'unreadable', reason: `${type} without "database" or "table"` }
+  const data = readImages(m.data, 'data')
+  if (typeof data === 'string') return { kind: 'unreadable', reason: data }
+  let old: (RowImage | undefined)[] = []
+  if (type === 'UPDATE' && m.old !== null && m.old !== undefined) {
+    const images = readImages(m.old, 'old')
+    if (typeof images === 'string') return { kind: 'unreadable', reason: images }
+    if (images.length !== 0 && images.length !== data.length) {
+      return { kind: 'unreadable', reason: `"old" has ${images.length} rows but "data" has ${data.length}` }
+    }
+    old = images
+  }
+  const pkNames = Array.isArray(m.pkNames) ? m.pkNames.filter((n): n is string => typeof n === 'string') : []
+  return {
+    kind: 'rows',
+    type: type as RowEvent['type'],
+    database,
+    table,
+    es: typeof m.es === 'number' ? m.es : 0,
+    pkNames,
+    data,
+    old,
+  }
+}
+
+function readImages(value: unknown, field: string): RowImage[] | string {
+  if (!Array.isArray(value)) return `"${field}" must be an array of row objects`
+  for (const [i, row] of value.entries()) {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return `"${field}[${i}]" is not an object`
+    for (const [column, v] of Object.entries(row)) {
+      // canal renders every value as a string; a number here means a producer we do not know.
+      if (v !== null && typeof v !== 'string') return `"${field}[${i}].${column}" is ${typeof v}, canal sends strings or null`
+    }
+  }
+  return value as RowImage[]
+}
+
+/**
+ * Rows a raw message holds, for cutting batches by commitBatch. Anything that is not a row event
+ * counts as one, so a stream of DDL or garbage still cuts batches.
+ */
+export function canalRowCount(value: Buffer | null): number {
+  if (value === null) return 1
+  try {
+    const data = (JSON.parse(value.toString('utf8')) as { data?: unknown }).data
+    return Array.isArray(data) && data.length > 0 ? data.length : 1
+  } catch {
+    return 1
+  }
+}

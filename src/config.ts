@@ -1,0 +1,133 @@
+import { z } from 'zod'
+import { parseJdbcUrl } from './starrocks-schema.ts'
+
+/**
+ * What an operator configures, checked at the door (DESIGN.md invariant 6). Field names are the
+ * user's own (`kafkaBootstrap`, `passWord`, `commitBatch` …) so a canal-admin user recognises them.
+ */
+export const consumerPolicies = ['E-C', 'E-B', 'L-C', 'L-B'] as const
+export type ConsumerPolicy = (typeof consumerPolicies)[number]
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'use 1-64 letters, digits, "_" or "-", starting with a letter or digit')
+
+const isHostPort = (s: string) => {
+  const match = /^[^\s,:]+:(\d{1,5})$/.exec(s)
+  return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535
+}
+// Kafka's own rule for topic names.
+const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
+
+export const instanceConfigSchema = z.object({
+  name,
+  kafkaBootstrap: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim()).filter((h) => h !== ''))
+    .refine((hosts) => hosts.length > 0 && hosts.every(isHostPort), 'a comma list of host:port, e.g. 10.0.0.1:9092,10.0.0.2:9092')
+    .transform((hosts) => hosts.join(',')),
+  topics: z.array(topic).min(1, 'name at least one topic').refine((t) => new Set(t).size === t.length, 'topics must not repeat'),
+  mappingEnv: name,
+  jdbcUrl: z.string().refine((url) => {
+    try {
+      parseJdbcUrl(url)
+      return true
+    } catch {
+      return false
+    }
+  }, 'must look like jdbc:mysql://host:port/ with no database'),
+  feHost: z.string().regex(/^[^\s/:]+$/, 'a host name or IP, without scheme or port'),
+  feHttpPort: z.number().int().min(1).max(65535),
+  userName: z.string().min(1),
+  passWord: z.string(),
+  // The user's document: "anything else means E-C".
+  consumerPolicy: z
+    .string()
+    .optional()
+    .transform((p): ConsumerPolicy => (consumerPolicies as readonly string[]).includes(p ?? '') ? (p as ConsumerPolicy) : 'E-C'),
+  commitBatch: z.number().int().min(1).max(1_000_000).default(10_000),
+  commitTimeout: z.number().int().min(10).max(3_600_000).default(1_000),
+  maxBatchBytes: z.number().int().min(1024).max(90 * 1024 * 1024).default(16 * 1024 * 1024),
+  loadTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+  retryBackoffMs: z.number().int().min(10).max(600_000).default(1_000),
+  retryBackoffMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
+  labelPrefix: z.string().regex(/^[A-Za-z0-9_]{1,16}$/).default('k2s'),
+  strictMode: z.boolean().default(true),
+})
+
+export type InstanceConfigInput = z.input<typeof instanceConfigSchema>
+export type InstanceConfig = z.output<typeof instanceConfigSchema>
+
+export const deleteModes = ['hard', 'soft', 'ignore'] as const
+export const metadataKinds = ['sourceDatabase', 'sourceTable', 'eventType', 'binlogTime', 'binlogTimeMs', 'kafkaPartition', 'kafkaOffset'] as const
+export type MetadataKind = (typeof metadataKinds)[number]
+
+const pattern = z.string().min(1).refine((p) => {
+  try {
+    new RegExp(`^(?:${p})$`)
+    return true
+  } catch {
+    return false
+  }
+}, 'not a valid regular expression')
+
+const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a column name is letters, digits and "_"')
+
+const templateToken = /\$\{([^}]*)\}/g
+
+export const mappingRuleSchema = z
+  .object({
+    sourceDatabase: pattern,
+    sourceTable: pattern,
+    targetDatabase: z.string().min(1).default('${db}'),
+    targetTable: z.string().min(1).default('${table}'),
+    columnRenames: z.record(z.string(), columnName).default({}),
+    excludeColumns: z.array(z.string()).default([]),
+    metadataColumns: z.record(columnName, z.enum(metadataKinds)).default({}),
+    deleteMode: z.enum(deleteModes).default('hard'),
+    softDeleteColumn: columnName.optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.deleteMode === 'soft' && !rule.softDeleteColumn) {
+      ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: 'required when deleteMode is "soft"' })
+    }
+    for (const field of ['targetDatabase', 'targetTable'] as const) {
+      const problem = templateProblem(rule[field], rule.sourceDatabase, rule.sourceTable)
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem })
+    }
+  })
+
+export type MappingRule = z.output<typeof mappingRuleSchema>
+
+export const mappingEnvSchema = z.object({
+  name,
+  description: z.string().max(500).default(''),
+  rules: z.array(mappingRuleSchema),
+})
+
+export type MappingEnvInput = z.input<typeof mappingEnvSchema>
+export type MappingEnv = z.output<typeof mappingEnvSchema>
+
+/** `${db}`, `${table}`, `${1}`… (groups of the table pattern) and `${name}` (named groups of either). */
+function templateProblem(template: string, dbPattern: string, tablePattern: string): string | undefined {
+  let tableGroups = 0
+  const named = new Set<string>()
+  try {
+    tableGroups = groupCount(tablePattern)
+    for (const p of [dbPattern, tablePattern]) for (const m of p.matchAll(/\(\?<([A-Za-z_]\w*)>/g)) named.add(m[1]!)
+  } catch {
+    return undefined // the pattern's own error is reported on its field
+  }
+  for (const [, token] of template.matchAll(templateToken)) {
+    if (token === 'db' || token === 'table' || named.has(token!)) continue
+    if (/^\d+$/.test(token!) && Number(token) >= 1 && Number(token) <= tableGroups) continue
+    return `unknown placeholder \${${token}}: use \${db}, \${table}, \${1}..\${${tableGroups}} or a named group`
+  }
+  const rest = template.replace(templateToken, 'x')
+  if (!/^[A-Za-z0-9_]+$/.test(rest)) return 'after placeholders, only letters, digits and "_" are allowed'
+  return undefined
+}
+
+function groupCount(p: string): number {
+  return new RegExp(`(?:${p})|`).exec('')!.length - 1
+}

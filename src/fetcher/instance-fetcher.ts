@@ -1,0 +1,213 @@
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs'
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { batchRanges, type BatchRange } from '../batch-ranges.ts'
+import { canalRowCount } from '../canal-message.ts'
+import type { InstanceConfig } from '../config.ts'
+import type { InstanceStore, StoredInstance } from '../instance-store.ts'
+import { encodeValue, type LoadJobData } from '../load-job.ts'
+import type { Logger } from '../logger.ts'
+import type { RedisKeys } from '../redis-keys.ts'
+import { PartitionBatcher, type Cut } from './partition-batcher.ts'
+import type { JobWaiter } from './job-waiter.ts'
+
+/**
+ * The fetcher of one instance: one Kafka consumer group (`k2s-<instance>`), one batcher per
+ * assigned partition, at most one job per partition in flight, and the partition's offset
+ * committed only after its job completed (DESIGN.md invariants 1, 2, 4).
+ *
+ * Any rebalance starts every partition afresh from its committed offset and its recorded range:
+ * kafkajs re-fetches from the committed offset after a rejoin anyway, and a partition we may no
+ * longer own must never be committed by us.
+ */
+export type InstanceFetcherDeps = {
+  redis: Redis
+  keys: RedisKeys
+  store: InstanceStore
+  queue: Queue<LoadJobData>
+  waiter: JobWaiter
+  log: Logger
+}
+
+export type InstanceFetcher = { stop(): Promise<void> }
+
+export async function startInstanceFetcher(stored: StoredInstance, deps: InstanceFetcherDeps): Promise<InstanceFetcher> {
+  const { config, epoch } = stored
+  const log = deps.log.child({ instance: config.name })
+  const groupId = `k2s-${config.name}`
+  const kafka = new Kafka({
+    clientId: `k2s-${config.name}`,
+    brokers: config.kafkaBootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  })
+  const ranges = batchRanges(deps.redis, deps.keys, config.name)
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    if (stored.resetPending) await applyResetPolicy(admin, config, groupId, ranges)
+    if (stored.resetPending) await deps.store.resetApplied(config.name, epoch)
+  } catch (err) {
+    await admin.disconnect()
+    throw err
+  }
+
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: 500,
+    allowAutoTopicCreation: false,
+  })
+  let generation = 0
+  let running = true
+  let partitions = new Map<string, Promise<PartitionLoop>>()
+
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    generation++
+    const old = partitions
+    partitions = new Map()
+    for (const loop of old.values()) void loop.then((l) => l.abandon())
+  })
+  consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed'))
+
+  type PartitionLoop = { batcher: PartitionBatcher; wake(): void; abandon(): void; sought: boolean }
+
+  async function openPartition(topic: string, partition: number, seek: (offset: string) => void): Promise<PartitionLoop> {
+    const mine = generation
+    const committed = await committedOffset(admin, groupId, topic, partition)
+    let range = await ranges.get(topic, partition)
+    if (range && (range.epoch !== epoch || (committed !== null && BigInt(range.firstOffset) !== committed))) {
+      // Left over from before an operator's E-B/L-B start, or its offset was already committed.
+      await ranges.clear(topic, partition, range)
+      range = null
+    }
+    // Start exactly at the committed offset (or the recorded range, when nothing was committed
+    // yet): never trust a fetch position carried over from before a rebalance.
+    const start = range ? BigInt(range.firstOffset) : (committed ?? -1n)
+    if (start >= 0n) seek(String(start))
+    const batcher = new PartitionBatcher({ maxRows: config.commitBatch, maxBytes: config.maxBatchBytes, maxWaitMs: config.commitTimeout }, start, range)
+    let wake = () => {}
+    let alive = true
+    const current = () => alive && running && generation === mine
+    const loop: PartitionLoop = {
+      batcher,
+      sought: start >= 0n,
+      wake: () => wake(),
+      abandon: () => {
+        alive = false
+        wake()
+      },
+    }
+
+    const sleep = (ms: number | null) =>
+      new Promise<void>((resolve) => {
+        const timer = ms === null ? undefined : setTimeout(resolve, ms)
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+
+    void (async () => {
+      // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
+      // cut, never a new one (that would change the labels).
+      let pending: { cut: Cut; range: BatchRange; queued: boolean } | null = null
+      while (current()) {
+        try {
+          if (!pending) {
+            const cut = batcher.cut(Date.now())
+            if (!cut) {
+              await sleep(batcher.waitMs(Date.now()))
+              continue
+            }
+            pending = { cut, range: { epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, queued: false }
+            consumer.resume([{ topic, partitions: [partition] }])
+          }
+          const { cut, range: batchRange } = pending
+          if (!pending.queued) {
+            await ranges.record(topic, partition, batchRange)
+            pending.queued = true
+          }
+          const data: LoadJobData = {
+            instance: config.name,
+            epoch,
+            topic,
+            partition,
+            firstOffset: cut.firstOffset,
+            lastOffset: cut.lastOffset,
+            messages: cut.messages.map((m) => encodeValue(m.offset, m.value)),
+          }
+          if (!(await deps.waiter.run(data, current))) return
+          // The generation check and the commit are not atomic; a commit that slips past a
+          // rebalance only confirms loaded rows, and the next owner re-cuts from the range.
+          await consumer.commitOffsets([{ topic, partition, offset: String(BigInt(cut.lastOffset) + 1n) }])
+          await ranges.clear(topic, partition, batchRange)
+          pending = null
+          log.debug({ topic, partition, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, 'batch committed')
+        } catch (err) {
+          log.warn({ topic, partition, err: (err as Error).message }, 'batch hand-off failed, retrying')
+          await sleep(1_000)
+        }
+      }
+    })()
+    return loop
+  }
+
+  async function eachBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const key = `${batch.topic}:${batch.partition}`
+    let opening = partitions.get(key)
+    if (!opening) {
+      opening = openPartition(batch.topic, batch.partition, (offset) => consumer.seek({ topic: batch.topic, partition: batch.partition, offset }))
+      partitions.set(key, opening)
+    }
+    const loop = await opening
+    if (loop.sought) {
+      // This batch came from the old fetch position; Kafka hands the partition again from the seek.
+      loop.sought = false
+      return
+    }
+    const now = Date.now()
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break
+      loop.batcher.push({ offset: m.offset, value: m.value, rows: canalRowCount(m.value), bytes: m.value?.length ?? 0, at: now })
+      resolveOffset(m.offset)
+    }
+    loop.wake()
+    // One batch in flight and the next one full: stop fetching until the commit lets us cut again.
+    if (loop.batcher.full) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+  }
+
+  try {
+    await consumer.connect()
+    await consumer.subscribe({ topics: config.topics, fromBeginning: config.consumerPolicy.startsWith('E') })
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 64, eachBatch })
+  } catch (err) {
+    await Promise.allSettled([consumer.disconnect(), admin.disconnect()])
+    throw err
+  }
+  log.info({ topics: config.topics, policy: config.consumerPolicy, epoch }, 'fetcher started')
+
+  return {
+    async stop() {
+      running = false
+      for (const loop of partitions.values()) void loop.then((l) => l.abandon())
+      await consumer.disconnect()
+      await admin.disconnect()
+      log.info('fetcher stopped')
+    },
+  }
+}
+
+async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<bigint | null> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] })
+  const offset = entry?.partitions.find((p) => p.partition === partition)?.offset
+  return offset === undefined || offset === '-1' ? null : BigInt(offset)
+}
+
+/** E-B / L-B on an operator's start: every partition to earliest / latest, old cuts forgotten. */
+async function applyResetPolicy(admin: Admin, config: InstanceConfig, groupId: string, ranges: ReturnType<typeof batchRanges>): Promise<void> {
+  for (const topic of config.topics) await admin.resetOffsets({ groupId, topic, earliest: config.consumerPolicy === 'E-B' })
+  await ranges.clearAll()
+}

@@ -1,0 +1,63 @@
+import { QueueEvents, type Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { loadJobId, loadQueueName, type LoadJobData } from '../load-job.ts'
+import type { RedisKeys } from '../redis-keys.ts'
+
+/**
+ * Queues a batch's job and resolves once it completed. Completion events wake the waiter at once;
+ * a slow poll of the job's state backs them up, because an event can be missed across a Redis
+ * reconnect. A job that vanished (removed after completion, or lost by a Redis restart) is queued
+ * again: its labels make a second run harmless.
+ */
+export type JobWaiter = {
+  run(data: LoadJobData, shouldWait: () => boolean): Promise<boolean>
+  close(): Promise<void>
+}
+
+const pollMs = 1_000
+
+export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: RedisKeys): JobWaiter {
+  // QueueEvents blocks on its connection, so it gets one of its own.
+  const blocking = connection.duplicate()
+  const events = new QueueEvents(loadQueueName, { connection: blocking, prefix: keys.bullPrefix })
+  const wakers = new Map<string, () => void>()
+  events.on('completed', ({ jobId }) => wakers.get(jobId)?.())
+
+  const enqueue = (data: LoadJobData, jobId: string) =>
+    queue.add('load', data, {
+      jobId,
+      attempts: Number.MAX_SAFE_INTEGER,
+      backoff: { type: 'k2s' },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: false,
+    })
+
+  return {
+    /** False when `shouldWait` turned false first (the fetcher lost the partition or stopped). */
+    async run(data, shouldWait) {
+      const jobId = loadJobId(data)
+      await enqueue(data, jobId)
+      while (shouldWait()) {
+        const state = await queue.getJobState(jobId)
+        if (state === 'completed') return true
+        if (state === 'unknown') await enqueue(data, jobId)
+        else if (state === 'failed') await (await queue.getJob(jobId))?.retry('failed')
+        else await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, pollMs)
+          function done() {
+            clearTimeout(timer)
+            wakers.delete(jobId)
+            resolve()
+          }
+          wakers.set(jobId, done)
+        })
+      }
+      return false
+    },
+    async close() {
+      for (const wake of wakers.values()) wake()
+      await events.close()
+      blocking.disconnect()
+    },
+  }
+}

@@ -1,0 +1,95 @@
+import type { BatchRange } from '../batch-ranges.ts'
+
+/**
+ * The messages of one topic-partition waiting to become a batch, and the rule that cuts them:
+ * at most `maxRows` rows and `maxBytes` bytes, or whatever arrived within `maxWaitMs` of the
+ * first message; a message is never split. A recorded range (DESIGN.md invariant 4) overrides the
+ * rule: the batch ends exactly where it ended before.
+ */
+export type BufferedMessage = { offset: string; value: Buffer | null; rows: number; bytes: number; at: number }
+
+export type Cut = { firstOffset: string; lastOffset: string; messages: BufferedMessage[] }
+
+export type CutLimits = { maxRows: number; maxBytes: number; maxWaitMs: number }
+
+export class PartitionBatcher {
+  private messages: BufferedMessage[] = []
+  private rows = 0
+  private bytes = 0
+  /** Offset of the next message we expect; Kafka may hand a message again after a seek. */
+  next: bigint
+
+  constructor(
+    private readonly limits: CutLimits,
+    startOffset: bigint,
+    private replay: BatchRange | null,
+  ) {
+    this.next = startOffset
+  }
+
+  push(m: BufferedMessage): boolean {
+    const offset = BigInt(m.offset)
+    if (offset < this.next) return false
+    this.next = offset + 1n
+    this.messages.push(m)
+    this.rows += m.rows
+    this.bytes += m.bytes
+    return true
+  }
+
+  /**
+   * Enough buffered for a full batch: time to stop fetching this partition. Never while a replay
+   * waits for its last offset: the range was cut under older limits and must arrive whole.
+   */
+  get full(): boolean {
+    if (this.replay) return false
+    return this.rows >= this.limits.maxRows * 2 || this.bytes >= this.limits.maxBytes * 2
+  }
+
+  /** Milliseconds until the time rule cuts, or null with nothing buffered (or a replay pending). */
+  waitMs(now: number): number | null {
+    const first = this.messages[0]
+    if (!first || this.replay) return null
+    return Math.max(0, first.at + this.limits.maxWaitMs - now)
+  }
+
+  cut(now: number): Cut | null {
+    if (this.replay) return this.cutReplay(this.replay)
+    const first = this.messages[0]
+    if (!first) return null
+    let rows = 0
+    let bytes = 0
+    let n = 0
+    while (n < this.messages.length) {
+      const m = this.messages[n]!
+      if (n > 0 && (rows + m.rows > this.limits.maxRows || bytes + m.bytes > this.limits.maxBytes)) break
+      rows += m.rows
+      bytes += m.bytes
+      n++
+    }
+    const complete = n < this.messages.length || rows >= this.limits.maxRows || bytes >= this.limits.maxBytes
+    if (!complete && now - first.at < this.limits.maxWaitMs) return null
+    return this.take(n)
+  }
+
+  private cutReplay(range: BatchRange): Cut | null {
+    const last = BigInt(range.lastOffset)
+    const end = this.messages.findIndex((m) => BigInt(m.offset) >= last)
+    if (end === -1) return null
+    // The range's last message may be gone (retention, compaction): the next one still closes it.
+    const n = BigInt(this.messages[end]!.offset) === last ? end + 1 : end
+    this.replay = null
+    if (n === 0) return null
+    const cut = this.take(n)
+    return { ...cut, firstOffset: range.firstOffset, lastOffset: range.lastOffset }
+  }
+
+  private take(n: number): Cut {
+    const messages = this.messages.splice(0, n)
+    for (const m of messages) {
+      this.rows -= m.rows
+      this.bytes -= m.bytes
+    }
+    return { firstOffset: messages[0]!.offset, lastOffset: messages.at(-1)!.offset, messages }
+  }
+}

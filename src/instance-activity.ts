@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis'
+import type { RedisKeys } from './redis-keys.ts'
+
+/**
+ * What an instance did and why it is not moving: counters by reason, messages skipped per source
+ * table, quarantined items with their reasons, and the loader's last failure. Nothing leaves the
+ * data path without landing here (DESIGN.md invariant 5).
+ */
+export type QuarantineItem = {
+  /** Deterministic, so a retried job overwrites its own entry instead of adding a second. */
+  id: string
+  instance: string
+  topic: string
+  partition: number
+  firstOffset: string
+  lastOffset: string
+  reason: string
+  /** Source `db.table` of unreadable input, or target `db.table` of rows StarRocks refused. */
+  table: string
+  rows: number
+  /** StarRocks' rejected-row lines, when it gave them. */
+  details: string[]
+  /** What to replay: the Stream Load body (JSON rows) for a target, or the raw message. */
+  payload: string
+  label?: string
+  at: string
+}
+
+export type Health = { state: 'ok' | 'retrying'; reason: string; since: string; attempts: number }
+
+export type InstanceActivity = ReturnType<typeof instanceActivity>
+
+export function instanceActivity(redis: Redis, keys: RedisKeys) {
+  return {
+    async count(instance: string, counters: Record<string, number>, bySource: Record<string, number> = {}): Promise<void> {
+      const tx = redis.multi()
+      for (const [name, n] of Object.entries(counters)) if (n !== 0) tx.hincrby(keys.counters(instance), name, n)
+      for (const [name, n] of Object.entries(bySource)) if (n !== 0) tx.hincrby(keys.skippedBySource(instance), name, n)
+      tx.hset(keys.counters(instance), 'lastBatchAt', new Date().toISOString())
+      await tx.exec()
+    },
+    async counters(instance: string): Promise<Record<string, number>> {
+      const h = await redis.hgetall(keys.counters(instance))
+      return Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'lastBatchAt').map(([k, v]) => [k, Number(v)]))
+    },
+    async skippedBySource(instance: string): Promise<Record<string, number>> {
+      const h = await redis.hgetall(keys.skippedBySource(instance))
+      return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]))
+    },
+    async quarantine(items: QuarantineItem[]): Promise<void> {
+      if (items.length === 0) return
+      const tx = redis.multi()
+      for (const item of items) tx.hset(keys.quarantine(item.instance), item.id, JSON.stringify(item))
+      await tx.exec()
+    },
+    async quarantined(instance: string): Promise<QuarantineItem[]> {
+      const h = await redis.hgetall(keys.quarantine(instance))
+      return Object.values(h)
+        .map((text) => JSON.parse(text) as QuarantineItem)
+        .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))
+    },
+    async failing(instance: string, reason: string): Promise<void> {
+      const key = keys.health(instance)
+      await redis.multi().hsetnx(key, 'since', new Date().toISOString()).hset(key, 'state', 'retrying', 'reason', reason).hincrby(key, 'attempts', 1).exec()
+    },
+    async healthy(instance: string): Promise<void> {
+      await redis.del(keys.health(instance))
+    },
+    async health(instance: string): Promise<Health> {
+      const h = await redis.hgetall(keys.health(instance))
+      if (h.state !== 'retrying') return { state: 'ok', reason: '', since: '', attempts: 0 }
+      return { state: 'retrying', reason: h.reason ?? '', since: h.since ?? '', attempts: Number(h.attempts ?? 0) }
+    },
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The unit of work between a fetcher and the loader workers: one cut batch of one topic-partition.
+ * It carries the raw Kafka values, so any worker on any node can load it and a retry sees exactly
+ * the same bytes.
+ */
+export const loadQueueName = 'k2s-load'
+
+export type KafkaValue = { offset: string; value: string | null; base64?: true }
+
+export type LoadJobData = {
+  instance: string
+  epoch: number
+  topic: string
+  partition: number
+  firstOffset: string
+  lastOffset: string
+  messages: KafkaValue[]
+}
+
+export type LoadJobResult = {
+  loadedRows: number
+  quarantinedRows: number
+  tables: number
+}
+
+export function loadJobId(d: Pick<LoadJobData, 'instance' | 'epoch' | 'topic' | 'partition' | 'firstOffset' | 'lastOffset'>): string {
+  // BullMQ refuses ':' in custom ids; '/' cannot appear in instance or topic names.
+  return `${d.instance}/${d.epoch}/${d.topic}/${d.partition}/${d.firstOffset}-${d.lastOffset}`
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export function encodeValue(offset: string, value: Buffer | null): KafkaValue {
+  if (value === null) return { offset, value: null }
+  try {
+    return { offset, value: utf8.decode(value) }
+  } catch {
+    // Not text: keep the exact bytes so the quarantine shows what really arrived.
+    return { offset, value: value.toString('base64'), base64: true }
+  }
+}
+
+export function decodeValue(m: KafkaValue): Buffer | null {
+  if (m.value === null) return null
+  return Buffer.from(m.value, m.base64 ? 'base64' : 'utf8')
+}

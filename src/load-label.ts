@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * The Stream Load label of one table's share of one batch (DESIGN.md invariant 3). A pure function
+ * of the batch identity, so a retry, a restarted worker or a re-cut batch sends the same label and
+ * StarRocks refuses to load the rows twice.
+ */
+export type LabelParts = {
+  prefix: string
+  instance: string
+  /** Bumped by an operator's E-B/L-B start, so reloading from the beginning is not refused. */
+  epoch: number
+  topic: string
+  partition: number
+  firstOffset: string
+  lastOffset: string
+  database: string
+  table: string
+}
+
+const maxLength = 128
+const hashLength = 20
+
+export function loadLabel(p: LabelParts): string {
+  const parts = [p.prefix, p.instance, p.epoch, p.topic, p.partition, p.firstOffset, p.lastOffset, p.database, p.table]
+  // The readable head is for people reading StarRocks' load history; uniqueness comes from the
+  // hash of the exact parts, because names may hold '-' and '.', so no join of them is unambiguous.
+  const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, hashLength)
+  const head = parts.join('-').replace(/[^-\w]/g, '_').slice(0, maxLength - hashLength - 1)
+  return `${head}-${hash}`
+}

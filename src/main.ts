@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Redis } from 'ioredis'
+import { ZodError } from 'zod'
+import { startConsumerNode } from './consumer-node.ts'
+import { instanceActivity } from './instance-activity.ts'
+import { instanceStore } from './instance-store.ts'
+import { createLogger } from './logger.ts'
+import { redisKeys } from './redis-keys.ts'
+import { loadSecretKey, secretBox } from './secret-box.ts'
+
+const usage = `k2s — load canal change data from Kafka into StarRocks
+
+  k2s all                          a consumer node with fetcher and loader roles (local defaults)
+  k2s node [--no-fetcher] [--no-loader] [--concurrency N]
+  k2s mapping put FILE.json        create or replace a table mapping environment
+  k2s instance put FILE.json       create or replace an instance
+  k2s instance start|stop NAME
+  k2s instance status NAME         counters, health and quarantine of an instance
+
+Environment: K2S_REDIS_URL (redis://127.0.0.1:6379), K2S_REDIS_PREFIX (k2s),
+K2S_SECRET_KEY (64 hex chars; else a key file in K2S_HOME, default ~/.k2s), K2S_LOG_LEVEL (info).`
+
+const env = process.env
+const redisUrl = env.K2S_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const prefix = env.K2S_REDIS_PREFIX ?? 'k2s'
+const home = env.K2S_HOME ?? join(homedir(), '.k2s')
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'all':
+    case 'node':
+      return runNode(command, rest)
+    case 'mapping':
+    case 'instance':
+      return manage(command, rest)
+    default:
+      console.log(usage)
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2
+  }
+}
+
+async function runNode(command: string, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { 'no-fetcher': { type: 'boolean' }, 'no-loader': { type: 'boolean' }, concurrency: { type: 'string' } },
+  })
+  const log = createLogger('k2s')
+  const node = await startConsumerNode({
+    redisUrl,
+    prefix,
+    secretKey: loadSecretKey(env, join(home, 'secret.key')),
+    log,
+    fetcher: command === 'all' || !values['no-fetcher'],
+    loader: command === 'all' || !values['no-loader'],
+    loaderConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
+  })
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await node.stop()
+  return 0
+}
+
+async function manage(kind: string, [verb, arg]: string[]): Promise<number> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
+  const keys = redisKeys(prefix)
+  const store = instanceStore(redis, keys, secretBox(loadSecretKey(env, join(home, 'secret.key'))))
+  try {
+    if (!arg) throw new Error(`${kind} ${verb ?? ''}: missing argument`)
+    if (kind === 'mapping' && verb === 'put') {
+      const saved = await store.saveMappingEnv(JSON.parse(readFileSync(arg, 'utf8')))
+      console.log(`mapping environment ${saved.name}: ${saved.rules.length} rules`)
+    } else if (kind === 'instance' && verb === 'put') {
+      const input = JSON.parse(readFileSync(arg, 'utf8'))
+      if (!(await store.getMappingEnv(String(input.mappingEnv)))) throw new Error(`mapping environment ${input.mappingEnv} does not exist`)
+      const saved = await store.saveInstance(input)
+      console.log(`instance ${saved.name} saved (policy ${saved.consumerPolicy})`)
+    } else if (kind === 'instance' && (verb === 'start' || verb === 'stop')) {
+      await (verb === 'start' ? store.startInstance(arg) : store.stopInstance(arg))
+      console.log(`instance ${arg}: desired state ${verb === 'start' ? 'running' : 'stopped'}`)
+    } else if (kind === 'instance' && verb === 'status') {
+      const activity = instanceActivity(redis, keys)
+      const stored = await store.getInstance(arg)
+      if (!stored) throw new Error(`no instance ${arg}`)
+      const quarantined = await activity.quarantined(arg)
+      console.log(JSON.stringify({
+        desired: stored.desired,
+        health: await activity.health(arg),
+        counters: await activity.counters(arg),
+        skippedBySource: await activity.skippedBySource(arg),
+        quarantine: quarantined.map(({ payload: _, ...item }) => item),
+      }, null, 2))
+    } else {
+      throw new Error(`unknown command: ${kind} ${verb}`)
+    }
+    return 0
+  } catch (err) {
+    if (err instanceof ZodError) {
+      for (const issue of err.issues) console.error(`${issue.path.join('.') || '(input)'}: ${issue.message}`)
+    } else {
+      console.error((err as Error).message)
+    }
+    return 1
+  } finally {
+    redis.disconnect()
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

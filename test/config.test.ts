@@ -1,0 +1,229 @@
+import { test, describe } from 'node:test'
+import assert from 'node:assert/strict'
+import { ZodError } from 'zod'
+import { instanceConfigSchema, mappingRuleSchema, mappingEnvSchema, type InstanceConfigInput } from '../src/config.ts'
+
+/** The instance of the user's document (seed-consumer-server §2), with the instance's own name and mapping env. */
+const userExample: InstanceConfigInput = {
+  name: 'erp',
+  mappingEnv: 'prod',
+  kafkaBootstrap: '192.168.20.1:9092,192.168.20.2:9092',
+  topics: ['topic1', 'topic2'],
+  jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/',
+  feHost: '127.0.0.1',
+  feHttpPort: 8030,
+  userName: 'root',
+  passWord: 'secret',
+  consumerPolicy: 'L-C',
+  commitBatch: 5000,
+  commitTimeout: 2000,
+}
+
+/** Parses and expects a ZodError with an issue on exactly `path`; returns that issue's message. */
+function rejected(parse: () => unknown, path: (string | number)[]): string {
+  try {
+    parse()
+  } catch (err) {
+    assert.ok(err instanceof ZodError, `expected a ZodError, got ${String(err)}`)
+    const issue = err.issues.find((i) => JSON.stringify(i.path) === JSON.stringify(path))
+    assert.ok(issue, `no issue on ${JSON.stringify(path)}; issues: ${JSON.stringify(err.issues.map((i) => ({ path: i.path, message: i.message })))}`)
+    return issue.message
+  }
+  assert.fail(`accepted, expected an error on ${JSON.stringify(path)}`)
+}
+
+const instance = (patch: Record<string, unknown>) => () => instanceConfigSchema.parse({ ...userExample, ...patch })
+
+describe('instanceConfigSchema', () => {
+  test("accepts the user's example and fills the defaults", () => {
+    assert.deepEqual(instanceConfigSchema.parse(userExample), {
+      name: 'erp',
+      mappingEnv: 'prod',
+      kafkaBootstrap: '192.168.20.1:9092,192.168.20.2:9092',
+      topics: ['topic1', 'topic2'],
+      jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/',
+      feHost: '127.0.0.1',
+      feHttpPort: 8030,
+      userName: 'root',
+      passWord: 'secret',
+      consumerPolicy: 'L-C',
+      commitBatch: 5000,
+      commitTimeout: 2000,
+      maxBatchBytes: 16 * 1024 * 1024,
+      loadTimeoutMs: 60_000,
+      retryBackoffMs: 1_000,
+      retryBackoffMaxMs: 60_000,
+      labelPrefix: 'k2s',
+      strictMode: true,
+    })
+  })
+
+  test('commitBatch, commitTimeout and consumerPolicy default to 10000, 1000 ms and E-C', () => {
+    const { commitBatch, commitTimeout, consumerPolicy, ...rest } = userExample
+    void commitBatch
+    void commitTimeout
+    void consumerPolicy
+    const config = instanceConfigSchema.parse(rest)
+    assert.equal(config.commitBatch, 10_000)
+    assert.equal(config.commitTimeout, 1_000)
+    assert.equal(config.consumerPolicy, 'E-C')
+  })
+
+  test('an empty password is allowed (StarRocks root has none by default)', () => {
+    assert.equal(instanceConfigSchema.parse({ ...userExample, passWord: '' }).passWord, '')
+  })
+
+  for (const policy of ['E-C', 'E-B', 'L-C', 'L-B'] as const) {
+    test(`consumerPolicy ${policy} is kept`, () => {
+      assert.equal(instanceConfigSchema.parse({ ...userExample, consumerPolicy: policy }).consumerPolicy, policy)
+    })
+  }
+
+  for (const policy of ['X', '', 'e-b', 'EB', 'L-B ']) {
+    test(`unknown consumerPolicy ${JSON.stringify(policy)} means E-C`, () => {
+      assert.equal(instanceConfigSchema.parse({ ...userExample, consumerPolicy: policy }).consumerPolicy, 'E-C')
+    })
+  }
+
+  test('kafkaBootstrap is trimmed to a clean comma list', () => {
+    const config = instanceConfigSchema.parse({ ...userExample, kafkaBootstrap: ' 192.168.20.1:9092 , kafka-2.local:9093, ' })
+    assert.equal(config.kafkaBootstrap, '192.168.20.1:9092,kafka-2.local:9093')
+  })
+
+  for (const bad of ['192.168.20.1', '', ' , ', '192.168.20.1:abc', '192.168.20.1:9092;192.168.20.2:9092', 'PLAINTEXT://kafka:9092', 'kafka 1:9092']) {
+    test(`bad kafkaBootstrap ${JSON.stringify(bad)} is rejected on kafkaBootstrap`, () => {
+      const message = rejected(instance({ kafkaBootstrap: bad }), ['kafkaBootstrap'])
+      assert.match(message, /host:port/)
+    })
+  }
+
+  test('kafkaBootstrap ports outside 1-65535 are rejected on kafkaBootstrap', () => {
+    for (const bad of ['192.168.20.1:0', '192.168.20.1:65536', '192.168.20.1:9092,192.168.20.2:99999']) {
+      rejected(instance({ kafkaBootstrap: bad }), ['kafkaBootstrap'])
+    }
+  })
+
+  test('jdbcUrl without a port is accepted', () => {
+    assert.equal(instanceConfigSchema.parse({ ...userExample, jdbcUrl: 'jdbc:mysql://fe1:9030' }).jdbcUrl, 'jdbc:mysql://fe1:9030')
+    assert.equal(instanceConfigSchema.parse({ ...userExample, jdbcUrl: 'jdbc:mysql://fe1/' }).jdbcUrl, 'jdbc:mysql://fe1/')
+  })
+
+  for (const bad of ['jdbc:mysql://127.0.0.1:9030/shop', 'jdbc:mysql://127.0.0.1:9030/shop?useSSL=false', 'mysql://127.0.0.1:9030/', 'jdbc:postgresql://127.0.0.1:5432/', '']) {
+    test(`bad jdbcUrl ${JSON.stringify(bad)} is rejected on jdbcUrl`, () => {
+      assert.equal(rejected(instance({ jdbcUrl: bad }), ['jdbcUrl']), 'must look like jdbc:mysql://host:port/ with no database')
+    })
+  }
+
+  test('empty topics are rejected on topics', () => {
+    assert.equal(rejected(instance({ topics: [] }), ['topics']), 'name at least one topic')
+  })
+
+  test('repeated topics are rejected on topics', () => {
+    assert.equal(rejected(instance({ topics: ['a', 'a'] }), ['topics']), 'topics must not repeat')
+  })
+
+  test('a topic name Kafka would refuse is rejected on its index', () => {
+    rejected(instance({ topics: ['ok', 'not ok'] }), ['topics', 1])
+  })
+
+  for (const bad of [0, -1, 65536, 8030.5, '8030']) {
+    test(`feHttpPort ${JSON.stringify(bad)} is rejected on feHttpPort`, () => {
+      rejected(instance({ feHttpPort: bad }), ['feHttpPort'])
+    })
+  }
+
+  test('feHttpPort 65535 and 1 are accepted', () => {
+    assert.equal(instanceConfigSchema.parse({ ...userExample, feHttpPort: 65535 }).feHttpPort, 65535)
+    assert.equal(instanceConfigSchema.parse({ ...userExample, feHttpPort: 1 }).feHttpPort, 1)
+  })
+
+  test('feHost with a scheme or port is rejected on feHost', () => {
+    rejected(instance({ feHost: 'http://127.0.0.1' }), ['feHost'])
+    rejected(instance({ feHost: '127.0.0.1:8030' }), ['feHost'])
+  })
+
+  test('commitBatch 0 and commitTimeout 5 are rejected on their fields', () => {
+    rejected(instance({ commitBatch: 0 }), ['commitBatch'])
+    rejected(instance({ commitTimeout: 5 }), ['commitTimeout'])
+  })
+
+  test('missing userName and bad instance name are reported on their fields', () => {
+    const { userName, ...noUser } = userExample
+    void userName
+    rejected(() => instanceConfigSchema.parse(noUser), ['userName'])
+    rejected(instance({ name: '-erp' }), ['name'])
+    rejected(instance({ name: 'a b' }), ['name'])
+  })
+})
+
+describe('mappingRuleSchema', () => {
+  test('a minimal rule gets its defaults', () => {
+    const r = mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_\\d+' })
+    assert.equal(r.targetDatabase, '${db}')
+    assert.equal(r.targetTable, '${table}')
+    assert.deepEqual(r.columnRenames, {})
+    assert.deepEqual(r.excludeColumns, [])
+    assert.deepEqual(r.metadataColumns, {})
+    assert.equal(r.deleteMode, 'hard')
+    assert.equal(r.softDeleteColumn, undefined)
+  })
+
+  test('a full rule is accepted as given', () => {
+    const input = {
+      sourceDatabase: 'shop_(?<region>[a-z]+)',
+      sourceTable: 'order_(\\d+)',
+      targetDatabase: 'dw_${region}',
+      targetTable: 'orders_${1}',
+      columnRenames: { UserName: 'user_name' },
+      excludeColumns: ['secret'],
+      metadataColumns: { src_table: 'sourceTable', binlog_time: 'binlogTime' },
+      deleteMode: 'soft',
+      softDeleteColumn: 'is_deleted',
+    } as const
+    assert.deepEqual(mappingRuleSchema.parse(input), input)
+  })
+
+  test('an invalid regular expression is reported on sourceTable', () => {
+    assert.equal(rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+' }), ['sourceTable']), 'not a valid regular expression')
+  })
+
+  test('an invalid regular expression is reported on sourceDatabase', () => {
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: '[shop', sourceTable: 'orders' }), ['sourceDatabase'])
+  })
+
+  test('${2} with one group is reported on targetTable', () => {
+    const message = rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+)', targetTable: 'order_${2}' }), ['targetTable'])
+    assert.match(message, /unknown placeholder \$\{2\}/)
+  })
+
+  test('an unknown name is reported on targetDatabase', () => {
+    const message = rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'dw_${region}' }), ['targetDatabase'])
+    assert.match(message, /unknown placeholder \$\{region\}/)
+  })
+
+  test('${1} with one group, ${db}, ${table} and named groups of either pattern are accepted', () => {
+    mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+)', targetTable: 'order_${1}' })
+    mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'ods_${db}', targetTable: '${table}_v2' })
+    mappingRuleSchema.parse({ sourceDatabase: '(?<tenant>\\w+)_db', sourceTable: '(?<base>[a-z]+)_\\d+', targetDatabase: 'dw_${tenant}', targetTable: '${base}' })
+  })
+
+  test('characters StarRocks names do not allow are reported on the target field', () => {
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', targetTable: 'all-orders' }), ['targetTable'])
+  })
+
+  test('soft delete mode without softDeleteColumn is reported on softDeleteColumn', () => {
+    assert.equal(
+      rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', deleteMode: 'soft' }), ['softDeleteColumn']),
+      'required when deleteMode is "soft"',
+    )
+  })
+
+  test('an unknown delete mode and metadata kind are reported on their fields', () => {
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', deleteMode: 'purge' }), ['deleteMode'])
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', metadataColumns: { t: 'when' } }), ['metadataColumns', 't'])
+  })
+
+  test('inside an environment, the issue path names the rule', () => {
+    rejected(() => mappingEnvSchema.parse({ name: 'prod', rules: [{ sourceDatabase: 'a', sourceTable: 'b' }, { sourceDatabase: 'a', sourceTable: '(' }] }), ['rules', 1, 'sourceTable'])
+  })
+})

@@ -1,0 +1,152 @@
+import { decodeCanalMessage } from '../src/canal-message.ts'
+import type { InstanceConfig } from '../src/config.ts'
+import type { InstanceActivity, QuarantineItem } from '../src/instance-activity.ts'
+import { decodeValue, type LoadJobData, type LoadJobResult } from '../src/load-job.ts'
+import { loadLabel } from '../src/load-label.ts'
+import { tableRows, type SourceEvent } from '../src/row-changes.ts'
+import type { SchemaCache } from '../src/starrocks-schema.ts'
+import type { StreamLoadClient } from '../src/stream-load-client.ts'
+import { PermanentLoadError } from '../src/stream-load-errors.ts'
+import type { TableRouter } from '../src/table-mapping.ts'
+
+/**
+ * One job: decode → map → rows → one Stream Load per target table → quarantine what StarRocks
+ * refuses for good. Throwing means "retry the whole job": tables that already loaded answer
+ * `Label Already Exists` on the retry, so nothing lands twice.
+ */
+export type LoadContext = {
+  config: InstanceConfig
+  route: TableRouter
+  schemas: SchemaCache
+  client: StreamLoadClient
+  activity: InstanceActivity
+  tableConcurrency: number
+}
+
+// A quarantined raw message is kept whole up to this size, so most can be replayed as they came.
+const maxQuarantinedBytes = 1024 * 1024
+
+export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<LoadJobResult> {
+  const counters: Record<string, number> = {}
+  const bySource: Record<string, number> = {}
+  const quarantine: QuarantineItem[] = []
+  const bump = (name: string, n = 1) => (counters[name] = (counters[name] ?? 0) + n)
+  const at = new Date().toISOString()
+  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'label'>): QuarantineItem => ({
+    instance: job.instance,
+    topic: job.topic,
+    partition: job.partition,
+    at,
+    ...fields,
+  })
+
+  const targets = new Map<string, { database: string; table: string; events: SourceEvent[] }>()
+  for (const message of job.messages) {
+    const value = decodeValue(message)
+    const event = decodeCanalMessage(value)
+    if (event.kind === 'unreadable') {
+      const raw = value?.toString(message.base64 ? 'base64' : 'utf8') ?? ''
+      quarantine.push(item({
+        id: `message-${job.topic}-${job.partition}-${message.offset}`,
+        firstOffset: message.offset,
+        lastOffset: message.offset,
+        reason: event.reason,
+        table: '',
+        rows: 0,
+        details: raw.length > maxQuarantinedBytes ? [`message of ${raw.length} bytes cut to ${maxQuarantinedBytes}`] : [],
+        payload: raw.slice(0, maxQuarantinedBytes),
+      }))
+      bump('quarantinedMessages')
+      continue
+    }
+    if (event.kind === 'skip') {
+      bump(`skipped.${event.reason}`)
+      if (event.table !== '') bySource[`${event.database}.${event.table}:${event.reason}`] = (bySource[`${event.database}.${event.table}:${event.reason}`] ?? 0) + 1
+      continue
+    }
+    const route = ctx.route(event.database, event.table)
+    if (!route) {
+      bump('skipped.unmapped', event.data.length)
+      const key = `${event.database}.${event.table}:unmapped`
+      bySource[key] = (bySource[key] ?? 0) + event.data.length
+      continue
+    }
+    const key = `${route.database}.${route.table}`
+    let target = targets.get(key)
+    if (!target) targets.set(key, (target = { database: route.database, table: route.table, events: [] }))
+    target.events.push({ partition: job.partition, offset: message.offset, event, route })
+  }
+
+  let loadedRows = 0
+  let quarantinedRows = 0
+  const failures: unknown[] = []
+  await forEachLimited([...targets.values()], ctx.tableConcurrency, async ({ database, table, events }) => {
+    const label = loadLabel({
+      prefix: ctx.config.labelPrefix,
+      instance: job.instance,
+      epoch: job.epoch,
+      topic: job.topic,
+      partition: job.partition,
+      firstOffset: job.firstOffset,
+      lastOffset: job.lastOffset,
+      database,
+      table,
+    })
+    const sourceRows = events.reduce((n, e) => n + e.event.data.length, 0)
+    const refuse = (reason: string, details: string[], payload: string) => {
+      quarantine.push(item({
+        id: label,
+        label,
+        firstOffset: events[0]!.offset,
+        lastOffset: events.at(-1)!.offset,
+        reason,
+        table: `${database}.${table}`,
+        rows: sourceRows,
+        details,
+        payload,
+      }))
+      quarantinedRows += sourceRows
+    }
+    try {
+      const schema = await ctx.schemas.table(database, table)
+      if (!schema) {
+        // Without the target's columns no rows can be built: keep the source messages for replay.
+        const offsets = new Set(events.map((e) => e.offset))
+        const raw = job.messages.filter((m) => offsets.has(m.offset)).map((m) => m.value)
+        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(raw))
+      }
+      const rows = tableRows(events, schema)
+      bump('ignoredDeletes', rows.ignoredDeletes)
+      if (rows.rows.length === 0) return
+      const body = Buffer.from(`[${rows.rows.join(',')}]`)
+      try {
+        await ctx.client.load({ database, table, label, body })
+        loadedRows += rows.rows.length
+      } catch (err) {
+        if (err instanceof PermanentLoadError && (err.reason === 'rejected-data' || err.reason === 'unknown-table')) {
+          if (err.reason === 'unknown-table') ctx.schemas.invalidate(database, table)
+          return refuse(err.serverMessage, err.rejectedRows, body.toString('utf8'))
+        }
+        throw err
+      }
+    } catch (err) {
+      failures.push(err)
+    }
+  })
+  if (failures.length > 0) throw failures[0]
+
+  await ctx.activity.quarantine(quarantine)
+  bump('loadedRows', loadedRows)
+  bump('quarantinedRows', quarantinedRows)
+  bump('batches')
+  await ctx.activity.count(job.instance, counters, bySource)
+  return { loadedRows, quarantinedRows, tables: targets.size }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!)
+  })
+  await Promise.all(lanes)
+}

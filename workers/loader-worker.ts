@@ -1,0 +1,110 @@
+import { Worker, type Job } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { InstanceActivity } from '../src/instance-activity.ts'
+import type { InstanceStore } from '../src/instance-store.ts'
+import { loadQueueName, type LoadJobData, type LoadJobResult } from '../src/load-job.ts'
+import type { Logger } from '../src/logger.ts'
+import type { RedisKeys } from '../src/redis-keys.ts'
+import { createSchemaCache } from '../src/starrocks-schema.ts'
+import { createStreamLoadClient } from '../src/stream-load-client.ts'
+import { createTableRouter } from '../src/table-mapping.ts'
+import { loadBatch, type LoadContext } from './load-batch.ts'
+
+/**
+ * A BullMQ worker that loads batches into StarRocks. Any number of them, on any node: all state
+ * is in Redis and every job is self-contained. A failed job is retried with exponential backoff
+ * for as long as it takes; its offset stays uncommitted meanwhile, and the instance says why.
+ */
+export type LoaderWorkerOptions = {
+  connection: Redis
+  keys: RedisKeys
+  store: InstanceStore
+  activity: InstanceActivity
+  log: Logger
+  concurrency?: number
+  tableConcurrency?: number
+}
+
+export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData, LoadJobResult> {
+  const contexts = instanceContexts(opts)
+  const worker = new Worker<LoadJobData, LoadJobResult>(
+    loadQueueName,
+    async (job: Job<LoadJobData, LoadJobResult>) => {
+      const ctx = await contexts.get(job.data.instance)
+      const result = await loadBatch(job.data, ctx)
+      await opts.activity.healthy(job.data.instance)
+      return result
+    },
+    {
+      connection: opts.connection,
+      prefix: opts.keys.bullPrefix,
+      concurrency: opts.concurrency ?? 4,
+      // Backoff bounds are read from the live instance config, so an operator can tune them mid-outage.
+      settings: {
+        backoffStrategy: async (attemptsMade, _type, _err, job) => {
+          const config = await contexts.get((job?.data as LoadJobData).instance).then((c) => c.config, () => null)
+          const base = config?.retryBackoffMs ?? 1_000
+          return Math.min(base * 2 ** Math.min(attemptsMade - 1, 20), config?.retryBackoffMaxMs ?? 60_000)
+        },
+      },
+    },
+  )
+  worker.on('failed', (job, err) => {
+    if (!job) return
+    opts.log.warn({ instance: job.data.instance, topic: job.data.topic, partition: job.data.partition, firstOffset: job.data.firstOffset, attempt: job.attemptsMade, err: err.message }, 'load failed, will retry')
+    void opts.activity.failing(job.data.instance, err.message).catch(() => {})
+  })
+  worker.on('error', (err) => opts.log.error({ err: err.message }, 'loader worker error'))
+  const close = worker.close.bind(worker)
+  worker.close = async (force?: boolean) => {
+    await close(force)
+    await contexts.closeAll()
+  }
+  return worker
+}
+
+/** One Stream Load client, schema cache and router per instance, rebuilt when its config changes. */
+function instanceContexts(opts: LoaderWorkerOptions) {
+  const cache = new Map<string, { version: number; ctx: Promise<LoadContext> }>()
+
+  async function build(name: string, version: number): Promise<LoadContext> {
+    const stored = await opts.store.getInstance(name)
+    if (!stored) throw new Error(`instance ${name} no longer exists`)
+    const env = await opts.store.getMappingEnv(stored.config.mappingEnv)
+    if (!env) throw new Error(`mapping environment ${stored.config.mappingEnv} of instance ${name} does not exist`)
+    const { config } = stored
+    return {
+      config,
+      route: createTableRouter(env),
+      schemas: createSchemaCache({ jdbcUrl: config.jdbcUrl, user: config.userName, password: config.passWord }),
+      client: createStreamLoadClient(
+        { feHost: config.feHost, feHttpPort: config.feHttpPort, user: config.userName, password: config.passWord },
+        { timeoutMs: config.loadTimeoutMs, strictMode: config.strictMode },
+      ),
+      activity: opts.activity,
+      tableConcurrency: opts.tableConcurrency ?? 4,
+    }
+  }
+
+  async function dispose(ctx: Promise<LoadContext>) {
+    const c = await ctx.catch(() => null)
+    await Promise.all([c?.client.close(), c?.schemas.close()])
+  }
+
+  return {
+    async get(name: string): Promise<LoadContext> {
+      const version = Number(await opts.connection.hget(opts.keys.instance(name), 'version'))
+      const hit = cache.get(name)
+      if (hit && hit.version === version) return hit.ctx
+      if (hit) void dispose(hit.ctx)
+      const ctx = build(name, version)
+      cache.set(name, { version, ctx })
+      ctx.catch(() => cache.delete(name))
+      return ctx
+    },
+    async closeAll() {
+      await Promise.all([...cache.values()].map((c) => dispose(c.ctx)))
+      cache.clear()
+    },
+  }
+}
