@@ -26,10 +26,5 @@ export function batchRanges(redis: Redis, keys: RedisKeys, instance: string) {
     async clear(topic: string, partition: number, range: BatchRange): Promise<void> {
       await redis.eval(clearIfSame, 1, keys.batchRange(instance, topic, partition), JSON.stringify(range))
     },
-    /** An operator's E-B/L-B start moves every offset, so the recorded cuts no longer apply. */
-    async clearAll(): Promise<void> {
-      const stale = await redis.keys(keys.batchRanges(instance))
-      if (stale.length > 0) await redis.del(...stale)
-    },
   }
 }

@@ -15,7 +15,7 @@ export type StoredInstance = {
   config: InstanceConfig
   desired: DesiredState
   epoch: number
-  /** Set by an operator's E-B/L-B start; the fetcher seeks, then clears it. Recovery never seeks. */
+  /** Set by an operator's E-B/L-B start: the epoch's fetchers move each partition once (reset-plan.ts). */
   resetPending: boolean
   version: number
 }
@@ -71,12 +71,6 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
 
     async stopInstance(name: string): Promise<void> {
       await redis.multi().hset(keys.instance(name), 'desired', 'stopped').hincrby(keys.instance(name), 'version', 1).exec()
-    },
-
-    /** Only clears the flag of the epoch that was applied; a newer start keeps its own. */
-    async resetApplied(name: string, epoch: number): Promise<void> {
-      const key = keys.instance(name)
-      if (Number(await redis.hget(key, 'epoch')) === epoch) await redis.hdel(key, 'resetPending')
     },
 
     async saveMappingEnv(input: MappingEnvInput): Promise<MappingEnv> {

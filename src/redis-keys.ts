@@ -14,7 +14,7 @@ export function redisKeys(prefix: string) {
     mappingEnv: (name: string) => `${prefix}:mapping-env:${name}`,
     mappingEnvs: `${prefix}:mapping-envs`,
     batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
-    batchRanges: (instance: string) => `${prefix}:range:${instance}:*`,
+    resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,
     quarantine: (instance: string) => `${prefix}:quarantine:${instance}`,
     counters: (instance: string) => `${prefix}:counters:${instance}`,
     skippedBySource: (instance: string) => `${prefix}:skipped:${instance}`,

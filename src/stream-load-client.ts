@@ -123,6 +123,10 @@ export function createStreamLoadClient(target: StarRocksHttp, options: StreamLoa
 
   async function load(req: LoadRequest): Promise<LoadOutcome> {
     const what = `stream load ${req.database}.${req.table} label ${req.label}`
+    // Without a valid label StarRocks invents one, and a retry would load the rows twice.
+    if (!validLabel.test(req.label)) {
+      throw new PermanentLoadError({ status: 'invalid label', message: 'a label is 1-128 of letters, digits, "_" and "-"' }, what, 'bad-request')
+    }
     const deadline = Date.now() + labelWaitMs
     for (;;) {
       const reply = await loadOnce(req)
@@ -133,11 +137,14 @@ export function createStreamLoadClient(target: StarRocksHttp, options: StreamLoa
         case 'Label Already Exists': {
           if (reply.ExistingJobStatus === 'FINISHED') return outcome(reply.Status, reply)
           // RUNNING: an earlier attempt of ours is still in flight. Its outcome decides: visible
-          // means done, aborted frees the label for another try (§3.4), anything else we wait.
+          // means done; aborted or forgotten frees the label for another try (§3.4).
           const state = await waitForLabel(req, deadline)
           if (state === 'VISIBLE' || state === 'COMMITTED') return outcome('Label Already Exists', reply)
-          if (state === 'ABORTED') continue
-          throw new RetryableLoadError({ status: 'Label Already Exists', message: `label is still ${state} after ${labelWaitMs} ms` }, what)
+          if (Date.now() >= deadline) {
+            throw new RetryableLoadError({ status: 'Label Already Exists', message: `label is still ${state} after ${labelWaitMs} ms` }, what)
+          }
+          await sleep(labelPollMs)
+          continue
         }
         default: {
           const failure = { status: reply.Status, message: String(reply.Message ?? ''), errorUrl: stringField(reply, 'ErrorURL') }
@@ -152,14 +159,18 @@ export function createStreamLoadClient(target: StarRocksHttp, options: StreamLoa
     let state = 'UNKNOWN'
     while (Date.now() < deadline) {
       state = await labelState(req)
-      if (state === 'VISIBLE' || state === 'COMMITTED' || state === 'ABORTED') return state
-      await new Promise((resolve) => setTimeout(resolve, labelPollMs))
+      if (state !== 'PREPARE' && state !== 'PREPARED') return state
+      await sleep(labelPollMs)
     }
     return state
   }
 
   return { load, close: () => backends.close() }
 }
+
+const validLabel = /^[-\w]{1,128}$/
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 type FrontendAnswer = { kind: 'redirect'; location: string } | { kind: 'reply'; reply: LoadReply }
 

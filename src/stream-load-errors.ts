@@ -57,7 +57,7 @@ const permanentMessages: [RegExp, PermanentReason][] = [
   [/access denied|no valid basic authorization|need auth information/i, 'auth'],
   [/unknown database|unknown table/i, 'unknown-table'],
   [/too many filtered rows|primary key size exceed the limit|all partitions have no load data/i, 'rejected-data'],
-  [/only primary key table support partial update|label format error|strip_outer_array|unknown data format|no 100-continue header/i, 'bad-request'],
+  [/only primary key table support partial update|label format error|strip_outer_array|unknown data format|no 100-continue header|no (database|table) selected/i, 'bad-request'],
 ]
 
 export function classifyFailure(failure: StreamLoadFailure, what: string, rejectedRows: string[] = []): StreamLoadError {

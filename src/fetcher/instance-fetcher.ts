@@ -1,14 +1,14 @@
-import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs'
+import { Kafka, logLevel, type Admin, type EachBatchPayload } from 'kafkajs'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { batchRanges, type BatchRange } from '../batch-ranges.ts'
 import { canalRowCount } from '../canal-message.ts'
-import type { InstanceConfig } from '../config.ts'
 import type { InstanceStore, StoredInstance } from '../instance-store.ts'
 import { encodeValue, type LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import { PartitionBatcher, type Cut } from './partition-batcher.ts'
+import { resetPlan } from './reset-plan.ts'
 import type { JobWaiter } from './job-waiter.ts'
 
 /**
@@ -42,11 +42,11 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   })
   const ranges = batchRanges(deps.redis, deps.keys, config.name)
+  const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, config, epoch) : null
   const admin = kafka.admin()
   await admin.connect()
   try {
-    if (stored.resetPending) await applyResetPolicy(admin, config, groupId, ranges)
-    if (stored.resetPending) await deps.store.resetApplied(config.name, epoch)
+    await resets?.prepare(admin)
   } catch (err) {
     await admin.disconnect()
     throw err
@@ -63,23 +63,45 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   let generation = 0
   let running = true
   let partitions = new Map<string, Promise<PartitionLoop>>()
+  let resetting: Promise<void> = Promise.resolve()
 
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     generation++
     const old = partitions
     partitions = new Map()
     for (const loop of old.values()) void loop.then((l) => l.abandon())
+    if (resets) resetting = applyResets(payload.memberAssignment)
   })
+
+  // Committed as the group member that owns the partitions, then sought: a partition with nothing
+  // new at its old offset would otherwise never be fetched, so never moved.
+  async function applyResets(assigned: Record<string, number[]>): Promise<void> {
+    for (;;) {
+      try {
+        const targets = (await resets?.pending(assigned)) ?? []
+        if (targets.length === 0) return
+        await consumer.commitOffsets(targets)
+        await resets?.applied(targets)
+        for (const t of targets) consumer.seek(t)
+        log.info({ targets }, `${config.consumerPolicy} start: offsets moved`)
+        return
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not apply the start policy yet, retrying')
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+      }
+    }
+  }
   consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed'))
 
   type PartitionLoop = { batcher: PartitionBatcher; wake(): void; abandon(): void; sought: boolean }
 
   async function openPartition(topic: string, partition: number, seek: (offset: string) => void): Promise<PartitionLoop> {
     const mine = generation
+    await resetting
     const committed = await committedOffset(admin, groupId, topic, partition)
     let range = await ranges.get(topic, partition)
     if (range && (range.epoch !== epoch || (committed !== null && BigInt(range.firstOffset) !== committed))) {
-      // Left over from before an operator's E-B/L-B start, or its offset was already committed.
+      // From before an operator's E-B/L-B start, or its offset was committed before it was cleared.
       await ranges.clear(topic, partition, range)
       range = null
     }
@@ -203,11 +225,6 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
 async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<bigint | null> {
   const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] })
   const offset = entry?.partitions.find((p) => p.partition === partition)?.offset
-  return offset === undefined || offset === '-1' ? null : BigInt(offset)
-}
-
-/** E-B / L-B on an operator's start: every partition to earliest / latest, old cuts forgotten. */
-async function applyResetPolicy(admin: Admin, config: InstanceConfig, groupId: string, ranges: ReturnType<typeof batchRanges>): Promise<void> {
-  for (const topic of config.topics) await admin.resetOffsets({ groupId, topic, earliest: config.consumerPolicy === 'E-B' })
-  await ranges.clearAll()
+  // kafkajs' own resets commit -1 (latest) and -2 (earliest): not a position.
+  return offset === undefined || BigInt(offset) < 0n ? null : BigInt(offset)
 }

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { startConsumerNode, type ConsumerNode } from '../../src/consumer-node.ts'
+import type { InstanceConfigInput, MappingEnvInput } from '../../src/config.ts'
+import { instanceActivity, type InstanceActivity } from '../../src/instance-activity.ts'
+import { instanceStore, type InstanceStore } from '../../src/instance-store.ts'
+import { createLogger } from '../../src/logger.ts'
+import { redisKeys } from '../../src/redis-keys.ts'
+import { secretBox } from '../../src/secret-box.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+
+/**
+ * K2S as a test drives it: consumer nodes in this process on a Redis prefix of the test's own,
+ * plus the store and activity views an operator would use.
+ */
+export type K2sUnderTest = {
+  prefix: string
+  store: InstanceStore
+  activity: InstanceActivity
+  redis: Redis
+  startNode(opts?: { fetcher?: boolean; loader?: boolean; loaderConcurrency?: number }): Promise<ConsumerNode>
+  close(): Promise<void>
+}
+
+export async function k2sUnderTest(redisUrl: string, prefix: string): Promise<K2sUnderTest> {
+  const secretKey = randomBytes(32)
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null })
+  const keys = redisKeys(prefix)
+  const nodes: ConsumerNode[] = []
+  return {
+    prefix,
+    redis,
+    store: instanceStore(redis, keys, secretBox(secretKey)),
+    activity: instanceActivity(redis, keys),
+    async startNode(opts = {}) {
+      const node = await startConsumerNode({
+        redisUrl,
+        prefix,
+        secretKey,
+        log: createLogger('k2s-test', process.env.K2S_TEST_LOG_LEVEL ?? 'silent'),
+        fetcher: opts.fetcher ?? true,
+        loader: opts.loader ?? true,
+        loaderConcurrency: opts.loaderConcurrency,
+        reconcileMs: 200,
+      })
+      nodes.push(node)
+      return node
+    },
+    async close() {
+      await Promise.all(nodes.map((n) => n.stop()))
+      redis.disconnect()
+    },
+  }
+}
+
+/** An instance config pointing at the emulator, with test-friendly batch limits. */
+export function instanceFor(emulator: StarRocksEmulator, fields: Partial<InstanceConfigInput> & Pick<InstanceConfigInput, 'name' | 'kafkaBootstrap' | 'topics' | 'mappingEnv'>): InstanceConfigInput {
+  return {
+    jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/`,
+    feHost: '127.0.0.1',
+    feHttpPort: emulator.feHttpPort,
+    userName: 'root',
+    passWord: '',
+    consumerPolicy: 'E-C',
+    commitBatch: 1000,
+    commitTimeout: 200,
+    retryBackoffMs: 100,
+    retryBackoffMaxMs: 500,
+    loadTimeoutMs: 5_000,
+    ...fields,
+  }
+}
+
+export function mappingEnv(name: string, rules: MappingEnvInput['rules']): MappingEnvInput {
+  return { name, rules }
+}
+
+/** Polls `probe` until it returns true; fails with `what` and the last value seen. */
+export async function eventually(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await probe()) return
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

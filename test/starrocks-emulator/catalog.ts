@@ -1,0 +1,93 @@
+/** Databases and tables of the emulated cluster, and the DDL that changes them. */
+import type { DdlStatement, QualifiedName } from './ddl-parser.ts';
+import { SqlError, ER_BAD_DB, ER_BAD_TABLE, ER_DB_CREATE_EXISTS, ER_DB_DROP_EXISTS, ER_TABLE_EXISTS } from './sql-error.ts';
+import { TableStore } from './table-store.ts';
+import type { TableSchema } from './schema.ts';
+
+export interface Table {
+  id: number;
+  schema: TableSchema;
+  store: TableStore;
+}
+
+/** information_schema exists in every cluster and cannot be changed. */
+export const INFORMATION_SCHEMA = 'information_schema';
+
+export class Catalog {
+  private readonly databases = new Map<string, Map<string, Table>>();
+  private nextTableId = 10001;
+
+  databaseNames(): string[] {
+    return [...this.databases.keys()];
+  }
+
+  hasDatabase(db: string): boolean {
+    return this.databases.has(db);
+  }
+
+  /** Table names are case-sensitive (§7.2). */
+  table(db: string, name: string): Table | undefined {
+    return this.databases.get(db)?.get(name);
+  }
+
+  tables(db: string): Table[] {
+    return [...(this.databases.get(db)?.values() ?? [])];
+  }
+
+  allTables(): Table[] {
+    return [...this.databases.values()].flatMap((tables) => [...tables.values()]);
+  }
+
+  /** Looks a table up for a query; unknown database/table are MySQL errors. */
+  requireTable(ref: QualifiedName, currentDb: string | null): Table {
+    const db = this.resolveDb(ref, currentDb);
+    const table = this.table(db, ref.name);
+    if (!table) throw new SqlError(ER_BAD_TABLE, `Unknown table '${db}.${ref.name}'`);
+    return table;
+  }
+
+  apply(stmt: DdlStatement, currentDb: string | null): void {
+    switch (stmt.kind) {
+      case 'create-database':
+        if (this.databases.has(stmt.name) || stmt.name === INFORMATION_SCHEMA) {
+          if (stmt.ifNotExists) return;
+          throw new SqlError(ER_DB_CREATE_EXISTS, `Can't create database '${stmt.name}'; database exists`);
+        }
+        this.databases.set(stmt.name, new Map());
+        return;
+      case 'drop-database':
+        if (!this.databases.delete(stmt.name) && !stmt.ifExists) {
+          throw new SqlError(ER_DB_DROP_EXISTS, `Can't drop database '${stmt.name}'; database doesn't exist`);
+        }
+        return;
+      case 'create-table': {
+        const db = this.resolveDb(stmt.table, currentDb);
+        const tables = this.databases.get(db)!;
+        if (tables.has(stmt.table.name)) {
+          if (stmt.ifNotExists) return;
+          throw new SqlError(ER_TABLE_EXISTS, `Table '${stmt.table.name}' already exists`);
+        }
+        const schema: TableSchema = { ...stmt.schema, db, name: stmt.table.name };
+        tables.set(schema.name, { id: this.nextTableId++, schema, store: new TableStore(schema) });
+        return;
+      }
+      case 'drop-table': {
+        const db = this.resolveDb(stmt.table, currentDb);
+        if (!this.databases.get(db)!.delete(stmt.table.name) && !stmt.ifExists) {
+          throw new SqlError(ER_BAD_TABLE, `Unknown table '${stmt.table.name}'`);
+        }
+        return;
+      }
+      case 'truncate-table':
+        this.requireTable(stmt.table, currentDb).store.truncate();
+        return;
+    }
+  }
+
+  private resolveDb(ref: QualifiedName, currentDb: string | null): string {
+    const db = ref.db ?? currentDb;
+    if (db === null) throw new SqlError(1046, 'No database selected');
+    if (!this.databases.has(db)) throw new SqlError(ER_BAD_DB, `Unknown database '${db}'`);
+    return db;
+  }
+}

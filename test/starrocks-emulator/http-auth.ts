@@ -1,0 +1,33 @@
+/** HTTP Basic authentication as both FE and BE parse it (§1.4, §1.5). */
+import type { IncomingMessage } from 'node:http';
+
+export interface Credentials {
+  user: string;
+  password: string;
+}
+
+export function parseBasicAuth(header: string | undefined): Credentials | null {
+  const m = /^Basic\s+(\S+)\s*$/i.exec(header ?? '');
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export class Users {
+  constructor(private readonly passwords: Record<string, string>) {}
+
+  check(c: Credentials): boolean {
+    return Object.hasOwn(this.passwords, c.user) && this.passwords[c.user] === c.password;
+  }
+
+  password(user: string): string | undefined {
+    return Object.hasOwn(this.passwords, user) ? this.passwords[user] : undefined;
+  }
+}
+
+/** The client address as StarRocks prints it in `Access denied for <user>@<ip>`. */
+export function clientIp(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+}

@@ -1,0 +1,132 @@
+/**
+ * A StarRocks 3.x emulator for tests: FE HTTP (Stream Load redirect, get_load_state), BE HTTP
+ * (Stream Load execution, error logs) and the FE MySQL port, over one in-memory catalog.
+ * Reference: /work/shared/reference/starrocks-stream-load.md.
+ */
+import { createBeServer } from './be-http.ts';
+import { Catalog } from './catalog.ts';
+import { ErrorLogs } from './error-log.ts';
+import { createFeServer } from './fe-http.ts';
+import { FaultBoard, faultSchema, type Fault } from './faults.ts';
+import { Users } from './http-auth.ts';
+import { LabelRegistry } from './label-registry.ts';
+import type { LoadRecord } from './load-result.ts';
+import { createMysqlServer } from './mysql-port.ts';
+import { runStatement } from './mysql-statements.ts';
+import { PortListener } from './port-listener.ts';
+
+export type { Fault } from './faults.ts';
+export type { LoadRecord } from './load-result.ts';
+export { SqlError } from './sql-error.ts';
+
+export interface StarRocksEmulatorOptions {
+  /** user → password; default `{ root: '' }`. */
+  users?: Record<string, string>;
+  /** Bind address, also the BE host in redirects and ErrorURLs (127.0.0.1 when binding all). */
+  host?: string;
+  /** Fixed ports; 0 (default) picks free ones. */
+  fePort?: number;
+  bePort?: number;
+  mysqlPort?: number;
+  /** Clock for label retention and DEFAULT CURRENT_TIMESTAMP (tests of the 3-day rule). */
+  now?: () => number;
+}
+
+export interface StarRocksEmulator {
+  feHttpPort: number;
+  beHttpPort: number;
+  mysqlPort: number;
+  /** Runs DDL (or any statement the MySQL port accepts); rejects with a SqlError. */
+  execute(sql: string): Promise<void>;
+  /** Rows as the MySQL text protocol renders them; keyed tables in key order, Duplicate in load order. */
+  rows(db: string, table: string): Record<string, string | null>[];
+  faults: {
+    inject(fault: Fault): void;
+    /** Removes every fault, releases stuck labels and brings a downed emulator back up. */
+    clear(): void;
+    release(label: string): void;
+  };
+  /** Every Stream Load attempt the BE saw, in order. */
+  loads: LoadRecord[];
+  close(): Promise<void>;
+}
+
+export async function startStarRocksEmulator(opts: StarRocksEmulatorOptions = {}): Promise<StarRocksEmulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const now = opts.now ?? Date.now;
+  const users = new Users(opts.users ?? { root: '' });
+  const catalog = new Catalog();
+  const labels = new LabelRegistry(now);
+  const board = new FaultBoard();
+  const loads: LoadRecord[] = [];
+  const beUrl = () => `http://${publicHost}:${be.port}`;
+
+  // Port transitions (down/up) run one after another.
+  let transition: Promise<void> = Promise.resolve();
+  let upTimer: NodeJS.Timeout | undefined;
+  const allPorts = () => [fe, be, sql];
+  const bringUp = () => {
+    clearTimeout(upTimer);
+    transition = transition.then(() => Promise.all(allPorts().map((p) => p.up()))).then(() => undefined);
+  };
+  const takeDown = (ms: number | undefined) => {
+    clearTimeout(upTimer);
+    transition = transition.then(async () => {
+      await Promise.all(allPorts().map((p) => p.down()));
+      if (ms !== undefined) upTimer = setTimeout(bringUp, ms);
+    });
+  };
+
+  const faults = {
+    inject(input: Fault) {
+      const fault = faultSchema.parse(input);
+      if (fault.kind === 'down') takeDown(fault.ms);
+      else if (fault.kind === 'label-stuck-running') labels.stick(fault.label, fault.db ?? null);
+      else board.add(fault);
+    },
+    clear() {
+      board.clear();
+      labels.releaseAll();
+      bringUp();
+    },
+    release(label: string) {
+      labels.release(label);
+    },
+  };
+
+  const fe = new PortListener(
+    createFeServer({ users, catalog, labels, faults: board, beUrl, control: { ...faults, loads: () => loads } }),
+    host,
+  );
+  const be = new PortListener(
+    createBeServer({ users, catalog, labels, faults: board, errorLogs: new ErrorLogs(), loads, now, beUrl, host: publicHost }),
+    host,
+  );
+  const sql = new PortListener(createMysqlServer({ users, catalog }), host);
+  await be.listen(opts.bePort ?? 0);
+  await fe.listen(opts.fePort ?? 0);
+  await sql.listen(opts.mysqlPort ?? 0);
+
+  return {
+    feHttpPort: fe.port,
+    beHttpPort: be.port,
+    mysqlPort: sql.port,
+    async execute(statement: string) {
+      runStatement(catalog, { currentDb: null, user: 'root', connectionId: 0 }, statement);
+    },
+    rows(db: string, table: string) {
+      const found = catalog.table(db, table);
+      if (!found) throw new Error(`unknown table ${db}.${table}`);
+      const names = found.schema.columns.map((c) => c.name);
+      return found.store.rows().map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]!])));
+    },
+    faults,
+    loads,
+    async close() {
+      clearTimeout(upTimer);
+      await transition;
+      await Promise.all(allPorts().map((p) => p.down()));
+    },
+  };
+}

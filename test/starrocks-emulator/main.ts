@@ -1,0 +1,42 @@
+/**
+ * Runs the emulator standalone:
+ *   npm run emulator -- --fe-port 8030 --be-port 8040 --mysql-port 9030 [--host 127.0.0.1] [--user name:password]...
+ * Faults: POST http://<fe>/_emulator/faults with a Fault as JSON (see faults.ts).
+ */
+import { parseArgs } from 'node:util';
+import { startStarRocksEmulator } from './index.ts';
+
+const { values } = parseArgs({
+  options: {
+    'fe-port': { type: 'string', default: '0' },
+    'be-port': { type: 'string', default: '0' },
+    'mysql-port': { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    user: { type: 'string', multiple: true },
+  },
+});
+
+/** `name:password` (`name` alone means an empty password). */
+function parseUser(spec: string): [string, string] {
+  const colon = spec.indexOf(':');
+  return colon < 0 ? [spec, ''] : [spec.slice(0, colon), spec.slice(colon + 1)];
+}
+
+const users = values.user?.length ? Object.fromEntries(values.user.map(parseUser)) : undefined;
+
+const emulator = await startStarRocksEmulator({
+  host: values.host,
+  fePort: Number(values['fe-port']),
+  bePort: Number(values['be-port']),
+  mysqlPort: Number(values['mysql-port']),
+  ...(users ? { users } : {}),
+});
+console.log(
+  JSON.stringify({ feHttpPort: emulator.feHttpPort, beHttpPort: emulator.beHttpPort, mysqlPort: emulator.mysqlPort }),
+);
+
+const stop = () => {
+  emulator.close().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

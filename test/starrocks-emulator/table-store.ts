@@ -1,0 +1,98 @@
+/**
+ * Rows of one table, in memory. Values are canonical MySQL text (or null), one per schema column.
+ * Primary Key / Unique / Aggregate tables keep a Map by key; Duplicate Key tables append.
+ */
+import { compareNullable } from './column-type.ts';
+import type { ColumnSchema, TableSchema } from './schema.ts';
+
+export type Row = (string | null)[];
+
+/** One row operation of a load; `columns` limits an upsert to a partial update's columns (§2.3). */
+export type RowOp = { op: 'upsert'; row: Row; columns?: number[] } | { op: 'delete'; row: Row };
+
+export class TableStore {
+  private readonly byKey = new Map<string, Row>();
+  private readonly appended: Row[] = [];
+  private readonly keyIndexes: number[];
+
+  constructor(readonly schema: TableSchema) {
+    this.keyIndexes = schema.columns.flatMap((c, i) => (c.isKey ? [i] : []));
+  }
+
+  get count(): number {
+    return this.schema.keysType === 'DUPLICATE' ? this.appended.length : this.byKey.size;
+  }
+
+  /** Applies a load's operations in row order. Synchronous, so a load is visible all at once. */
+  apply(ops: RowOp[]): void {
+    for (const op of ops) {
+      if (this.schema.keysType === 'DUPLICATE') {
+        this.appended.push(op.row);
+        continue;
+      }
+      const key = JSON.stringify(this.keyIndexes.map((i) => op.row[i]));
+      const stored = this.byKey.get(key);
+      if (op.op === 'delete') this.byKey.delete(key);
+      else if (op.columns && stored) this.byKey.set(key, mergePartial(stored, op.row, op.columns));
+      else if (this.schema.keysType === 'AGGREGATE' && stored) this.byKey.set(key, aggregate(this.schema.columns, stored, op.row));
+      else this.byKey.set(key, op.row);
+    }
+  }
+
+  /** Keyed tables in key order (as a scan of sorted tablets returns them), Duplicate in load order. */
+  rows(): Row[] {
+    if (this.schema.keysType === 'DUPLICATE') return [...this.appended];
+    const keyed = [...this.byKey.values()];
+    return keyed.sort((a, b) => {
+      for (const i of this.keyIndexes) {
+        const order = compareNullable(this.schema.columns[i]!.type, a[i]!, b[i]!);
+        if (order !== 0) return order;
+      }
+      return 0;
+    });
+  }
+
+  truncate(): void {
+    this.byKey.clear();
+    this.appended.length = 0;
+  }
+}
+
+function mergePartial(stored: Row, incoming: Row, columns: number[]): Row {
+  const merged = [...stored];
+  for (const i of columns) merged[i] = incoming[i]!;
+  return merged;
+}
+
+/** Aggregate Key tables fold value columns with their aggregate function (§7.2). */
+function aggregate(columns: ColumnSchema[], stored: Row, incoming: Row): Row {
+  return columns.map((c, i) => {
+    const old = stored[i]!;
+    const next = incoming[i]!;
+    switch (c.aggregate) {
+      case null:
+      case 'REPLACE':
+        return next;
+      case 'REPLACE_IF_NOT_NULL':
+        return next ?? old;
+      case 'MAX':
+        return old === null || (next !== null && compareNullable(c.type, next, old) > 0) ? next : old;
+      case 'MIN':
+        return old === null || (next !== null && compareNullable(c.type, next, old) < 0) ? next : old;
+      case 'SUM':
+        return old === null ? next : next === null ? old : sum(c, old, next);
+    }
+  });
+}
+
+function sum(column: ColumnSchema, a: string, b: string): string {
+  const t = column.type;
+  if (t.kind === 'integer') return (BigInt(a) + BigInt(b)).toString();
+  if (t.kind === 'decimal') {
+    const total = BigInt(a.replace('.', '')) + BigInt(b.replace('.', ''));
+    const digits = (total < 0n ? -total : total).toString().padStart(t.scale + 1, '0');
+    const body = t.scale === 0 ? digits : `${digits.slice(0, -t.scale)}.${digits.slice(-t.scale)}`;
+    return total < 0n ? `-${body}` : body;
+  }
+  return String(Number(a) + Number(b));
+}
