@@ -63,7 +63,7 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
       }
       if (entry && entry.version === stored.version) continue
       if (entry) await stopFetcher(name)
-      const fetcher = startInstanceFetcher(stored, { redis, keys, store, queue, waiter, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
+      const fetcher = startInstanceFetcher(stored, { redis, keys, queue, waiter, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
         log.error({ instance: name, err: err.message }, 'fetcher could not start; will try again')
         await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
         fetchers.delete(name)

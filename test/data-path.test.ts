@@ -120,4 +120,20 @@ describe('canal → StarRocks', () => {
     assert.deepEqual(await k2s.activity.skippedBySource('shop'), { 'shop.orders:ddl': 1, 'shop.not_mapped:unmapped': 2 })
     assert.deepEqual(await k2s.activity.quarantined('shop'), [])
   })
+
+  test('a mapping edited while the instance runs applies to the next batch, without a restart', async () => {
+    const topic = 'live-binlog'
+    await createTopic(kafka, topic, 1)
+    await emulator.execute('CREATE TABLE dw.live_b (id BIGINT NOT NULL) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
+    await k2s.store.saveMappingEnv(mappingEnv('live', [{ sourceDatabase: 'live', sourceTable: 'a', targetDatabase: 'dw' }]))
+    await k2s.store.saveInstance(instanceFor(emulator, { name: 'live', kafkaBootstrap: kafka, topics: [topic], mappingEnv: 'live' }))
+    await k2s.store.startInstance('live')
+    await produce(kafka, topic, [{ partition: 0, value: canal('INSERT', 'live', 'b', [{ id: '1' }]) }])
+    await eventually('the unmapped row counted', async () => (await k2s.activity.counters('live'))['skipped.unmapped'] === 1)
+
+    await k2s.store.saveMappingEnv(mappingEnv('live', [{ sourceDatabase: 'live', sourceTable: 'a|b', targetDatabase: 'dw', targetTable: 'live_${table}' }]))
+    await produce(kafka, topic, [{ partition: 0, value: canal('INSERT', 'live', 'b', [{ id: '2' }]) }])
+    await eventually('row 2 in dw.live_b', () => emulator.rows('dw', 'live_b').length === 1)
+    assert.deepEqual(emulator.rows('dw', 'live_b'), [{ id: '2' }])
+  })
 })

@@ -63,17 +63,24 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
   return worker
 }
 
-/** One Stream Load client, schema cache and router per instance, rebuilt when its config changes. */
+/**
+ * One Stream Load client, schema cache and router per instance, rebuilt when the instance or its
+ * mapping environment changes, so an edit reaches the next job without a restart.
+ */
 function instanceContexts(opts: LoaderWorkerOptions) {
-  const cache = new Map<string, { version: number; ctx: Promise<LoadContext> }>()
+  type Entry = { version: string | null; envText: string | null; ctx: LoadContext }
+  const cache = new Map<string, Promise<Entry>>()
+  const { connection: redis, keys } = opts
 
-  async function build(name: string, version: number): Promise<LoadContext> {
+  async function build(name: string): Promise<Entry> {
+    const version = await redis.hget(keys.instance(name), 'version')
     const stored = await opts.store.getInstance(name)
     if (!stored) throw new Error(`instance ${name} no longer exists`)
-    const env = await opts.store.getMappingEnv(stored.config.mappingEnv)
-    if (!env) throw new Error(`mapping environment ${stored.config.mappingEnv} of instance ${name} does not exist`)
     const { config } = stored
-    return {
+    const envText = await redis.get(keys.mappingEnv(config.mappingEnv))
+    const env = await opts.store.getMappingEnv(config.mappingEnv)
+    if (!env) throw new Error(`mapping environment ${config.mappingEnv} of instance ${name} does not exist`)
+    const ctx: LoadContext = {
       config,
       route: createTableRouter(env),
       schemas: createSchemaCache({ jdbcUrl: config.jdbcUrl, user: config.userName, password: config.passWord }),
@@ -84,26 +91,28 @@ function instanceContexts(opts: LoaderWorkerOptions) {
       activity: opts.activity,
       tableConcurrency: opts.tableConcurrency ?? 4,
     }
+    return { version, envText, ctx }
   }
 
-  async function dispose(ctx: Promise<LoadContext>) {
-    const c = await ctx.catch(() => null)
-    await Promise.all([c?.client.close(), c?.schemas.close()])
-  }
+  const dispose = ({ ctx }: Entry) => Promise.all([ctx.client.close(), ctx.schemas.close()])
 
   return {
     async get(name: string): Promise<LoadContext> {
-      const version = Number(await opts.connection.hget(opts.keys.instance(name), 'version'))
-      const hit = cache.get(name)
-      if (hit && hit.version === version) return hit.ctx
-      if (hit) void dispose(hit.ctx)
-      const ctx = build(name, version)
-      cache.set(name, { version, ctx })
-      ctx.catch(() => cache.delete(name))
-      return ctx
+      const hit = await cache.get(name)?.catch(() => undefined)
+      const [version, envText] = await Promise.all([
+        redis.hget(keys.instance(name), 'version'),
+        hit ? redis.get(keys.mappingEnv(hit.ctx.config.mappingEnv)) : null,
+      ])
+      if (hit && hit.version === version && hit.envText === envText) return hit.ctx
+      if (hit) void dispose(hit)
+      const next = build(name)
+      cache.set(name, next)
+      next.catch(() => cache.delete(name))
+      return (await next).ctx
     },
     async closeAll() {
-      await Promise.all([...cache.values()].map((c) => dispose(c.ctx)))
+      const entries = await Promise.all([...cache.values()].map((e) => e.catch(() => null)))
+      await Promise.all(entries.map((e) => e && dispose(e)))
       cache.clear()
     },
   }

@@ -1,13 +1,14 @@
 import { Kafka, logLevel, type Admin, type EachBatchPayload } from 'kafkajs'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { batchRanges, type BatchRange } from '../batch-ranges.ts'
+import { batchRanges } from '../batch-ranges.ts'
 import { canalRowCount } from '../canal-message.ts'
-import type { InstanceStore, StoredInstance } from '../instance-store.ts'
-import { encodeValue, type LoadJobData } from '../load-job.ts'
+import type { StoredInstance } from '../instance-store.ts'
+import type { LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
-import { PartitionBatcher, type Cut } from './partition-batcher.ts'
+import { PartitionBatcher } from './partition-batcher.ts'
+import { startPartitionLoop, type PartitionLoop } from './partition-loop.ts'
 import { resetPlan } from './reset-plan.ts'
 import type { JobWaiter } from './job-waiter.ts'
 
@@ -23,7 +24,6 @@ import type { JobWaiter } from './job-waiter.ts'
 export type InstanceFetcherDeps = {
   redis: Redis
   keys: RedisKeys
-  store: InstanceStore
   queue: Queue<LoadJobData>
   waiter: JobWaiter
   log: Logger
@@ -62,14 +62,14 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   })
   let generation = 0
   let running = true
-  let partitions = new Map<string, Promise<PartitionLoop>>()
+  let partitions = new Map<string, Promise<OpenPartition>>()
   let resetting: Promise<void> = Promise.resolve()
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     generation++
     const old = partitions
     partitions = new Map()
-    for (const loop of old.values()) void loop.then((l) => l.abandon())
+    for (const open of old.values()) void open.then((p) => p.loop.abandon())
     if (resets) resetting = applyResets(payload.memberAssignment)
   })
 
@@ -93,9 +93,9 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   }
   consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed'))
 
-  type PartitionLoop = { batcher: PartitionBatcher; wake(): void; abandon(): void; sought: boolean }
+  type OpenPartition = { batcher: PartitionBatcher; loop: PartitionLoop; sought: boolean }
 
-  async function openPartition(topic: string, partition: number, seek: (offset: string) => void): Promise<PartitionLoop> {
+  async function openPartition(topic: string, partition: number): Promise<OpenPartition> {
     const mine = generation
     await resetting
     const committed = await committedOffset(admin, groupId, topic, partition)
@@ -108,97 +108,43 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     // Start exactly at the committed offset (or the recorded range, when nothing was committed
     // yet): never trust a fetch position carried over from before a rebalance.
     const start = range ? BigInt(range.firstOffset) : (committed ?? -1n)
-    if (start >= 0n) seek(String(start))
+    if (start >= 0n) consumer.seek({ topic, partition, offset: String(start) })
     const batcher = new PartitionBatcher({ maxRows: config.commitBatch, maxBytes: config.maxBatchBytes, maxWaitMs: config.commitTimeout }, start, range)
-    let wake = () => {}
-    let alive = true
-    const current = () => alive && running && generation === mine
-    const loop: PartitionLoop = {
+    const loop = startPartitionLoop({
+      instance: config.name,
+      epoch,
+      topic,
+      partition,
       batcher,
-      sought: start >= 0n,
-      wake: () => wake(),
-      abandon: () => {
-        alive = false
-        wake()
-      },
-    }
-
-    const sleep = (ms: number | null) =>
-      new Promise<void>((resolve) => {
-        const timer = ms === null ? undefined : setTimeout(resolve, ms)
-        wake = () => {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-
-    void (async () => {
-      // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
-      // cut, never a new one (that would change the labels).
-      let pending: { cut: Cut; range: BatchRange; queued: boolean } | null = null
-      while (current()) {
-        try {
-          if (!pending) {
-            const cut = batcher.cut(Date.now())
-            if (!cut) {
-              await sleep(batcher.waitMs(Date.now()))
-              continue
-            }
-            pending = { cut, range: { epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, queued: false }
-            consumer.resume([{ topic, partitions: [partition] }])
-          }
-          const { cut, range: batchRange } = pending
-          if (!pending.queued) {
-            await ranges.record(topic, partition, batchRange)
-            pending.queued = true
-          }
-          const data: LoadJobData = {
-            instance: config.name,
-            epoch,
-            topic,
-            partition,
-            firstOffset: cut.firstOffset,
-            lastOffset: cut.lastOffset,
-            messages: cut.messages.map((m) => encodeValue(m.offset, m.value)),
-          }
-          if (!(await deps.waiter.run(data, current))) return
-          // The generation check and the commit are not atomic; a commit that slips past a
-          // rebalance only confirms loaded rows, and the next owner re-cuts from the range.
-          await consumer.commitOffsets([{ topic, partition, offset: String(BigInt(cut.lastOffset) + 1n) }])
-          await ranges.clear(topic, partition, batchRange)
-          pending = null
-          log.debug({ topic, partition, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, 'batch committed')
-        } catch (err) {
-          log.warn({ topic, partition, err: (err as Error).message }, 'batch hand-off failed, retrying')
-          await sleep(1_000)
-        }
-      }
-    })()
-    return loop
+      ranges,
+      waiter: deps.waiter,
+      commit: (offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+      resume: () => consumer.resume([{ topic, partitions: [partition] }]),
+      isCurrent: () => running && generation === mine,
+      log,
+    })
+    return { batcher, loop, sought: start >= 0n }
   }
 
   async function eachBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`
     let opening = partitions.get(key)
-    if (!opening) {
-      opening = openPartition(batch.topic, batch.partition, (offset) => consumer.seek({ topic: batch.topic, partition: batch.partition, offset }))
-      partitions.set(key, opening)
-    }
-    const loop = await opening
-    if (loop.sought) {
+    if (!opening) partitions.set(key, (opening = openPartition(batch.topic, batch.partition)))
+    const open = await opening
+    if (open.sought) {
       // This batch came from the old fetch position; Kafka hands the partition again from the seek.
-      loop.sought = false
+      open.sought = false
       return
     }
     const now = Date.now()
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break
-      loop.batcher.push({ offset: m.offset, value: m.value, rows: canalRowCount(m.value), bytes: m.value?.length ?? 0, at: now })
+      open.batcher.push({ offset: m.offset, value: m.value, rows: canalRowCount(m.value), bytes: m.value?.length ?? 0, at: now })
       resolveOffset(m.offset)
     }
-    loop.wake()
+    open.loop.wake()
     // One batch in flight and the next one full: stop fetching until the commit lets us cut again.
-    if (loop.batcher.full) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+    if (open.batcher.full) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
   }
 
   try {
@@ -214,7 +160,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   return {
     async stop() {
       running = false
-      for (const loop of partitions.values()) void loop.then((l) => l.abandon())
+      for (const open of partitions.values()) void open.then((p) => p.loop.abandon())
       await consumer.disconnect()
       await admin.disconnect()
       log.info('fetcher stopped')

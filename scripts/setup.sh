@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Brings a fresh machine to where K2S runs and its tests pass: Node packages, redis-server, and the
+# Java + Maven the test suite's Kafka broker needs. With --local-redis it also starts a Redis on
+# 127.0.0.1:6379 when none answers there (what `npm start` uses by default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+}
+
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} with apt-get..."
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+fi
+
+# npm ci only when node_modules is missing or was installed from another package-lock.json.
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+stamp=node_modules/.k2s-package-lock.sha256
+if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  npm ci --no-audit --no-fund </dev/null
+  echo "$lock_hash" >"$stamp"
+fi
+
+if [ "${1:-}" = "--local-redis" ] && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "Starting redis-server on 127.0.0.1:6379 (append-only file in .cache/redis)"
+  mkdir -p .cache/redis
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --appendonly yes --dir "$PWD/.cache/redis" --logfile "$PWD/.cache/redis/redis.log"
+fi

@@ -1,0 +1,96 @@
+import type { BatchRanges, BatchRange } from '../batch-ranges.ts'
+import { encodeValue, type LoadJobData } from '../load-job.ts'
+import type { Logger } from '../logger.ts'
+import type { JobWaiter } from './job-waiter.ts'
+import type { Cut, PartitionBatcher } from './partition-batcher.ts'
+
+/**
+ * The hand-off of one topic-partition, batch after batch: cut → record the range → queue the job →
+ * wait until it completed → commit `last + 1` → forget the range. This is the one place an offset
+ * is committed (DESIGN.md invariant 1), and one batch at a time keeps rows in Kafka order
+ * (invariant 2).
+ */
+export type PartitionLoopDeps = {
+  instance: string
+  epoch: number
+  topic: string
+  partition: number
+  batcher: PartitionBatcher
+  ranges: BatchRanges
+  waiter: JobWaiter
+  commit(offset: string): Promise<void>
+  /** Fetching again once a cut made room in the buffer. */
+  resume(): void
+  /** False once the partition may belong to someone else (rebalance, stop). */
+  isCurrent(): boolean
+  log: Logger
+}
+
+export type PartitionLoop = { wake(): void; abandon(): void }
+
+const retryMs = 1_000
+
+export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
+  let alive = true
+  let wake = () => {}
+  const current = () => alive && d.isCurrent()
+  const sleep = (ms: number | null) =>
+    new Promise<void>((resolve) => {
+      const timer = ms === null ? undefined : setTimeout(resolve, ms)
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+
+  void (async () => {
+    // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
+    // cut, never a new one, which would change the labels.
+    let pending: { cut: Cut; range: BatchRange; recorded: boolean } | null = null
+    while (current()) {
+      try {
+        if (!pending) {
+          const cut = d.batcher.cut(Date.now())
+          if (!cut) {
+            await sleep(d.batcher.waitMs(Date.now()))
+            continue
+          }
+          pending = { cut, range: { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, recorded: false }
+          d.resume()
+        }
+        const { cut, range } = pending
+        if (!pending.recorded) {
+          await d.ranges.record(d.topic, d.partition, range)
+          pending.recorded = true
+        }
+        const job: LoadJobData = {
+          instance: d.instance,
+          epoch: d.epoch,
+          topic: d.topic,
+          partition: d.partition,
+          firstOffset: cut.firstOffset,
+          lastOffset: cut.lastOffset,
+          messages: cut.messages.map((m) => encodeValue(m.offset, m.value)),
+        }
+        if (!(await d.waiter.run(job, current))) return
+        // The ownership check and the commit are not atomic; a commit that slips past a rebalance
+        // only confirms loaded rows, and the next owner re-cuts from the recorded range.
+        await d.commit(String(BigInt(cut.lastOffset) + 1n))
+        await d.ranges.clear(d.topic, d.partition, range)
+        pending = null
+        d.log.debug({ topic: d.topic, partition: d.partition, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, 'batch committed')
+      } catch (err) {
+        d.log.warn({ topic: d.topic, partition: d.partition, err: (err as Error).message }, 'batch hand-off failed, retrying')
+        await sleep(retryMs)
+      }
+    }
+  })()
+
+  return {
+    wake: () => wake(),
+    abandon() {
+      alive = false
+      wake()
+    },
+  }
+}
