@@ -53,6 +53,9 @@ export const instanceConfigSchema = z.object({
   retryBackoffMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
   labelPrefix: z.string().regex(/^[A-Za-z0-9_]{1,16}$/).default('k2s'),
   strictMode: z.boolean().default(true),
+  /** Run only on this node, or only on nodes of this cluster; empty: any fetcher node. */
+  pinNode: z.string().max(128).default(''),
+  pinCluster: z.string().max(128).default(''),
 })
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>

@@ -1,40 +1,50 @@
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startLoaderWorker } from '../workers/loader-worker.ts'
+import type { InstanceConfig } from './config.ts'
 import { jobWaiter } from './fetcher/job-waiter.ts'
 import { startInstanceFetcher, type InstanceFetcher } from './fetcher/instance-fetcher.ts'
 import { instanceActivity } from './instance-activity.ts'
+import { instanceLeases } from './instance-lease.ts'
 import { instanceStore } from './instance-store.ts'
 import { loadQueueName, type LoadJobData } from './load-job.ts'
 import type { Logger } from './logger.ts'
+import { nodeRegistry, type NodeInfo, type NodeStatus } from './node-registry.ts'
 import { redisKeys } from './redis-keys.ts'
 import { secretBox } from './secret-box.ts'
 
 /**
- * A consumer node: loader workers and/or fetchers for every instance whose desired state is
- * running. It reconciles against Redis on a timer, so starting, stopping or editing an instance
- * reaches the node without restarting it.
+ * A consumer node: loader workers and/or fetchers. Every tick it heartbeats, renews the leases of
+ * the instances it runs, and claims running instances nobody holds when it is among the least
+ * loaded eligible nodes. Starting, stopping or editing an instance reaches it without a restart.
  */
 export type ConsumerNodeOptions = {
   redisUrl: string
   prefix: string
   secretKey: Buffer
   log: Logger
+  node: Omit<NodeInfo, 'roles' | 'startedAt'>
   fetcher: boolean
   loader: boolean
   loaderConcurrency?: number
-  reconcileMs?: number
+  /** An instance whose node is silent this long is taken over by another. */
+  leaseMs?: number
 }
 
-export type ConsumerNode = { stop(): Promise<void> }
+export type ConsumerNode = { name: string; stop(): Promise<void> }
 
 export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<ConsumerNode> {
   // BullMQ needs maxRetriesPerRequest null: its blocking commands must wait out a Redis restart.
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null })
   const keys = redisKeys(opts.prefix)
+  const leaseMs = opts.leaseMs ?? 15_000
   const store = instanceStore(redis, keys, secretBox(opts.secretKey))
   const activity = instanceActivity(redis, keys)
-  const log = opts.log
+  const leases = instanceLeases(redis, keys, leaseMs)
+  const registry = nodeRegistry(redis, keys, leaseMs)
+  const me = opts.node.name
+  const log = opts.log.child({ node: me })
+  await registry.register({ ...opts.node, roles: [...(opts.fetcher ? ['fetcher' as const] : []), ...(opts.loader ? ['loader' as const] : [])], startedAt: Date.now() })
 
   const worker = opts.loader
     ? startLoaderWorker({ connection: redis, keys, store, activity, log: log.child({ role: 'loader' }), concurrency: opts.loaderConcurrency })
@@ -45,54 +55,81 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   const fetchers = new Map<string, { version: number; fetcher: Promise<InstanceFetcher | null> }>()
   let stopping = false
 
-  async function stopFetcher(name: string) {
+  async function stopFetcher(name: string, release: boolean) {
     const entry = fetchers.get(name)
     fetchers.delete(name)
     await (await entry?.fetcher)?.stop()
+    if (release) await leases.release(name, me)
   }
+
+  function startFetcher(name: string, stored: NonNullable<Awaited<ReturnType<typeof store.getInstance>>>) {
+    const fetcher = startInstanceFetcher(stored, { redis, keys, queue, waiter, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
+      log.error({ instance: name, err: err.message }, 'fetcher could not start; another node may try')
+      await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
+      fetchers.delete(name)
+      await leases.release(name, me).catch(() => {})
+      return null
+    })
+    fetchers.set(name, { version: stored.version, fetcher })
+  }
+
+  const eligible = (config: InstanceConfig, node: Pick<NodeStatus, 'name' | 'cluster'>) =>
+    (config.pinNode === '' || config.pinNode === node.name) && (config.pinCluster === '' || config.pinCluster === node.cluster)
 
   async function reconcile() {
     const names = await store.listInstances()
-    for (const name of fetchers.keys()) if (!names.includes(name)) await stopFetcher(name)
+    for (const name of fetchers.keys()) if (!names.includes(name)) await stopFetcher(name, true)
+    const peers = (await registry.list()).filter((n) => n.online && n.roles.includes('fetcher'))
     for (const name of names) {
       const stored = await store.getInstance(name)
       const entry = fetchers.get(name)
-      if (!stored || stored.desired !== 'running') {
-        if (entry) await stopFetcher(name)
+      if (!stored || stored.desired !== 'running' || !eligible(stored.config, { name: me, cluster: opts.node.cluster })) {
+        if (entry) await stopFetcher(name, true)
         continue
       }
-      if (entry && entry.version === stored.version) continue
-      if (entry) await stopFetcher(name)
-      const fetcher = startInstanceFetcher(stored, { redis, keys, queue, waiter, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
-        log.error({ instance: name, err: err.message }, 'fetcher could not start; will try again')
-        await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
-        fetchers.delete(name)
-        return null
-      })
-      fetchers.set(name, { version: stored.version, fetcher })
+      if (entry) {
+        if (!(await leases.renew(name, me))) {
+          log.warn({ instance: name }, 'lease lost to another node; stopping the fetcher')
+          await stopFetcher(name, false)
+        } else if (entry.version !== stored.version) {
+          await stopFetcher(name, false)
+          startFetcher(name, stored)
+        }
+        continue
+      }
+      // Least loaded first: leave the instance to an eligible peer that runs fewer.
+      const fewest = Math.min(fetchers.size, ...peers.filter((p) => p.name !== me && eligible(stored.config, p)).map((p) => p.instances.length))
+      if (fetchers.size > fewest) continue
+      if (await leases.claim(name, me)) {
+        log.info({ instance: name }, 'instance claimed')
+        startFetcher(name, stored)
+      }
     }
   }
 
   let timer: NodeJS.Timeout | undefined
   async function tick() {
     try {
-      await reconcile()
+      if (opts.fetcher) await reconcile()
+      await registry.heartbeat(me, [...fetchers.keys()])
     } catch (err) {
       log.error({ err: (err as Error).message }, 'reconcile failed')
     }
-    if (!stopping) timer = setTimeout(tick, opts.reconcileMs ?? 2_000)
+    if (!stopping) timer = setTimeout(tick, Math.max(100, Math.floor(leaseMs / 3)))
   }
-  if (opts.fetcher) await tick()
+  await tick()
   log.info({ fetcher: opts.fetcher, loader: opts.loader }, 'consumer node started')
 
   return {
+    name: me,
     async stop() {
       stopping = true
       clearTimeout(timer)
-      await Promise.all([...fetchers.keys()].map(stopFetcher))
+      await Promise.all([...fetchers.keys()].map((name) => stopFetcher(name, true)))
       await waiter.close()
       await worker?.close()
       await queue.close()
+      await registry.stopped(me).catch(() => {})
       redis.disconnect()
       log.info('consumer node stopped')
     },

@@ -59,6 +59,36 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
         .map((text) => JSON.parse(text) as QuarantineItem)
         .sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))
     },
+    async quarantinedItem(instance: string, id: string): Promise<QuarantineItem | null> {
+      const text = await redis.hget(keys.quarantine(instance), id)
+      return text ? (JSON.parse(text) as QuarantineItem) : null
+    },
+    async quarantineSize(instance: string): Promise<number> {
+      return redis.hlen(keys.quarantine(instance))
+    },
+    /** An operator's discard: the item goes, and the counters keep that it went (never silently). */
+    async discard(instance: string, item: QuarantineItem): Promise<boolean> {
+      const [[, removed] = []] = (await redis.multi().hdel(keys.quarantine(instance), item.id).exec()) ?? []
+      if (removed === 1) await redis.multi().hincrby(keys.counters(instance), 'discardedItems', 1).hincrby(keys.counters(instance), 'discardedRows', item.rows).exec()
+      return removed === 1
+    },
+    /** Successful replays of an item so far; the next one loads under a label nobody used yet. */
+    async replayCount(instance: string, id: string): Promise<number> {
+      return Number((await redis.hget(keys.quarantineReplays(instance), id)) ?? 0)
+    },
+    async replayed(instance: string, item: QuarantineItem, loadedRows: number): Promise<void> {
+      await redis
+        .multi()
+        .hdel(keys.quarantine(instance), item.id)
+        .hincrby(keys.quarantineReplays(instance), item.id, 1)
+        .hincrby(keys.counters(instance), 'replayedItems', 1)
+        .hincrby(keys.counters(instance), 'replayedRows', loadedRows)
+        .exec()
+    },
+    /** A deleted instance's counters and health go; its quarantine stays until someone looks at it. */
+    async forget(instance: string): Promise<void> {
+      await redis.del(keys.counters(instance), keys.skippedBySource(instance), keys.health(instance))
+    },
     async failing(instance: string, reason: string): Promise<void> {
       const key = keys.health(instance)
       await redis.multi().hsetnx(key, 'since', new Date().toISOString()).hset(key, 'state', 'retrying', 'reason', reason).hincrby(key, 'attempts', 1).exec()

@@ -20,7 +20,22 @@ export type StoredInstance = {
   version: number
 }
 
+/** An instance as the admin API shows it: the password stays sealed, only whether one is set. */
+export type InstanceView = Omit<StoredInstance, 'config'> & { config: Omit<InstanceConfig, 'passWord'>; passWordSet: boolean }
+
+/** An update may leave the password out: the stored one is kept. */
+export type InstanceUpdate = Omit<InstanceConfigInput, 'name' | 'passWord'> & { passWord?: string }
+
 export type InstanceStore = ReturnType<typeof instanceStore>
+
+const deleteIfStopped = `
+if redis.call('HEXISTS', KEYS[1], 'config') == 0 then return 'missing' end
+if redis.call('HGET', KEYS[1], 'desired') == 'running' then return 'running' end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 'deleted'`
+
+type SealedConfig = Omit<InstanceConfig, 'passWord'> & { passWordSealed: string }
 
 export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox) {
   async function getInstance(name: string): Promise<StoredInstance | null> {
@@ -36,8 +51,70 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     }
   }
 
+  async function readSealed(name: string): Promise<{ h: Record<string, string>; sealed: SealedConfig } | null> {
+    const h = await redis.hgetall(keys.instance(name))
+    return h.config ? { h, sealed: JSON.parse(h.config) as SealedConfig } : null
+  }
+
+  function sealedJson(config: InstanceConfig, passWordSealed?: string): string {
+    const { passWord, ...rest } = config
+    return JSON.stringify({ ...rest, passWordSealed: passWordSealed ?? secrets.seal(passWord) })
+  }
+
   return {
     getInstance,
+
+    /** Reads without opening the password, so showing an instance never needs (or leaks) it. */
+    async viewInstance(name: string): Promise<InstanceView | null> {
+      const found = await readSealed(name)
+      if (!found) return null
+      const { passWordSealed, ...config } = found.sealed
+      const { h } = found
+      return {
+        config,
+        passWordSet: passWordSealed !== undefined && passWordSealed !== '',
+        desired: h.desired === 'running' ? 'running' : 'stopped',
+        epoch: Number(h.epoch ?? 0),
+        resetPending: h.resetPending === '1',
+        version: Number(h.version ?? 0),
+      }
+    },
+
+    /** Like saveInstance, but refuses (returns null) when the name exists, atomically. */
+    async createInstance(input: InstanceConfigInput): Promise<InstanceConfig | null> {
+      const config = instanceConfigSchema.parse(input)
+      const key = keys.instance(config.name)
+      if ((await redis.hsetnx(key, 'config', sealedJson(config))) === 0) return null
+      await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).sadd(keys.instances, config.name).exec()
+      return config
+    },
+
+    /** Replaces the config of an existing instance (null when there is none); no password keeps the stored one. */
+    async updateInstance(name: string, input: InstanceUpdate): Promise<InstanceConfig | null> {
+      const found = await readSealed(name)
+      if (!found) return null
+      const config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
+      const json = sealedJson(config, input.passWord === undefined ? found.sealed.passWordSealed : undefined)
+      await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).exec()
+      return config
+    },
+
+    /** Only a stopped instance can go: a running one still has fetchers and loaders working for it. */
+    async deleteInstance(name: string): Promise<'deleted' | 'missing' | 'running'> {
+      // One script, so a start between the check and the delete cannot orphan a running fetcher.
+      return (await redis.eval(deleteIfStopped, 2, keys.instance(name), keys.instances, name)) as 'deleted' | 'missing' | 'running'
+    },
+
+    /** Instances whose config names this mapping environment (read without opening passwords). */
+    async instancesUsing(mappingEnv: string): Promise<string[]> {
+      const names = (await redis.smembers(keys.instances)).sort()
+      const using: string[] = []
+      for (const name of names) {
+        const found = await readSealed(name)
+        if (found?.sealed.mappingEnv === mappingEnv) using.push(name)
+      }
+      return using
+    },
 
     async saveInstance(input: InstanceConfigInput): Promise<InstanceConfig> {
       const config = instanceConfigSchema.parse(input)
@@ -82,6 +159,23 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     async getMappingEnv(name: string): Promise<MappingEnv | null> {
       const text = await redis.get(keys.mappingEnv(name))
       return text ? mappingEnvSchema.parse(JSON.parse(text)) : null
+    },
+
+    /** Like saveMappingEnv, but refuses (returns null) when the name exists, atomically. */
+    async createMappingEnv(input: MappingEnvInput): Promise<MappingEnv | null> {
+      const env = mappingEnvSchema.parse(input)
+      if ((await redis.set(keys.mappingEnv(env.name), JSON.stringify(env), 'NX')) !== 'OK') return null
+      await redis.sadd(keys.mappingEnvs, env.name)
+      return env
+    },
+
+    async listMappingEnvs(): Promise<string[]> {
+      return (await redis.smembers(keys.mappingEnvs)).sort()
+    },
+
+    async deleteMappingEnv(name: string): Promise<boolean> {
+      const [[, deleted] = []] = (await redis.multi().del(keys.mappingEnv(name)).srem(keys.mappingEnvs, name).exec()) ?? []
+      return deleted === 1
     },
   }
 }

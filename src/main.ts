@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
@@ -21,7 +21,9 @@ const usage = `k2s — load canal change data from Kafka into StarRocks
   k2s instance status NAME         counters, health and quarantine of an instance
 
 Environment: K2S_REDIS_URL (redis://127.0.0.1:6379), K2S_REDIS_PREFIX (k2s),
-K2S_SECRET_KEY (64 hex chars; else a key file in K2S_HOME, default ~/.k2s), K2S_LOG_LEVEL (info).`
+K2S_SECRET_KEY (64 hex chars; else a key file in K2S_HOME, default ~/.k2s), K2S_LOG_LEVEL (info),
+K2S_NODE_NAME (host name), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K2S_NODE_PORT (10002),
+K2S_LEASE_MS (15000: a silent node's instances move to another node after this long).`
 
 const env = process.env
 const redisUrl = env.K2S_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -54,6 +56,14 @@ async function runNode(command: string, args: string[]): Promise<number> {
     prefix,
     secretKey: loadSecretKey(env, join(home, 'secret.key')),
     log,
+    node: {
+      name: env.K2S_NODE_NAME || hostname(),
+      address: env.K2S_REGISTER_IP || firstExternalAddress(),
+      port: Number(env.K2S_NODE_PORT ?? 10002),
+      cluster: env.K2S_CLUSTER ?? '',
+      version: packageVersion(),
+    },
+    leaseMs: env.K2S_LEASE_MS ? Number(env.K2S_LEASE_MS) : undefined,
     fetcher: command === 'all' || !values['no-fetcher'],
     loader: command === 'all' || !values['no-loader'],
     loaderConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
@@ -109,6 +119,15 @@ async function manage(kind: string, [verb, arg]: string[]): Promise<number> {
   } finally {
     redis.disconnect()
   }
+}
+
+function firstExternalAddress(): string {
+  const all = Object.values(networkInterfaces()).flat()
+  return all.find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1'
+}
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
 
 process.exitCode = await main(process.argv.slice(2))

@@ -15,9 +15,18 @@ export function redisKeys(prefix: string) {
     mappingEnvs: `${prefix}:mapping-envs`,
     batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,
+    owner: (instance: string) => `${prefix}:owner:${instance}`,
+    node: (name: string) => `${prefix}:node:${name}`,
+    nodes: `${prefix}:nodes`,
     quarantine: (instance: string) => `${prefix}:quarantine:${instance}`,
     counters: (instance: string) => `${prefix}:counters:${instance}`,
     skippedBySource: (instance: string) => `${prefix}:skipped:${instance}`,
     health: (instance: string) => `${prefix}:health:${instance}`,
+    /** Replays of a quarantined item that loaded, per item id: the next replay label is `-r<n+1>`. */
+    quarantineReplays: (instance: string) => `${prefix}:replays:${instance}`,
+    replayLock: (instance: string, id: string) => `${prefix}:replay-lock:${instance}:${id}`,
+    /** Console users: user name → scrypt hash; sessions by the SHA-256 of their token, never the token. */
+    consoleUsers: `${prefix}:console-users`,
+    session: (tokenHash: string) => `${prefix}:session:${tokenHash}`,
   }
 }

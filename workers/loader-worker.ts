@@ -39,6 +39,10 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
       connection: opts.connection,
       prefix: opts.keys.bullPrefix,
       concurrency: opts.concurrency ?? 4,
+      // A worker that dies mid-job holds its lock this long; then another worker runs the job
+      // again (safely: same labels). BullMQ's 30 s default would stall a failover for a minute.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       // Backoff bounds are read from the live instance config, so an operator can tune them mid-outage.
       settings: {
         backoffStrategy: async (attemptsMade, _type, _err, job) => {

@@ -54,7 +54,9 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
 
   const consumer = kafka.consumer({
     groupId,
-    sessionTimeout: 30_000,
+    // Kafka hands a dead fetcher's partitions to another member after this long; with the
+    // instance lease (15 s by default) it bounds how long a node failure stalls an instance.
+    sessionTimeout: 10_000,
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 500,
@@ -129,7 +131,12 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   async function eachBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`
     let opening = partitions.get(key)
-    if (!opening) partitions.set(key, (opening = openPartition(batch.topic, batch.partition)))
+    if (!opening) {
+      opening = openPartition(batch.topic, batch.partition)
+      partitions.set(key, opening)
+      // A failed open (Kafka or Redis briefly away) is tried again with the next batch.
+      opening.catch(() => partitions.get(key) === opening && partitions.delete(key))
+    }
     const open = await opening
     if (open.sought) {
       // This batch came from the old fetch position; Kafka hands the partition again from the seek.
@@ -169,8 +176,23 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
 }
 
 async function committedOffset(admin: Admin, groupId: string, topic: string, partition: number): Promise<bigint | null> {
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] })
+  const [entry] = await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }))
   const offset = entry?.partitions.find((p) => p.partition === partition)?.offset
   // kafkajs' own resets commit -1 (latest) and -2 (earliest): not a position.
   return offset === undefined || BigInt(offset) < 0n ? null : BigInt(offset)
+}
+
+/**
+ * kafkajs' admin does not retry errors Kafka calls retriable, such as GROUP_LOAD_IN_PROGRESS while
+ * a restarted broker loads the offsets topic.
+ */
+async function retryRetriable<T>(call: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call()
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1_000)))
+    }
+  }
 }

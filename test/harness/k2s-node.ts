@@ -18,7 +18,7 @@ export type K2sUnderTest = {
   store: InstanceStore
   activity: InstanceActivity
   redis: Redis
-  startNode(opts?: { fetcher?: boolean; loader?: boolean; loaderConcurrency?: number }): Promise<ConsumerNode>
+  startNode(opts?: { name?: string; cluster?: string; fetcher?: boolean; loader?: boolean; loaderConcurrency?: number; leaseMs?: number }): Promise<ConsumerNode>
   close(): Promise<void>
 }
 
@@ -38,10 +38,12 @@ export async function k2sUnderTest(redisUrl: string, prefix: string): Promise<K2
         prefix,
         secretKey,
         log: createLogger('k2s-test', process.env.K2S_TEST_LOG_LEVEL ?? 'silent'),
+        node: { name: opts.name ?? `node-${nodes.length + 1}`, address: '127.0.0.1', port: 0, cluster: opts.cluster ?? '', version: 'test' },
         fetcher: opts.fetcher ?? true,
         loader: opts.loader ?? true,
         loaderConcurrency: opts.loaderConcurrency,
-        reconcileMs: 200,
+        // Short leases keep takeovers and reconcile ticks quick in tests.
+        leaseMs: opts.leaseMs ?? 1_500,
       })
       nodes.push(node)
       return node
