@@ -55,6 +55,8 @@ describe('instanceConfigSchema', () => {
       retryBackoffMaxMs: 60_000,
       labelPrefix: 'k2s',
       strictMode: true,
+      pinNode: '',
+      pinCluster: '',
     })
   })
 

@@ -31,6 +31,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
   const bySource: Record<string, number> = {}
   const quarantine: QuarantineItem[] = []
   const bump = (name: string, n = 1) => (counters[name] = (counters[name] ?? 0) + n)
+  const bumpSource = (name: string, n: number) => (bySource[name] = (bySource[name] ?? 0) + n)
   const at = new Date().toISOString()
   const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'label'>): QuarantineItem => ({
     instance: job.instance,
@@ -42,10 +43,9 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
 
   const targets = new Map<string, { database: string; table: string; events: SourceEvent[] }>()
   for (const message of job.messages) {
-    const value = decodeValue(message)
-    const event = decodeCanalMessage(value)
+    const event = decodeCanalMessage(decodeValue(message))
     if (event.kind === 'unreadable') {
-      const raw = value?.toString(message.base64 ? 'base64' : 'utf8') ?? ''
+      const raw = message.value ?? ''
       quarantine.push(item({
         id: `message-${job.topic}-${job.partition}-${message.offset}`,
         firstOffset: message.offset,
@@ -61,14 +61,13 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
     }
     if (event.kind === 'skip') {
       bump(`skipped.${event.reason}`)
-      if (event.table !== '') bySource[`${event.database}.${event.table}:${event.reason}`] = (bySource[`${event.database}.${event.table}:${event.reason}`] ?? 0) + 1
+      if (event.table !== '') bumpSource(`${event.database}.${event.table}:${event.reason}`, 1)
       continue
     }
     const route = ctx.route(event.database, event.table)
     if (!route) {
       bump('skipped.unmapped', event.data.length)
-      const key = `${event.database}.${event.table}:unmapped`
-      bySource[key] = (bySource[key] ?? 0) + event.data.length
+      bumpSource(`${event.database}.${event.table}:unmapped`, event.data.length)
       continue
     }
     const key = `${route.database}.${route.table}`
