@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { ZodError } from 'zod'
+import { startAdminServer } from '../api/serve.ts'
 import { startConsumerNode } from './consumer-node.ts'
 import { instanceActivity } from './instance-activity.ts'
 import { instanceStore } from './instance-store.ts'
@@ -13,7 +14,8 @@ import { loadSecretKey, secretBox } from './secret-box.ts'
 
 const usage = `k2s — load canal change data from Kafka into StarRocks
 
-  k2s all                          a consumer node with fetcher and loader roles (local defaults)
+  k2s all                          admin API + a consumer node with fetcher and loader roles
+  k2s admin                        the admin API and Bull Board (stateless; run several if you like)
   k2s node [--no-fetcher] [--no-loader] [--concurrency N]
   k2s mapping put FILE.json        create or replace a table mapping environment
   k2s instance put FILE.json       create or replace an instance
@@ -23,7 +25,9 @@ const usage = `k2s — load canal change data from Kafka into StarRocks
 Environment: K2S_REDIS_URL (redis://127.0.0.1:6379), K2S_REDIS_PREFIX (k2s),
 K2S_SECRET_KEY (64 hex chars; else a key file in K2S_HOME, default ~/.k2s), K2S_LOG_LEVEL (info),
 K2S_NODE_NAME (host name), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K2S_NODE_PORT (10002),
-K2S_LEASE_MS (15000: a silent node's instances move to another node after this long).`
+K2S_LEASE_MS (15000: a silent node's instances move to another node after this long),
+K2S_ADMIN_HOST (0.0.0.0), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADMIN_PASSWORD
+(else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE.`
 
 const env = process.env
 const redisUrl = env.K2S_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -35,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'all':
     case 'node':
-      return runNode(command, rest)
+    case 'admin':
+      return run(command, rest)
     case 'mapping':
     case 'instance':
       return manage(command, rest)
@@ -45,34 +50,58 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function runNode(command: string, args: string[]): Promise<number> {
+async function run(command: string, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { 'no-fetcher': { type: 'boolean' }, 'no-loader': { type: 'boolean' }, concurrency: { type: 'string' } },
   })
   const log = createLogger('k2s')
-  const node = await startConsumerNode({
-    redisUrl,
-    prefix,
-    secretKey: loadSecretKey(env, join(home, 'secret.key')),
-    log,
-    node: {
-      name: env.K2S_NODE_NAME || hostname(),
-      address: env.K2S_REGISTER_IP || firstExternalAddress(),
-      port: Number(env.K2S_NODE_PORT ?? 10002),
-      cluster: env.K2S_CLUSTER ?? '',
-      version: packageVersion(),
-    },
-    leaseMs: env.K2S_LEASE_MS ? Number(env.K2S_LEASE_MS) : undefined,
-    fetcher: command === 'all' || !values['no-fetcher'],
-    loader: command === 'all' || !values['no-loader'],
-    loaderConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
-  })
+  const secretKey = loadSecretKey(env, join(home, 'secret.key'))
+  const leaseMs = env.K2S_LEASE_MS ? Number(env.K2S_LEASE_MS) : undefined
+  const admin =
+    command === 'node'
+      ? null
+      : await startAdminServer({
+          redisUrl,
+          prefix,
+          secretKey,
+          host: env.K2S_ADMIN_HOST ?? '0.0.0.0',
+          port: Number(env.K2S_ADMIN_PORT ?? 8080),
+          leaseMs,
+          auth: {
+            adminUser: env.K2S_ADMIN_USER,
+            adminPassword: env.K2S_ADMIN_PASSWORD,
+            nodeToken: env.K2S_NODE_TOKEN,
+            secureCookie: env.K2S_ADMIN_SECURE_COOKIE === 'true',
+          },
+          log: log.child({ role: 'admin' }),
+        })
+  const node =
+    command === 'admin'
+      ? null
+      : await startConsumerNode({
+          redisUrl,
+          prefix,
+          secretKey,
+          log,
+          node: {
+            name: env.K2S_NODE_NAME || hostname(),
+            address: env.K2S_REGISTER_IP || firstExternalAddress(),
+            port: Number(env.K2S_NODE_PORT ?? 10002),
+            cluster: env.K2S_CLUSTER ?? '',
+            version: packageVersion(),
+          },
+          leaseMs,
+          fetcher: command === 'all' || !values['no-fetcher'],
+          loader: command === 'all' || !values['no-loader'],
+          loaderConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
+        })
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
-  await node.stop()
+  await node?.stop()
+  await admin?.close()
   return 0
 }
 

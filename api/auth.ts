@@ -1,0 +1,126 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { timingSafeEqual } from 'node:crypto'
+import type { MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { consoleUsers } from './console-users.ts'
+import type { AdminEnv, AdminOptions } from './context.ts'
+import { ApiError, errorResponses } from './errors.ts'
+import { router, userSecurity } from './router.ts'
+import { sessions, tokenHash } from './sessions.ts'
+
+/**
+ * Who may call what. Console users log in and carry a session token (Bearer header or HttpOnly
+ * cookie); consumer nodes carry the node token and may only register and heartbeat. Everything
+ * but login, health and the OpenAPI document needs one of the two.
+ */
+export const sessionCookie = 'k2s_session'
+const defaultSessionTtlMs = 12 * 3600_000
+
+const publicRoutes = [
+  ['POST', /^\/api\/login$/],
+  ['GET', /^\/api\/health$/],
+  ['GET', /^\/api\/openapi\.json$/],
+] as const
+const nodeRoutes = [
+  ['POST', /^\/api\/nodes\/register$/],
+  ['POST', /^\/api\/nodes\/[^/]+\/heartbeat$/],
+] as const
+
+// HEAD is answered by the GET route, so it is allowed wherever GET is.
+const matches = (routes: readonly (readonly [string, RegExp])[], method: string, path: string) =>
+  routes.some(([m, pattern]) => (m === method || (m === 'GET' && method === 'HEAD')) && pattern.test(path))
+
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
+  return match?.[1]
+}
+
+const sameSecret = (a: string, b: string) => timingSafeEqual(Buffer.from(tokenHash(a), 'hex'), Buffer.from(tokenHash(b), 'hex'))
+
+export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
+  const logins = sessions(opts.redis, opts.keys, opts.auth.sessionTtlMs ?? defaultSessionTtlMs)
+  const nodeToken = opts.auth.nodeToken
+  return async (c, next) => {
+    const { method, path } = c.req
+    if (matches(publicRoutes, method, path)) return next()
+    const bearer = bearerToken(c.req.header('authorization'))
+    const nodeRoute = matches(nodeRoutes, method, path)
+    if (bearer && nodeToken && sameSecret(bearer, nodeToken)) {
+      if (!nodeRoute) throw new ApiError(403, 'a node token may only register nodes and send heartbeats')
+      c.set('principal', { kind: 'node' })
+      return next()
+    }
+    if (nodeRoute) throw new ApiError(401, 'this route takes a node token')
+    const token = bearer ?? getCookie(c, sessionCookie)
+    const session = token ? await logins.find(token) : null
+    if (!session) throw new ApiError(401, 'login required')
+    c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash })
+    return next()
+  }
+}
+
+const loginBody = z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(1024) })
+const loginReply = z.object({ token: z.string(), user: z.string(), expiresAt: z.string() })
+
+export function authRoutes(opts: AdminOptions) {
+  const ttlMs = opts.auth.sessionTtlMs ?? defaultSessionTtlMs
+  const users = consoleUsers(opts.redis, opts.keys)
+  const logins = sessions(opts.redis, opts.keys, ttlMs)
+  const app = router()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/login',
+      tags: ['auth'],
+      summary: 'Log in to the console: a session token, also set as an HttpOnly cookie',
+      request: { body: { required: true, content: { 'application/json': { schema: loginBody } } } },
+      responses: { 200: { description: 'logged in', content: { 'application/json': { schema: loginReply } } }, ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const { user, password } = c.req.valid('json')
+      if (!(await users.check(user, password))) {
+        opts.log.warn({ user }, 'console login refused')
+        throw new ApiError(401, 'wrong user or password')
+      }
+      const { token, expiresAt } = await logins.open(user)
+      setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: Math.floor(ttlMs / 1000), secure: opts.auth.secureCookie ?? false })
+      opts.log.info({ user }, 'console login')
+      return c.json({ token, user, expiresAt }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/logout',
+      tags: ['auth'],
+      summary: 'End this session',
+      security: userSecurity,
+      responses: { 200: { description: 'logged out', content: { 'application/json': { schema: z.object({ ok: z.boolean() }) } } }, ...errorResponses(401) },
+    }),
+    async (c) => {
+      const principal = c.get('principal')
+      if (principal.kind === 'user') await logins.close(principal.tokenHash)
+      deleteCookie(c, sessionCookie, { path: '/' })
+      return c.json({ ok: true }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/me',
+      tags: ['auth'],
+      summary: 'Who this session belongs to',
+      security: userSecurity,
+      responses: { 200: { description: 'the user', content: { 'application/json': { schema: z.object({ user: z.string() }) } } }, ...errorResponses(401) },
+    }),
+    (c) => {
+      const principal = c.get('principal')
+      return c.json({ user: principal.kind === 'user' ? principal.user : '' }, 200)
+    },
+  )
+
+  return app
+}

@@ -1,0 +1,45 @@
+import { z } from '@hono/zod-openapi'
+import { instanceConfigSchema } from '../src/config.ts'
+
+/** What the instance routes take and give. The password goes in, never out: only `passWordSet`. */
+export const nameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) })
+
+// Strict: a misspelt field (`password`) is a 400 naming it, not silently ignored while the old value stays.
+export const instanceCreateSchema = instanceConfigSchema.strict()
+
+export const instanceUpdateSchema = instanceConfigSchema
+  .omit({ name: true, passWord: true })
+  .extend({ name: z.string().optional(), passWord: z.string().optional().describe('leave out to keep the stored password') })
+  .strict()
+
+const healthSchema = z.object({ state: z.enum(['ok', 'retrying']), reason: z.string(), since: z.string(), attempts: z.number() })
+const countersSchema = z.record(z.string(), z.number())
+const desiredSchema = z.enum(['running', 'stopped'])
+
+export const instanceViewSchema = z.object({
+  config: instanceConfigSchema.omit({ passWord: true }),
+  passWordSet: z.boolean(),
+  desired: desiredSchema,
+  epoch: z.number(),
+  resetPending: z.boolean(),
+  version: z.number(),
+})
+
+export const instanceSummarySchema = z.object({
+  name: z.string(),
+  mappingEnv: z.string(),
+  topics: z.array(z.string()),
+  desired: desiredSchema,
+  /** The node whose fetcher holds the instance's lease, if any. */
+  runningOn: z.string().nullable(),
+  health: healthSchema,
+  counters: countersSchema,
+  quarantined: z.number(),
+})
+
+export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true }).extend({
+  epoch: z.number(),
+  skippedBySource: countersSchema,
+})
+
+export const desiredReplySchema = z.object({ name: z.string(), desired: desiredSchema })

@@ -1,0 +1,135 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { instanceActivity } from '../src/instance-activity.ts'
+import { instanceLeases } from '../src/instance-lease.ts'
+import { instanceStore } from '../src/instance-store.ts'
+import type { AdminOptions } from './context.ts'
+import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import {
+  desiredReplySchema,
+  instanceCreateSchema,
+  instanceStatusSchema,
+  instanceSummarySchema,
+  instanceUpdateSchema,
+  instanceViewSchema,
+  nameParam,
+} from './instance-schemas.ts'
+import { actor, json, router, userSecurity } from './router.ts'
+
+/** Instances: create, read (never the password), update, delete when stopped, start, stop, status. */
+const base = { tags: ['instances'], security: userSecurity }
+
+export function instanceRoutes(opts: AdminOptions) {
+  const store = instanceStore(opts.redis, opts.keys, opts.secrets)
+  const activity = instanceActivity(opts.redis, opts.keys)
+  // Only read here: the lease length matters to the nodes that hold them.
+  const leases = instanceLeases(opts.redis, opts.keys, 0)
+  const app = router()
+
+  async function view(name: string) {
+    const found = await store.viewInstance(name)
+    if (!found) throw notFound(`instance ${name}`)
+    return found
+  }
+
+  async function requireMappingEnv(name: string) {
+    if (!(await store.getMappingEnv(name))) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
+  }
+
+  app.openapi(
+    createRoute({ ...base, method: 'get', path: '/api/instances', summary: 'All instances with desired state, health and counters', responses: { 200: { description: 'instances', content: json(z.object({ instances: z.array(instanceSummarySchema) })) }, ...errorResponses(401) } }),
+    async (c) => {
+      const names = await store.listInstances()
+      const views = (await Promise.all(names.map((name) => store.viewInstance(name)))).flatMap((v) => (v ? [v] : []))
+      const instances = await Promise.all(
+        views.map(async ({ config, desired }) => ({
+          name: config.name,
+          mappingEnv: config.mappingEnv,
+          topics: config.topics,
+          desired,
+          runningOn: await leases.owner(config.name),
+          health: await activity.health(config.name),
+          counters: await activity.counters(config.name),
+          quarantined: await activity.quarantineSize(config.name),
+        })),
+      )
+      return c.json({ instances }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({ ...base, method: 'post', path: '/api/instances', summary: 'Create an instance (stopped)', request: { body: { required: true, content: json(instanceCreateSchema) } }, responses: { 201: { description: 'created', content: json(instanceViewSchema) }, ...errorResponses(400, 401, 409) } }),
+    async (c) => {
+      const input = c.req.valid('json')
+      await requireMappingEnv(input.mappingEnv)
+      if (!(await store.createInstance(input))) throw conflict(`instance ${input.name} already exists`)
+      opts.log.info({ by: actor(c.get('principal')), instance: input.name }, 'instance created')
+      return c.json(await view(input.name), 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({ ...base, method: 'get', path: '/api/instances/{name}', summary: 'One instance: config without the password', request: { params: nameParam }, responses: { 200: { description: 'the instance', content: json(instanceViewSchema) }, ...errorResponses(401, 404) } }),
+    async (c) => c.json(await view(c.req.valid('param').name), 200),
+  )
+
+  app.openapi(
+    createRoute({ ...base, method: 'put', path: '/api/instances/{name}', summary: 'Replace the config; leaving out passWord keeps the stored one', request: { params: nameParam, body: { required: true, content: json(instanceUpdateSchema) } }, responses: { 200: { description: 'updated', content: json(instanceViewSchema) }, ...errorResponses(400, 401, 404) } }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const input = c.req.valid('json')
+      await view(name)
+      if (input.name !== undefined && input.name !== name) throw invalidInput([{ path: 'name', message: 'must be the name in the URL (instances cannot be renamed)' }])
+      await requireMappingEnv(input.mappingEnv)
+      const { name: _, ...update } = input
+      if (!(await store.updateInstance(name, update))) throw notFound(`instance ${name}`)
+      opts.log.info({ by: actor(c.get('principal')), instance: name, passWordChanged: update.passWord !== undefined }, 'instance updated')
+      return c.json(await view(name), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({ ...base, method: 'delete', path: '/api/instances/{name}', summary: 'Delete a stopped instance (its quarantine stays)', request: { params: nameParam }, responses: { 200: { description: 'deleted', content: json(z.object({ deleted: z.string() })) }, ...errorResponses(401, 404, 409) } }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const outcome = await store.deleteInstance(name)
+      if (outcome === 'missing') throw notFound(`instance ${name}`)
+      if (outcome === 'running') throw conflict(`instance ${name} is running: stop it first`)
+      await activity.forget(name)
+      opts.log.info({ by: actor(c.get('principal')), instance: name }, 'instance deleted')
+      return c.json({ deleted: name }, 200)
+    },
+  )
+
+  for (const verb of ['start', 'stop'] as const) {
+    app.openapi(
+      createRoute({ ...base, method: 'post', path: `/api/instances/{name}/${verb}`, summary: verb === 'start' ? 'Set the desired state to running (E-B/L-B reset once)' : 'Set the desired state to stopped', request: { params: nameParam }, responses: { 200: { description: 'desired state set', content: json(desiredReplySchema) }, ...errorResponses(401, 404) } }),
+      async (c) => {
+        const { name } = c.req.valid('param')
+        await view(name)
+        await (verb === 'start' ? store.startInstance(name) : store.stopInstance(name))
+        opts.log.info({ by: actor(c.get('principal')), instance: name }, `instance ${verb}`)
+        return c.json({ name, desired: (await view(name)).desired }, 200)
+      },
+    )
+  }
+
+  app.openapi(
+    createRoute({ ...base, method: 'get', path: '/api/instances/{name}/status', summary: 'Health, counters and messages skipped per source table', request: { params: nameParam }, responses: { 200: { description: 'status', content: json(instanceStatusSchema) }, ...errorResponses(401, 404) } }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const found = await view(name)
+      return c.json({
+        name,
+        desired: found.desired,
+        epoch: found.epoch,
+        runningOn: await leases.owner(name),
+        health: await activity.health(name),
+        counters: await activity.counters(name),
+        skippedBySource: await activity.skippedBySource(name),
+        quarantined: await activity.quarantineSize(name),
+      }, 200)
+    },
+  )
+
+  return app
+}

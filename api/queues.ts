@@ -1,0 +1,26 @@
+import { createBullBoard } from '@bull-board/api'
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
+import { HonoAdapter } from '@bull-board/hono'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { Queue } from 'bullmq'
+import { loadQueueName } from '../src/load-job.ts'
+import type { AdminOptions } from './context.ts'
+
+/**
+ * Bull Board over the `k2s-load` queue, mounted at `basePath` behind the console login (auth.ts
+ * covers every path that is not public). Read-only: removing or emptying a load job by hand would
+ * leave its partition's offset waiting for a batch that never loads (DESIGN.md invariant 1).
+ *
+ * The Hono adapter serves the UI's files with `serveStatic` from @hono/node-server, rooted
+ * relative to the process's working directory; that is resolved when the board is built.
+ */
+export function queueBoard(opts: AdminOptions, basePath: string) {
+  const queue = new Queue(loadQueueName, { connection: opts.redis, prefix: opts.keys.bullPrefix })
+  const adapter = new HonoAdapter(serveStatic).setBasePath(basePath)
+  createBullBoard({
+    queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
+    serverAdapter: adapter,
+    options: { uiConfig: { boardTitle: 'K2S loads' } },
+  })
+  return { app: adapter.registerPlugin(), queue }
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { after, before, describe, test } from 'node:test'
+import { Redis } from 'ioredis'
+import { consoleUsers, ensureAdminUser } from '../api/console-users.ts'
+import { redisKeys } from '../src/redis-keys.ts'
+import { adminFixture, nodeToken, type AdminFixture } from './api-fixtures.ts'
+import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+
+/** Nodes (registration, heartbeat, online → offline), the OpenAPI document, Bull Board, first start. */
+const leaseMs = 300
+let api: AdminFixture
+let token: string
+
+before(async () => {
+  api = await adminFixture('api-nodes', { leaseMs })
+  token = await api.login()
+})
+
+after(() => api?.close())
+
+const node = { name: 'node-a.dc1', address: '10.0.0.21', port: 8081, cluster: 'dc1', roles: ['fetcher', 'loader'], version: '0.1.0' }
+
+describe('nodes', () => {
+  test('a node registers (again and again) and the console sees it online', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node })
+      assert.deepEqual([res.status, res.body], [200, { name: node.name, leaseMs }])
+    }
+    const list = await api.call('GET', '/api/nodes', { token })
+    assert.equal(list.status, 200)
+    assert.equal(list.body.nodes.length, 1)
+    const [seen] = list.body.nodes
+    assert.equal(seen.status, 'online')
+    assert.deepEqual([seen.address, seen.port, seen.cluster, seen.roles, seen.version], ['10.0.0.21', 8081, 'dc1', ['fetcher', 'loader'], '0.1.0'])
+    assert.ok(Math.abs(seen.lastHeartbeat - Date.now()) < 5000)
+    const hash = await api.redis.hgetall(api.keys.node(node.name))
+    assert.equal(hash.roles, 'fetcher,loader')
+    assert.deepEqual(await api.redis.smembers(api.keys.nodes), [node.name])
+  })
+
+  test('registration input is validated, naming the field', async () => {
+    const bad = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: { ...node, port: 70000, roles: ['cook'] } })
+    assert.equal(bad.status, 400)
+    assert.deepEqual(bad.body.issues.map((i: { path: string }) => i.path), ['port', 'roles.0'])
+    const noName = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: { ...node, name: '../x' } })
+    assert.deepEqual(noName.body.issues.map((i: { path: string }) => i.path), ['name'])
+  })
+
+  test('an online node cannot be removed; silent past its lease it is offline and can', async () => {
+    const refused = await api.call('DELETE', `/api/nodes/${node.name}`, { token })
+    assert.equal(refused.status, 409)
+    await sleep(leaseMs + 50)
+    assert.equal((await api.call('GET', '/api/nodes', { token })).body.nodes[0].status, 'offline')
+    const beat = await api.call('POST', `/api/nodes/${node.name}/heartbeat`, { token: nodeToken, body: { instances: ['shop'] } })
+    assert.equal(beat.status, 200)
+    const back = (await api.call('GET', '/api/nodes', { token })).body.nodes[0]
+    assert.deepEqual([back.status, back.instances], ['online', ['shop']])
+    await sleep(leaseMs + 50)
+    const removed = await api.call('DELETE', `/api/nodes/${node.name}`, { token })
+    assert.deepEqual([removed.status, removed.body], [200, { deleted: node.name }])
+    assert.deepEqual((await api.call('GET', '/api/nodes', { token })).body.nodes, [])
+    assert.equal((await api.call('DELETE', `/api/nodes/${node.name}`, { token })).status, 404)
+  })
+
+  test('a heartbeat of an unregistered node is a 404: it must register first', async () => {
+    const res = await api.call('POST', '/api/nodes/stranger/heartbeat', { token: nodeToken, body: {} })
+    assert.equal(res.status, 404)
+    assert.match(res.body.error, /register first/)
+  })
+})
+
+describe('OpenAPI document', () => {
+  test('lists every route with its schemas and security', async () => {
+    const res = await api.call('GET', '/api/openapi.json')
+    assert.equal(res.status, 200)
+    const doc = res.body
+    assert.equal(doc.openapi, '3.1.0')
+    const routes = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+    for (const expected of [
+      'POST /api/login', 'POST /api/logout', 'GET /api/health',
+      'GET /api/instances', 'POST /api/instances', 'GET /api/instances/{name}', 'PUT /api/instances/{name}', 'DELETE /api/instances/{name}',
+      'POST /api/instances/{name}/start', 'POST /api/instances/{name}/stop', 'GET /api/instances/{name}/status',
+      'GET /api/instances/{name}/quarantine', 'GET /api/instances/{name}/quarantine/{id}', 'DELETE /api/instances/{name}/quarantine/{id}',
+      'POST /api/instances/{name}/quarantine/{id}/replay',
+      'GET /api/mapping-envs', 'POST /api/mapping-envs', 'GET /api/mapping-envs/{name}', 'PUT /api/mapping-envs/{name}', 'DELETE /api/mapping-envs/{name}',
+      'GET /api/nodes', 'DELETE /api/nodes/{name}', 'POST /api/nodes/register', 'POST /api/nodes/{name}/heartbeat',
+    ]) assert.ok(routes.includes(expected), `${expected} missing from ${routes.join(', ')}`)
+    const create = doc.paths['/api/instances'].post
+    const schema = create.requestBody.content['application/json'].schema
+    assert.equal(schema.properties.feHttpPort.maximum, 65535)
+    assert.ok(schema.required.includes('passWord'))
+    assert.deepEqual(create.security, [{ bearer: [] }, { cookie: [] }])
+    const view = doc.paths['/api/instances/{name}'].get.responses['200'].content['application/json'].schema
+    assert.ok(!JSON.stringify(view).includes('passWord"'), 'the read schema has no password')
+    assert.ok(doc.components.securitySchemes.nodeToken)
+  })
+})
+
+describe('Bull Board', () => {
+  test('needs a login, then serves its page and assets', async () => {
+    assert.equal((await api.call('GET', '/queues')).status, 401)
+    const cookie = `k2s_session=${token}`
+    const page = await api.call('GET', '/queues', { cookie })
+    assert.equal(page.status, 200, page.text.slice(0, 200))
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/)
+    assert.match(page.text, /K2S loads/)
+    const script = /src="([^"]+\.js)"/.exec(page.text)?.[1]
+    assert.ok(script, 'the page loads a script')
+    const asset = await api.app.request(new URL(script, 'http://admin/queues/').pathname, { headers: { cookie } })
+    assert.equal(asset.status, 200)
+    assert.match(asset.headers.get('content-type') ?? '', /javascript/)
+    assert.equal((await api.app.request(new URL(script, 'http://admin/queues/').pathname)).status, 401)
+    const slash = await api.app.request('/queues/', { headers: { cookie } })
+    assert.deepEqual([slash.status, slash.headers.get('location')], [302, '/queues'])
+    const queues = await api.call('GET', '/queues/api/queues', { cookie })
+    assert.equal(queues.status, 200, queues.text.slice(0, 200))
+    assert.deepEqual(queues.body.queues.map((q: { name: string }) => q.name), ['k2s-load'])
+  })
+})
+
+describe('first start', () => {
+  test('no configured password: one generated password, returned once, and it logs in', async () => {
+    const redis = new Redis(await testRedisUrl())
+    try {
+      const keys = redisKeys(testPrefix('first-start'))
+      const first = await ensureAdminUser(redis, keys, {})
+      assert.equal(first.user, 'admin')
+      assert.match(first.generatedPassword ?? '', /^[A-Za-z0-9_-]{24}$/)
+      assert.equal(await consoleUsers(redis, keys).check('admin', first.generatedPassword!), 'admin')
+      const second = await ensureAdminUser(redis, keys, {})
+      assert.equal(second.generatedPassword, undefined)
+      assert.ok(!JSON.stringify(await redis.hgetall(keys.consoleUsers)).includes(first.generatedPassword!))
+      const configured = await ensureAdminUser(redis, keys, { adminUser: 'admin', adminPassword: 'from-config-123' })
+      assert.deepEqual(configured, { user: 'admin', created: false })
+      assert.equal(await consoleUsers(redis, keys).check('admin', first.generatedPassword!), null, 'the configured password replaces it')
+      await assert.rejects(ensureAdminUser(redis, keys, { adminPassword: 'short' }), /at least 8/)
+    } finally {
+      redis.disconnect()
+    }
+  })
+})
