@@ -9,6 +9,7 @@ import { instanceLeases } from './instance-lease.ts'
 import { instanceStore } from './instance-store.ts'
 import { loadQueueName, type LoadJobData } from './load-job.ts'
 import type { Logger } from './logger.ts'
+import type { NodePresence } from './node-presence.ts'
 import { nodeRegistry, type NodeInfo, type NodeStatus } from './node-registry.ts'
 import { redisKeys } from './redis-keys.ts'
 import { secretBox } from './secret-box.ts'
@@ -29,6 +30,8 @@ export type ConsumerNodeOptions = {
   loaderConcurrency?: number
   /** An instance whose node is silent this long is taken over by another. */
   leaseMs?: number
+  /** How the node announces itself; default: straight into the Redis registry. */
+  presence?: NodePresence
 }
 
 export type ConsumerNode = { name: string; stop(): Promise<void> }
@@ -42,9 +45,10 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   const activity = instanceActivity(redis, keys)
   const leases = instanceLeases(redis, keys, leaseMs)
   const registry = nodeRegistry(redis, keys, leaseMs)
+  const presence = opts.presence ?? registry
   const me = opts.node.name
   const log = opts.log.child({ node: me })
-  await registry.register({ ...opts.node, roles: [...(opts.fetcher ? ['fetcher' as const] : []), ...(opts.loader ? ['loader' as const] : [])], startedAt: Date.now() })
+  await presence.register({ ...opts.node, roles: [...(opts.fetcher ? ['fetcher' as const] : []), ...(opts.loader ? ['loader' as const] : [])], startedAt: Date.now() })
 
   const worker = opts.loader
     ? startLoaderWorker({ connection: redis, keys, store, activity, log: log.child({ role: 'loader' }), concurrency: opts.loaderConcurrency })
@@ -111,7 +115,7 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   async function tick() {
     try {
       if (opts.fetcher) await reconcile()
-      await registry.heartbeat(me, [...fetchers.keys()])
+      await presence.heartbeat(me, [...fetchers.keys()])
     } catch (err) {
       log.error({ err: (err as Error).message }, 'reconcile failed')
     }
@@ -129,7 +133,7 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
       await waiter.close()
       await worker?.close()
       await queue.close()
-      await registry.stopped(me).catch(() => {})
+      await presence.stopped(me).catch(() => {})
       redis.disconnect()
       log.info('consumer node stopped')
     },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { homedir, hostname, networkInterfaces } from 'node:os'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
@@ -9,6 +9,8 @@ import { startConsumerNode } from './consumer-node.ts'
 import { instanceActivity } from './instance-activity.ts'
 import { instanceStore } from './instance-store.ts'
 import { createLogger } from './logger.ts'
+import { loadNodeConfig } from './node-config.ts'
+import { adminPresence, silentPresence } from './node-presence.ts'
 import { redisKeys } from './redis-keys.ts'
 import { loadSecretKey, secretBox } from './secret-box.ts'
 
@@ -16,7 +18,7 @@ const usage = `k2s — load canal change data from Kafka into StarRocks
 
   k2s all                          admin API + a consumer node with fetcher and loader roles
   k2s admin                        the admin API and Bull Board (stateless; run several if you like)
-  k2s node [--no-fetcher] [--no-loader] [--concurrency N]
+  k2s node [--no-fetcher] [--no-loader] [--concurrency N] [--config node.properties]
   k2s mapping put FILE.json        create or replace a table mapping environment
   k2s instance put FILE.json       create or replace an instance
   k2s instance start|stop NAME
@@ -24,8 +26,10 @@ const usage = `k2s — load canal change data from Kafka into StarRocks
 
 Environment: K2S_REDIS_URL (redis://127.0.0.1:6379), K2S_REDIS_PREFIX (k2s),
 K2S_SECRET_KEY (64 hex chars; else a key file in K2S_HOME, default ~/.k2s), K2S_LOG_LEVEL (info),
-K2S_NODE_NAME (host name), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K2S_NODE_PORT (10002),
-K2S_LEASE_MS (15000: a silent node's instances move to another node after this long),
+K2S_NODE_NAME (<host>-<port>), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K2S_NODE_PORT (10002),
+K2S_LEASE_MS (15000: a silent node's instances move to another node after this long), K2S_LOG_PATH,
+K2S_ADMIN_MANAGER (register over the admin's API instead of Redis) with K2S_NODE_TOKEN, K2S_REGISTER_AUTO;
+every one of them can come from --config FILE (examples/k2s-node.properties; canal.* keys work),
 K2S_ADMIN_HOST (0.0.0.0), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADMIN_PASSWORD
 (else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE.`
 
@@ -53,17 +57,18 @@ async function main(argv: string[]): Promise<number> {
 async function run(command: string, args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { 'no-fetcher': { type: 'boolean' }, 'no-loader': { type: 'boolean' }, concurrency: { type: 'string' } },
+    options: { 'no-fetcher': { type: 'boolean' }, 'no-loader': { type: 'boolean' }, concurrency: { type: 'string' }, config: { type: 'string' } },
   })
-  const log = createLogger('k2s')
+  const config = loadNodeConfig(env, values.config)
+  const log = createLogger('k2s', { file: config.logPath ? join(config.logPath, 'k2s.log') : undefined })
   const secretKey = loadSecretKey(env, join(home, 'secret.key'))
-  const leaseMs = env.K2S_LEASE_MS ? Number(env.K2S_LEASE_MS) : undefined
+  const { leaseMs } = config
   const admin =
     command === 'node'
       ? null
       : await startAdminServer({
-          redisUrl,
-          prefix,
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
           secretKey,
           host: env.K2S_ADMIN_HOST ?? '0.0.0.0',
           port: Number(env.K2S_ADMIN_PORT ?? 8080),
@@ -80,18 +85,17 @@ async function run(command: string, args: string[]): Promise<number> {
     command === 'admin'
       ? null
       : await startConsumerNode({
-          redisUrl,
-          prefix,
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix,
           secretKey,
           log,
-          node: {
-            name: env.K2S_NODE_NAME || hostname(),
-            address: env.K2S_REGISTER_IP || firstExternalAddress(),
-            port: Number(env.K2S_NODE_PORT ?? 10002),
-            cluster: env.K2S_CLUSTER ?? '',
-            version: packageVersion(),
-          },
+          node: { name: config.name, address: config.address, port: config.port, cluster: config.cluster, version: packageVersion() },
           leaseMs,
+          presence: !config.registerAuto
+            ? silentPresence
+            : config.adminUrl
+              ? adminPresence(config.adminUrl, config.nodeToken, log.child({ role: 'presence' }))
+              : undefined,
           fetcher: command === 'all' || !values['no-fetcher'],
           loader: command === 'all' || !values['no-loader'],
           loaderConcurrency: values.concurrency ? Number(values.concurrency) : undefined,
@@ -150,13 +154,15 @@ async function manage(kind: string, [verb, arg]: string[]): Promise<number> {
   }
 }
 
-function firstExternalAddress(): string {
-  const all = Object.values(networkInterfaces()).flat()
-  return all.find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1'
-}
-
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
 
-process.exitCode = await main(process.argv.slice(2))
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (err) {
+  // Bad configuration is the operator's to fix: name the key, skip the stack trace.
+  if (!(err instanceof ZodError)) throw err
+  for (const issue of err.issues) console.error(`${issue.path.join('.') || '(config)'}: ${issue.message}`)
+  process.exitCode = 2
+}

@@ -28,5 +28,8 @@ export function redisKeys(prefix: string) {
     /** Console users: user name → scrypt hash; sessions by the SHA-256 of their token, never the token. */
     consoleUsers: `${prefix}:console-users`,
     session: (tokenHash: string) => `${prefix}:session:${tokenHash}`,
+    /** Recent log lines (pino JSON, newest first, capped): all of a node's, and those naming an instance. */
+    nodeLog: (node: string) => `${prefix}:log:node:${node}`,
+    instanceLog: (instance: string) => `${prefix}:log:instance:${instance}`,
   }
 }

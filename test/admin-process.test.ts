@@ -19,6 +19,7 @@ import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
  * response and no log line carries a password.
  */
 const adminPassword = 'console-Pa55word'
+const nodeToken = 'node-T0ken-for-registration'
 const starrocksPassword = 'sr-Secret-4711'
 const leaseMs = 2_000
 const prefix = testPrefix('admin-process')
@@ -45,7 +46,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const text = await res.text()
-  assert.ok(!text.includes(starrocksPassword) && !text.includes(adminPassword), `${method} ${path} leaked a password`)
+  assert.ok(![starrocksPassword, adminPassword, nodeToken].some((secret) => text.includes(secret)), `${method} ${path} leaked a secret`)
   return { status: res.status, json: text ? JSON.parse(text) : null, text }
 }
 
@@ -63,9 +64,10 @@ before(async () => {
     K2S_LEASE_MS: String(leaseMs),
     K2S_LOG_LEVEL: 'debug',
   }
-  spawnK2s('admin', ['admin'], { ...env, K2S_ADMIN_HOST: '127.0.0.1', K2S_ADMIN_PORT: String(port), K2S_ADMIN_PASSWORD: adminPassword })
+  spawnK2s('admin', ['admin'], { ...env, K2S_ADMIN_HOST: '127.0.0.1', K2S_ADMIN_PORT: String(port), K2S_ADMIN_PASSWORD: adminPassword, K2S_NODE_TOKEN: nodeToken })
   spawnK2s('node-a', ['node'], { ...env, K2S_NODE_NAME: 'node-a' })
-  spawnK2s('node-b', ['node'], { ...env, K2S_NODE_NAME: 'node-b' })
+  // node-b announces itself the seed's way: through the admin, with the node token.
+  spawnK2s('node-b', ['node'], { ...env, K2S_NODE_NAME: 'node-b', K2S_ADMIN_MANAGER: `127.0.0.1:${port}`, K2S_NODE_TOKEN: nodeToken })
   await eventually('the admin API to answer', async () => (await fetch(`${api}/api/health`).catch(() => null))?.ok === true, 30_000)
 })
 
@@ -143,5 +145,6 @@ test('log in, map, configure, start, stop and start again: rows follow the opera
     assert.ok(text.length > 0, `${file} is empty`)
     assert.ok(!text.includes(starrocksPassword), `${file} logged the StarRocks password`)
     assert.ok(!text.includes(adminPassword), `${file} logged the console password`)
+    assert.ok(!text.includes(nodeToken), `${file} logged the node token`)
   }
 })

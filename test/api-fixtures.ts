@@ -27,7 +27,7 @@ export type AdminFixture = Awaited<ReturnType<typeof adminFixture>>
 export async function adminFixture(name: string, extra: { auth?: Partial<AuthOptions>; leaseMs?: number } = {}) {
   const redis = new Redis(await testRedisUrl())
   const keys: RedisKeys = redisKeys(testPrefix(name))
-  const log = createLogger('api-test', process.env.K2S_TEST_LOG_LEVEL ?? 'silent')
+  const log = createLogger('api-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' })
   const auth: AuthOptions = { adminUser: 'ops', adminPassword, nodeToken, ...extra.auth }
   await ensureAdminUser(redis, keys, auth)
   const box = secretBox(randomBytes(32))

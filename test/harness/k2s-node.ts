@@ -37,7 +37,7 @@ export async function k2sUnderTest(redisUrl: string, prefix: string): Promise<K2
         redisUrl,
         prefix,
         secretKey,
-        log: createLogger('k2s-test', process.env.K2S_TEST_LOG_LEVEL ?? 'silent'),
+        log: createLogger('k2s-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' }),
         node: { name: opts.name ?? `node-${nodes.length + 1}`, address: '127.0.0.1', port: 0, cluster: opts.cluster ?? '', version: 'test' },
         fetcher: opts.fetcher ?? true,
         loader: opts.loader ?? true,

@@ -1,0 +1,60 @@
+import type { Logger } from './logger.ts'
+import type { NodeInfo } from './node-registry.ts'
+
+/**
+ * How a node announces itself: straight into Redis (the registry), or, when the node is given an
+ * admin address, over the admin's HTTP API with the node token, as the seed's consumer nodes did.
+ * Either way an unreachable admin never stops the data: presence is a view, leases decide.
+ */
+export type NodePresence = {
+  register(info: NodeInfo): Promise<void>
+  heartbeat(name: string, instances: string[]): Promise<void>
+  stopped(name: string): Promise<void>
+}
+
+export function adminPresence(adminUrl: string, token: string, log: Logger): NodePresence {
+  let info: NodeInfo | null = null
+  let registered = false
+  const post = async (path: string, body: unknown): Promise<number> => {
+    const res = await fetch(`${adminUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    })
+    await res.body?.cancel()
+    return res.status
+  }
+  // An admin that is down or not up yet is retried on the next heartbeat; the node runs meanwhile.
+  const register = async () => {
+    if (!info) return
+    try {
+      const status = await post('/api/nodes/register', info)
+      registered = status === 200
+      if (!registered) log.warn({ status, adminUrl }, 'the admin refused the registration (check K2S_NODE_TOKEN)')
+    } catch (err) {
+      log.warn({ err: (err as Error).message, adminUrl }, 'could not reach the admin to register; will retry')
+    }
+  }
+  return {
+    async register(node) {
+      info = node
+      await register()
+    },
+    async heartbeat(name, instances) {
+      if (!registered) return register()
+      try {
+        const status = await post(`/api/nodes/${encodeURIComponent(name)}/heartbeat`, { instances })
+        // The admin forgot us (node removed, Redis wiped): introduce ourselves again.
+        if (status === 404) await register()
+        else if (status !== 200) log.warn({ status }, 'the admin refused a heartbeat')
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'heartbeat to the admin failed; still running')
+      }
+    },
+    // The admin has no route for a clean goodbye: the node shows offline once its lease runs out.
+    async stopped() {},
+  }
+}
+
+export const silentPresence: NodePresence = { async register() {}, async heartbeat() {}, async stopped() {} }
