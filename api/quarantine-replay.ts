@@ -25,9 +25,9 @@ export function replayLabel(label: string, n: number): string {
   return label.slice(0, maxLabel - suffix.length - hashTail) + label.slice(-hashTail) + suffix
 }
 
-/** Rows (`[{…},…]`, what Stream Load takes) or raw canal messages (`["…",…]`, kept when the target table was missing). */
+/** Only Stream Load rows can be loaded again as they are; raw messages must be mapped first. */
 export function holdsRows(item: QuarantineItem): boolean {
-  return item.label !== undefined && /^\s*\[\s*\{/.test(item.payload)
+  return item.label !== undefined && item.payloadKind === 'rows'
 }
 
 export function quarantineReplayer(opts: AdminOptions) {

@@ -20,8 +20,9 @@ export type QuarantineItem = {
   rows: number
   /** StarRocks' rejected-row lines, when it gave them. */
   details: string[]
-  /** What to replay: the Stream Load body (JSON rows) for a target, or the raw message. */
+  /** What to replay: the Stream Load body for a target (`rows`), or the raw canal messages. */
   payload: string
+  payloadKind: 'rows' | 'messages'
   label?: string
   at: string
 }

@@ -175,7 +175,7 @@ function prepare(raw: string, node: string, maxBytes: number): Prepared {
 function truncate(obj: Record<string, unknown>, node: string, instance: string | undefined, maxBytes: number): string {
   const msg = typeof obj.msg === 'string' ? obj.msg : ''
   const core = { time: obj.time, level: obj.level, node, ...(instance ? { instance } : {}), fieldsDropped: true }
-  const render = (base: Record<string, unknown>, kept: number) => JSON.stringify({ ...base, msg: `${msg.slice(0, kept)}…`, truncated: true })
+  const render = (base: Record<string, unknown>, kept: number) => JSON.stringify({ ...base, msg: kept < msg.length ? `${msg.slice(0, kept)}…` : msg, truncated: true })
   const fits = (base: Record<string, unknown>, kept: number) => Buffer.byteLength(render(base, kept)) <= maxBytes
   for (const base of [obj, core]) {
     if (!fits(base, 0)) continue

@@ -26,6 +26,7 @@ function item(overrides: Partial<QuarantineItem>): QuarantineItem {
     rows: 1,
     details: ['Error: value too long. Row: {"id":"1"}'],
     payload: '[{"id":"1","__op":0}]',
+    payloadKind: 'rows',
     at: '2024-01-01T00:00:00.000Z',
     ...overrides,
   }
@@ -42,8 +43,8 @@ before(async () => {
   assert.equal(created.status, 201, created.text)
   await api.activity.quarantine([
     item({ id: label, label }),
-    item({ id: 'message-shop-0-7', table: '', rows: 0, reason: 'not JSON', payload: 'garbage{', firstOffset: '7', lastOffset: '7', at: '2024-01-01T00:00:01.000Z' }),
-    item({ id: 'missing-target', label: 'k2s-shop-missing', table: 'dw.gone', payload: JSON.stringify(['{"type":"INSERT"}']), reason: 'target table dw.gone does not exist', at: '2024-01-01T00:00:02.000Z' }),
+    item({ id: 'message-shop-0-7', table: '', rows: 0, reason: 'not JSON', payload: 'garbage{', payloadKind: 'messages', firstOffset: '7', lastOffset: '7', at: '2024-01-01T00:00:01.000Z' }),
+    item({ id: 'missing-target', label: 'k2s-shop-missing', table: 'dw.gone', payload: JSON.stringify(['{"type":"INSERT"}']), payloadKind: 'messages', reason: 'target table dw.gone does not exist', at: '2024-01-01T00:00:02.000Z' }),
     item({ id: 'to-discard', label: 'k2s-shop-discard', table: 'dw.audit', rows: 3, at: '2024-01-01T00:00:03.000Z' }),
   ])
 })

@@ -125,14 +125,17 @@ describe('data StarRocks refuses for good', () => {
     assert.equal(byTable['dw.people']!.reason, 'too many filtered rows')
     assert.match(byTable['dw.people']!.details.join('\n'), /NULL value in non-nullable column 'name'/)
     assert.deepEqual(JSON.parse(byTable['dw.people']!.payload), [{ id: '1', name: null, __op: 0 }])
+    assert.equal(byTable['dw.people']!.payloadKind, 'rows')
     assert.equal(byTable['dw.people']!.firstOffset, String(produced[1]!.offset))
 
     assert.match(byTable.message!.reason, /^invalid JSON/)
     assert.equal(byTable.message!.payload, '{"data": [')
+    assert.equal(byTable.message!.payloadKind, 'messages')
     assert.equal(byTable.message!.firstOffset, String(produced[2]!.offset))
 
     assert.equal(byTable['dw.ghosts']!.reason, 'target table dw.ghosts does not exist')
     assert.equal(JSON.parse(JSON.parse(byTable['dw.ghosts']!.payload)[0]).table, 'ghosts')
+    assert.equal(byTable['dw.ghosts']!.payloadKind, 'messages')
 
     const counters = await k2s.activity.counters('mixed')
     assert.equal(counters.loadedRows, 2)

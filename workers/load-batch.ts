@@ -33,7 +33,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
   const bump = (name: string, n = 1) => (counters[name] = (counters[name] ?? 0) + n)
   const bumpSource = (name: string, n: number) => (bySource[name] = (bySource[name] ?? 0) + n)
   const at = new Date().toISOString()
-  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'label'>): QuarantineItem => ({
+  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label'>): QuarantineItem => ({
     instance: job.instance,
     topic: job.topic,
     partition: job.partition,
@@ -55,6 +55,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
         rows: 0,
         details: raw.length > maxQuarantinedBytes ? [`message of ${raw.length} bytes cut to ${maxQuarantinedBytes}`] : [],
         payload: raw.slice(0, maxQuarantinedBytes),
+        payloadKind: 'messages',
       }))
       bump('quarantinedMessages')
       continue
@@ -92,7 +93,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
       table,
     })
     const sourceRows = events.reduce((n, e) => n + e.event.data.length, 0)
-    const refuse = (reason: string, details: string[], payload: string) => {
+    const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind']) => {
       quarantine.push(item({
         id: label,
         label,
@@ -103,6 +104,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
         rows: sourceRows,
         details,
         payload,
+        payloadKind,
       }))
       quarantinedRows += sourceRows
     }
@@ -112,7 +114,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
         // Without the target's columns no rows can be built: keep the source messages for replay.
         const offsets = new Set(events.map((e) => e.offset))
         const raw = job.messages.filter((m) => offsets.has(m.offset)).map((m) => m.value)
-        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(raw))
+        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(raw), 'messages')
       }
       const rows = tableRows(events, schema)
       bump('ignoredDeletes', rows.ignoredDeletes)
@@ -124,7 +126,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
       } catch (err) {
         if (err instanceof PermanentLoadError && (err.reason === 'rejected-data' || err.reason === 'unknown-table')) {
           if (err.reason === 'unknown-table') ctx.schemas.invalidate(database, table)
-          return refuse(err.serverMessage, err.rejectedRows, body.toString('utf8'))
+          return refuse(err.serverMessage, err.rejectedRows, body.toString('utf8'), 'rows')
         }
         throw err
       }
