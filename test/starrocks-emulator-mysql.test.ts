@@ -169,3 +169,13 @@ test('Unique and Aggregate Key tables replace and fold by key', async () => {
   await streamLoad(emu.feHttpPort, 'shop', 'totals', '[{"k":1,"total":5,"last_v":"a"},{"k":1,"total":7,"last_v":"b"}]', { ...headers, label: 'a1' });
   assert.deepEqual(emu.rows('shop', 'totals'), [{ k: '1', total: '12', last_v: 'b' }]);
 });
+
+test('ALTER TABLE with the default alterDelayMs: a job that finishes at once; DESC and rows follow (§7.3)', async () => {
+  await conn.query('ALTER TABLE shop.latest ADD COLUMN note VARCHAR(8) DEFAULT "n"');
+  let job: RowDataPacket | undefined;
+  while (job?.State !== 'FINISHED') {
+    [job] = await rows("SHOW ALTER TABLE COLUMN FROM shop WHERE TableName = 'latest' ORDER BY JobId DESC LIMIT 1");
+  }
+  assert.deepEqual((await rows('DESC shop.latest')).map((r) => r.Field), ['k', 'v', 'note']);
+  assert.deepEqual(emu.rows('shop', 'latest'), [{ k: '1', v: 'b', note: 'n' }]);
+});

@@ -1,13 +1,16 @@
 /**
- * The BE HTTP port: executes Stream Load (§1.5, §1.6, §2, §3, §4.3, §6) and serves error logs.
- * Header and plan errors answer before the body is requested (§1.3).
+ * The BE HTTP port: executes Stream Load (§1.5, §1.6, §2, §3, §4.3, §6), the BE side of the
+ * Transaction Stream Load API (§5.3, be-transaction.ts) and serves error logs. Header and plan
+ * errors answer before the body is requested (§1.3).
  */
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { BeTransactions } from './be-transaction.ts';
 import type { Catalog, Table } from './catalog.ts';
 import type { ErrorLogs } from './error-log.ts';
 import { MEMORY_LIMIT_MESSAGE, publishTimeoutMessage, tooManyVersionsMessage, type FaultBoard } from './faults.ts';
+import { loadTxnBegin } from './fe-service.ts';
 import { clientIp, parseBasicAuth, type Users } from './http-auth.ts';
 import { send, sleep } from './http-reply.ts';
 import type { LabelRegistry } from './label-registry.ts';
@@ -22,6 +25,7 @@ import {
   type LoadResult,
   type LoadStatus,
 } from './load-result.ts';
+import { BodyReader } from './request-body.ts';
 
 export interface BeContext {
   users: Users;
@@ -37,17 +41,15 @@ export interface BeContext {
 }
 
 const STREAM_LOAD = /^\/api\/([^/]+)\/([^/]+)\/_stream_load$/;
-/** §3.4: FE 3.x label regex. */
-const LABEL_RE = /^[-\w]{1,128}$/;
+const TRANSACTION = /^\/api\/transaction\/([^/]+)$/;
 const BE_FAULTS = ['too-many-versions', 'memory-limit', 'reset', 'slow', 'publish-timeout'] as const;
 
 export function createBeServer(ctx: BeContext): http.Server {
   const server = http.createServer();
-  // A body cut short (client half-closes before Content-Length bytes) is a parser error on the
-  // socket; the load waiting on that socket answers it (§2.1 `receive body don't equal ...`).
-  const shortBody = new WeakMap<Socket, () => void>();
+  const bodies = new BodyReader();
+  const transactions = new BeTransactions(ctx, bodies);
   const handle = (expectContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-    route(ctx, req, res, expectContinue, shortBody).catch((err: unknown) => {
+    route(ctx, req, res, expectContinue, bodies, transactions).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, JSON.stringify({ status: 'Fail', msg: String(err) }), {}, true);
     });
   };
@@ -55,8 +57,7 @@ export function createBeServer(ctx: BeContext): http.Server {
   server.on('checkContinue', handle(true));
   server.on('checkExpectation', handle(false));
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    const onShortBody = shortBody.get(socket);
-    if (onShortBody && err.code === 'HPE_INVALID_EOF_STATE') return onShortBody();
+    if (bodies.onClientError(err, socket)) return;
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     socket.destroy();
   });
@@ -68,14 +69,17 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   expectContinue: boolean,
-  shortBody: WeakMap<Socket, () => void>,
+  bodies: BodyReader,
+  transactions: BeTransactions,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://be');
   const load = STREAM_LOAD.exec(url.pathname);
   if (load && req.method === 'PUT') {
     const attempt = new LoadAttempt(ctx, req, res, decodeURIComponent(load[1]!), decodeURIComponent(load[2]!));
-    return attempt.run(expectContinue, shortBody);
+    return attempt.run(expectContinue, bodies);
   }
+  const txn = TRANSACTION.exec(url.pathname);
+  if (txn) return transactions.handle(req, res, decodeURIComponent(txn[1]!), expectContinue);
   if (url.pathname === '/api/_load_error_log' && req.method === 'GET') {
     const text = ctx.errorLogs.read(url.searchParams.get('file') ?? '');
     if (text === undefined) return send(res, 404, 'Not Found', { 'Content-Type': 'text/plain' });
@@ -102,27 +106,20 @@ class LoadAttempt {
     this.label = header(req.headers, 'label') || randomUUID();
   }
 
-  async run(expectContinue: boolean, shortBody: WeakMap<Socket, () => void>): Promise<void> {
+  async run(expectContinue: boolean, bodies: BodyReader): Promise<void> {
     const { ctx, req, db, label } = this;
     // Header phase (§1.5, §1.6, §3.4): nothing begun yet, TxnId -1, body never requested.
     const credentials = parseBasicAuth(req.headers.authorization);
     if (!credentials) return this.reject('no valid Basic authorization');
     const request = checkRequestHeaders(req.headers, label);
     if (!request.ok) return this.reject(request.message);
-    if (!ctx.users.check(credentials)) return this.reject(`Access denied for ${credentials.user}@${clientIp(req)}`);
-    if (!ctx.catalog.hasDatabase(db)) return this.reject(`unknown database, database=${db}`);
-    const table = ctx.catalog.table(db, this.tableName);
-    if (!table) return this.reject(`unknown table "${db}.${this.tableName}"`);
-    if (!LABEL_RE.test(label)) return this.reject(`Label format error. regex: ^[-\\w]{1,128}$, label: ${label}`);
-    const begun = ctx.labels.begin(db, label);
+    const begun = loadTxnBegin(ctx, { credentials, clientIp: clientIp(req), db, table: this.tableName, label, timeoutMs: null });
+    if (!begun.ok && begun.kind === 'analysis') return this.reject(begun.message);
     if (!begun.ok) {
-      return this.reply(
-        { status: 'Label Already Exists', existingJobStatus: begun.existingJobStatus, message: `Label [${label}] has already been used.` },
-        ZERO_COUNTERS,
-        true,
-      );
+      return this.reply({ status: 'Label Already Exists', existingJobStatus: begun.existingJobStatus, message: begun.message }, ZERO_COUNTERS, true);
     }
     this.txnId = begun.txnId;
+    const table = begun.table;
 
     // Plan phase: inside the transaction, so errors abort it and free the label (§3.4).
     const options = checkLoadHeaders(req.headers, request.value);
@@ -131,7 +128,7 @@ class LoadAttempt {
     if ('error' in prepared) return this.abort(prepared.error, ZERO_COUNTERS, true);
 
     if (expectContinue) this.res.writeContinue();
-    const body = await readBody(req, shortBody);
+    const body = await bodies.read(req);
     if (body === 'closed') return this.abortSilently();
     if (body === 'short') return this.abort("receive body don't equal with body bytes", ZERO_COUNTERS, true);
 
@@ -158,7 +155,7 @@ class LoadAttempt {
     const fault = ctx.faults.take(BE_FAULTS, { db, table: this.tableName }, (f) => f.kind !== 'slow' || f.at !== 'fe');
     this.fault = fault?.kind ?? null;
     const apply = (visibleAfterMs = 0) => {
-      table.store.apply(data.ops);
+      table.store.apply(data.ops, data.columns);
       ctx.labels.commit(db, label, visibleAfterMs);
     };
     switch (fault?.kind) {
@@ -245,22 +242,4 @@ class LoadAttempt {
       fault: this.fault,
     });
   }
-}
-
-/** The whole body; `short` when the client ended before Content-Length bytes, `closed` if it vanished. */
-function readBody(req: IncomingMessage, shortBody: WeakMap<Socket, () => void>): Promise<Buffer | 'short' | 'closed'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = req.socket;
-    const settle = (value: Buffer | 'short' | 'closed') => {
-      shortBody.delete(socket);
-      resolve(value);
-    };
-    shortBody.set(socket, () => settle('short'));
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => settle(Buffer.concat(chunks)));
-    req.on('close', () => {
-      if (!req.complete && shortBody.has(socket)) setImmediate(() => shortBody.has(socket) && settle('closed'));
-    });
-  });
 }

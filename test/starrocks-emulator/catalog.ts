@@ -1,5 +1,7 @@
 /** Databases and tables of the emulated cluster, and the DDL that changes them. */
+import type { AlterJobs } from './alter-jobs.ts';
 import type { DdlStatement, QualifiedName } from './ddl-parser.ts';
+import { plannedColumns } from './schema-change.ts';
 import { SqlError, ER_BAD_DB, ER_BAD_TABLE, ER_DB_CREATE_EXISTS, ER_DB_DROP_EXISTS, ER_TABLE_EXISTS } from './sql-error.ts';
 import { TableStore } from './table-store.ts';
 import type { TableSchema } from './schema.ts';
@@ -16,6 +18,12 @@ export const INFORMATION_SCHEMA = 'information_schema';
 export class Catalog {
   private readonly databases = new Map<string, Map<string, Table>>();
   private nextTableId = 10001;
+
+  constructor(
+    private readonly now: () => number,
+    /** Schema changes in flight and done, for SHOW ALTER TABLE COLUMN. */
+    readonly alterJobs: AlterJobs,
+  ) {}
 
   databaseNames(): string[] {
     return [...this.databases.keys()];
@@ -56,6 +64,7 @@ export class Catalog {
         this.databases.set(stmt.name, new Map());
         return;
       case 'drop-database':
+        for (const table of this.tables(stmt.name)) this.alterJobs.cancel(table);
         if (!this.databases.delete(stmt.name) && !stmt.ifExists) {
           throw new SqlError(ER_DB_DROP_EXISTS, `Can't drop database '${stmt.name}'; database doesn't exist`);
         }
@@ -68,14 +77,24 @@ export class Catalog {
           throw new SqlError(ER_TABLE_EXISTS, `Table '${stmt.table.name}' already exists`);
         }
         const schema: TableSchema = { ...stmt.schema, db, name: stmt.table.name };
-        tables.set(schema.name, { id: this.nextTableId++, schema, store: new TableStore(schema) });
+        tables.set(schema.name, { id: this.nextTableId, schema, store: new TableStore(schema, this.now) });
+        // Ids also number the table's indexes (the base index is id + 1).
+        this.nextTableId += 2;
         return;
       }
       case 'drop-table': {
         const db = this.resolveDb(stmt.table, currentDb);
+        const table = this.table(db, stmt.table.name);
+        if (table) this.alterJobs.cancel(table);
         if (!this.databases.get(db)!.delete(stmt.table.name) && !stmt.ifExists) {
           throw new SqlError(ER_BAD_TABLE, `Unknown table '${stmt.table.name}'`);
         }
+        return;
+      }
+      case 'alter-table': {
+        const table = this.requireTable(stmt.table, currentDb);
+        this.alterJobs.checkNormal(table);
+        this.alterJobs.submit(table.schema.db, table, plannedColumns(table.schema, stmt.changes), stmt.timeoutSeconds);
         return;
       }
       case 'truncate-table':

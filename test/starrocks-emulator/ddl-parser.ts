@@ -1,12 +1,12 @@
 /**
- * StarRocks DDL dialect (§7.2), just what tests and loaders need: CREATE/DROP DATABASE,
- * CREATE TABLE with key/distribution/properties clauses, DROP and TRUNCATE TABLE.
+ * StarRocks DDL dialect (§7.2, §7.3), just what tests and loaders need: CREATE/DROP DATABASE,
+ * CREATE TABLE with key/distribution/properties clauses, ALTER TABLE ADD/DROP COLUMN, DROP and
+ * TRUNCATE TABLE.
  */
-import { STRING_LENGTH, type ColumnType, type IntegerTypeName } from './column-type.ts';
+import { columnDefinition } from './column-definition.ts';
 import { analysisError, SqlError, ER_PARSE } from './sql-error.ts';
-import { castText } from './sql-cast.ts';
 import { describe, LexError, TokenCursor } from './sql-lexer.ts';
-import type { AggregateFunction, ColumnDefault, ColumnSchema, KeysType, TableSchema } from './schema.ts';
+import type { ColumnSchema, KeysType, TableSchema } from './schema.ts';
 
 export type QualifiedName = { db: string | null; name: string };
 
@@ -15,7 +15,16 @@ export type DdlStatement =
   | { kind: 'drop-database'; name: string; ifExists: boolean }
   | { kind: 'create-table'; table: QualifiedName; ifNotExists: boolean; schema: Omit<TableSchema, 'db' | 'name'> }
   | { kind: 'drop-table'; table: QualifiedName; ifExists: boolean }
-  | { kind: 'truncate-table'; table: QualifiedName };
+  | { kind: 'truncate-table'; table: QualifiedName }
+  | { kind: 'alter-table'; table: QualifiedName; changes: ColumnChange[]; timeoutSeconds: number | null };
+
+/** `AFTER c` or `FIRST`; null puts a value column last and a key column after the last key. */
+export type ColumnPosition = { after: string } | 'first' | null;
+
+/** One clause of ALTER TABLE; `rollup` is the `TO`/`FROM` rollup index, if named. */
+export type ColumnChange =
+  | { kind: 'add'; column: ColumnSchema; position: ColumnPosition; rollup: string | null }
+  | { kind: 'drop'; name: string; rollup: string | null };
 
 /** Parses a DDL statement, or returns null when the statement is not DDL. */
 export function parseDdl(cur: TokenCursor): DdlStatement | null {
@@ -46,6 +55,10 @@ export function parseDdl(cur: TokenCursor): DdlStatement | null {
       cur.expectEnd();
       return { kind: 'drop-table', table, ifExists };
     }
+    if (cur.acceptWord('ALTER')) {
+      cur.expectWord('TABLE');
+      return alterTable(cur);
+    }
     if (cur.acceptWord('TRUNCATE')) {
       cur.expectWord('TABLE');
       const table = cur.qualifiedName();
@@ -57,6 +70,60 @@ export function parseDdl(cur: TokenCursor): DdlStatement | null {
     if (e instanceof LexError) throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * `ALTER TABLE [db.]t clause[, clause...]` with `ADD COLUMN c type ... [AFTER x|FIRST] [TO r]`,
+ * `ADD COLUMN (c1 t1, c2 t2) [TO r]`, `DROP COLUMN c [FROM r]`, each `[PROPERTIES ("timeout"="s")]`.
+ */
+function alterTable(cur: TokenCursor): DdlStatement {
+  const table = cur.qualifiedName();
+  const changes: ColumnChange[] = [];
+  let timeoutSeconds: number | null = null;
+  do {
+    if (cur.acceptWords('ADD', 'COLUMN')) {
+      const columns = cur.acceptPunct('(') ? columnList(cur) : null;
+      const single = columns ? null : columnDefinition(cur);
+      let position: ColumnPosition = null;
+      if (single && cur.acceptWord('AFTER')) position = { after: cur.expectIdent() };
+      else if (single && cur.acceptWord('FIRST')) position = 'first';
+      const rollup = cur.acceptWord('TO') ? cur.expectIdent() : null;
+      for (const column of columns ?? [single!]) changes.push({ kind: 'add', column, position, rollup });
+    } else if (cur.acceptWords('DROP', 'COLUMN')) {
+      const name = cur.expectIdent();
+      changes.push({ kind: 'drop', name, rollup: cur.acceptWord('FROM') ? cur.expectIdent() : null });
+    } else {
+      throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: only ADD COLUMN and DROP COLUMN are supported by the StarRocks emulator`);
+    }
+    if (cur.acceptWord('PROPERTIES')) {
+      const timeout = properties(cur).timeout;
+      if (timeout !== undefined) timeoutSeconds = Number(timeout);
+    }
+  } while (cur.acceptPunct(','));
+  cur.expectEnd();
+  return { kind: 'alter-table', table, changes, timeoutSeconds };
+}
+
+/** After `(`: column definitions up to `)`. */
+function columnList(cur: TokenCursor): ColumnSchema[] {
+  const columns: ColumnSchema[] = [];
+  do columns.push(columnDefinition(cur));
+  while (cur.acceptPunct(','));
+  cur.expectPunct(')');
+  return columns;
+}
+
+/** `("k" = "v", ...)` after PROPERTIES. */
+function properties(cur: TokenCursor): Record<string, string> {
+  const result: Record<string, string> = {};
+  cur.expectPunct('(');
+  do {
+    const key = cur.expectString();
+    cur.expectPunct('=');
+    result[key] = cur.expectString();
+  } while (cur.acceptPunct(','));
+  cur.expectPunct(')');
+  return result;
 }
 
 function createTable(cur: TokenCursor): DdlStatement {
@@ -80,7 +147,7 @@ function createTable(cur: TokenCursor): DdlStatement {
   let keysType: KeysType | null = null;
   let keyNames: string[] = [];
   let distribution: TableSchema['distribution'] = { kind: 'random', buckets: null };
-  const properties: Record<string, string> = {};
+  const tableProperties: Record<string, string> = {};
   let comment = '';
   while (!cur.done && !cur.acceptPunct(';')) {
     if (cur.acceptWord('ENGINE')) {
@@ -110,13 +177,7 @@ function createTable(cur: TokenCursor): DdlStatement {
       // A Primary Key table's sort key changes storage, not what a client reads back.
       nameList(cur);
     } else if (cur.acceptWord('PROPERTIES')) {
-      cur.expectPunct('(');
-      do {
-        const key = cur.expectString();
-        cur.expectPunct('=');
-        properties[key] = cur.expectString();
-      } while (cur.acceptPunct(','));
-      cur.expectPunct(')');
+      Object.assign(tableProperties, properties(cur));
     } else {
       throw new LexError(`unexpected ${describe(cur.peek())} in CREATE TABLE`);
     }
@@ -131,7 +192,7 @@ function createTable(cur: TokenCursor): DdlStatement {
     kind: 'create-table',
     table,
     ifNotExists,
-    schema: { keysType: resolved, columns, distribution, properties, comment },
+    schema: { keysType: resolved, columns, distribution, properties: tableProperties, comment },
   };
 }
 
@@ -184,114 +245,4 @@ function nameList(cur: TokenCursor): string[] {
   while (cur.acceptPunct(','));
   cur.expectPunct(')');
   return names;
-}
-
-const AGGREGATES = new Set<AggregateFunction>(['SUM', 'MAX', 'MIN', 'REPLACE', 'REPLACE_IF_NOT_NULL']);
-
-function columnDefinition(cur: TokenCursor): ColumnSchema {
-  const name = cur.expectIdent();
-  const type = columnType(cur);
-  const column: ColumnSchema = { name, type, nullable: true, isKey: false, default: { kind: 'none' }, aggregate: null, comment: '' };
-  for (;;) {
-    const word = cur.peek();
-    if (word?.kind !== 'ident' || word.quoted) break;
-    const upper = word.text.toUpperCase();
-    if (AGGREGATES.has(upper as AggregateFunction)) {
-      cur.next();
-      column.aggregate = upper as AggregateFunction;
-    } else if (cur.acceptWords('NOT', 'NULL')) {
-      column.nullable = false;
-    } else if (cur.acceptWord('NULL')) {
-      column.nullable = true;
-    } else if (cur.acceptWord('DEFAULT')) {
-      column.default = defaultValue(cur, column);
-    } else if (cur.acceptWord('COMMENT')) {
-      column.comment = cur.expectString();
-    } else if (cur.acceptWord('KEY') || cur.acceptWord('AUTO_INCREMENT')) {
-      // KEY is redundant with the key clause; AUTO_INCREMENT values are never generated by loads here.
-    } else {
-      throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: unsupported column attribute '${word.text}' (StarRocks emulator)`);
-    }
-  }
-  return column;
-}
-
-function defaultValue(cur: TokenCursor, column: ColumnSchema): ColumnDefault {
-  if (cur.acceptWord('NULL')) return { kind: 'value', text: null };
-  if (cur.acceptWord('CURRENT_TIMESTAMP')) {
-    if (cur.acceptPunct('(')) cur.expectPunct(')');
-    return { kind: 'current_timestamp' };
-  }
-  const negative = cur.acceptPunct('-');
-  const t = cur.next();
-  if (t?.kind !== 'string' && t?.kind !== 'number') throw new LexError(`invalid DEFAULT for column ${column.name}`);
-  const literal = negative ? `-${t.text}` : t.text;
-  const text = castText(column.type, literal);
-  if (text === null) throw analysisError(`Invalid default value for '${column.name}': ${literal}`);
-  return { kind: 'value', text };
-}
-
-const INTEGER_TYPES: Record<string, IntegerTypeName> = {
-  TINYINT: 'TINYINT',
-  SMALLINT: 'SMALLINT',
-  INT: 'INT',
-  INTEGER: 'INT',
-  BIGINT: 'BIGINT',
-  LARGEINT: 'LARGEINT',
-};
-
-function columnType(cur: TokenCursor): ColumnType {
-  const word = cur.expectIdent().toUpperCase();
-  const params = (): number[] => {
-    if (!cur.acceptPunct('(')) return [];
-    const values = [cur.expectNumber()];
-    while (cur.acceptPunct(',')) values.push(cur.expectNumber());
-    cur.expectPunct(')');
-    return values;
-  };
-  const integer = INTEGER_TYPES[word];
-  if (integer) {
-    params(); // display width, e.g. INT(11)
-    return { kind: 'integer', name: integer };
-  }
-  switch (word) {
-    case 'BOOLEAN':
-    case 'BOOL':
-      return { kind: 'boolean' };
-    case 'FLOAT':
-      return { kind: 'float' };
-    case 'DOUBLE':
-      return { kind: 'double' };
-    case 'DECIMAL':
-    case 'DECIMALV2':
-    case 'DECIMAL32':
-    case 'DECIMAL64':
-    case 'DECIMAL128':
-    case 'NUMERIC': {
-      const [precision = 10, scale = 0] = params();
-      if (precision < 1 || precision > 38 || scale < 0 || scale > precision) {
-        throw analysisError(`Invalid decimal type with precision = ${precision}, scale = ${scale}`);
-      }
-      return { kind: 'decimal', precision, scale };
-    }
-    case 'CHAR': {
-      const [length = 1] = params();
-      return { kind: 'char', length };
-    }
-    case 'VARCHAR': {
-      const [length = 1] = params();
-      if (length < 1 || length > 1048576) throw analysisError(`VARCHAR length must be between 1 and 1048576: ${length}`);
-      return { kind: 'varchar', length };
-    }
-    case 'STRING':
-      return { kind: 'varchar', length: STRING_LENGTH };
-    case 'DATE':
-      return { kind: 'date' };
-    case 'DATETIME':
-      return { kind: 'datetime' };
-    case 'JSON':
-      return { kind: 'json' };
-    default:
-      throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: type ${word} is not supported by the StarRocks emulator`);
-  }
 }

@@ -1,6 +1,8 @@
 /**
  * Fault switches tests flip to reproduce what a real cluster does under stress (§3.2, §4.4, §4.5,
  * §8.4, §9.6). Each scoped fault can be limited to a number of loads (`times`) and to a db/table.
+ * Transaction Stream Load (§5) meets too-many-versions, memory-limit and reset at a BE prepare or
+ * commit, and publish-timeout at a BE commit or at the FE's commit of a PREPARED transaction.
  */
 import { z } from 'zod';
 

@@ -1,12 +1,14 @@
 /**
- * The FE HTTP port (§1.1–§1.4, §3.5): authenticates, checks `Expect`, and redirects Stream Load
- * to the BE with a 307 without ever reading the body. Also the emulator's control endpoint.
+ * The FE HTTP port (§1.1–§1.4, §3.5, §5.2): authenticates, checks `Expect`, and redirects Stream
+ * Load to the BE with a 307 without ever reading the body; routes the Transaction Stream Load API
+ * (fe-transaction.ts). Also the emulator's control endpoint.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Catalog } from './catalog.ts';
 import { faultSchema, type Fault, type FaultBoard } from './faults.ts';
-import { clientIp, parseBasicAuth, type Users } from './http-auth.ts';
-import { feLoadFailure, restResult, send, sleep } from './http-reply.ts';
+import { FeTransactions } from './fe-transaction.ts';
+import { AUTH_CHALLENGE, feAuthFailure, type Users } from './http-auth.ts';
+import { feLoadFailure, redirect, restResult, send, sleep } from './http-reply.ts';
 import type { LabelRegistry } from './label-registry.ts';
 import type { LoadRecord } from './load-result.ts';
 
@@ -27,12 +29,13 @@ export interface FeContext {
 
 const STREAM_LOAD = /^\/api\/([^/]*)\/([^/]*)\/_stream_load$/;
 const LOAD_STATE = /^\/api\/([^/]*)\/get_load_state$/;
-const AUTH_HEADERS = { 'WWW-Authenticate': 'Basic realm=""' };
+const TRANSACTION = /^\/api\/transaction\/([^/]*)$/;
 
 export function createFeServer(ctx: FeContext): http.Server {
   const server = http.createServer();
+  const transactions = new FeTransactions(ctx);
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    route(ctx, req, res).catch((err: unknown) => {
+    route(ctx, transactions, req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, restResult(false, String(err)), {}, true);
     });
   };
@@ -44,11 +47,14 @@ export function createFeServer(ctx: FeContext): http.Server {
   return server;
 }
 
-async function route(ctx: FeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(ctx: FeContext, transactions: FeTransactions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://fe');
   if (url.pathname.startsWith('/_emulator/')) return control(ctx, req, res, url);
   const load = STREAM_LOAD.exec(url.pathname);
   if (load && req.method === 'PUT') return streamLoad(ctx, req, res, decodeURIComponent(load[1]!), decodeURIComponent(load[2]!));
+  const txn = TRANSACTION.exec(url.pathname);
+  // §5.1: POST or PUT on every op.
+  if (txn && (req.method === 'POST' || req.method === 'PUT')) return transactions.handle(req, res, decodeURIComponent(txn[1]!));
   const state = LOAD_STATE.exec(url.pathname);
   if (state && req.method === 'GET') return loadState(ctx, req, res, decodeURIComponent(state[1]!), url.searchParams.get('label'));
   // Unregistered path or method → the FE's not-found action (§1.7).
@@ -57,8 +63,8 @@ async function route(ctx: FeContext, req: IncomingMessage, res: ServerResponse):
 
 /** Auth → Expect → db/table → backend → 307 (§1.1). */
 async function streamLoad(ctx: FeContext, req: IncomingMessage, res: ServerResponse, db: string, table: string): Promise<void> {
-  const denied = authenticate(ctx, req);
-  if (denied) return send(res, 401, restResult(false, denied), AUTH_HEADERS, true);
+  const denied = feAuthFailure(ctx.users, req);
+  if (denied) return send(res, 401, restResult(false, denied), AUTH_CHALLENGE, true);
   // §1.1 (3.3+): HTTP/1.1 needs a valid `100-continue` expectation; HTTP/1.0 is exempt.
   if (req.httpVersion !== '1.0' && req.headers.expect?.trim().toLowerCase() !== '100-continue') {
     return send(res, 200, feLoadFailure('There is no 100-continue header'), {}, true);
@@ -69,31 +75,17 @@ async function streamLoad(ctx: FeContext, req: IncomingMessage, res: ServerRespo
   if (ctx.faults.take(['no-backend'], target)) return send(res, 200, feLoadFailure('No backend alive.'), {}, true);
   const slow = ctx.faults.take(['slow'], target, (f) => f.kind === 'slow' && f.at === 'fe');
   if (slow?.kind === 'slow') await sleep(slow.ms);
-  // §1.2: path and query verbatim, empty body, FE default content type, always Connection: close.
-  res.writeHead(307, {
-    Location: `${ctx.beUrl()}${req.url}`,
-    'Content-Length': '0',
-    'Content-Type': 'text/html',
-    Connection: 'close',
-  });
-  res.end();
+  // §1.2: path and query verbatim.
+  redirect(res, `${ctx.beUrl()}${req.url}`);
 }
 
 /** §3.5: `{"status":"OK",...,"state":"VISIBLE"}`. */
 function loadState(ctx: FeContext, req: IncomingMessage, res: ServerResponse, db: string, label: string | null): void {
-  const denied = authenticate(ctx, req);
-  if (denied) return send(res, 401, restResult(false, denied), AUTH_HEADERS);
+  const denied = feAuthFailure(ctx.users, req);
+  if (denied) return send(res, 401, restResult(false, denied), AUTH_CHALLENGE);
   if (!label) return send(res, 200, restResult(false, 'No label selected.'));
   if (!ctx.catalog.hasDatabase(db)) return send(res, 200, restResult(false, `unknown database, database=${db}`));
   send(res, 200, restResult(true, 'Success', { state: ctx.labels.state(db, label) }));
-}
-
-/** The reason a request is refused (§1.4), or null when the user is authenticated. */
-function authenticate(ctx: FeContext, req: IncomingMessage): string | null {
-  const credentials = parseBasicAuth(req.headers.authorization);
-  if (!credentials) return 'Need auth information.';
-  if (!ctx.users.check(credentials)) return `Access denied for ${credentials.user}@${clientIp(req)}`;
-  return null;
 }
 
 /**

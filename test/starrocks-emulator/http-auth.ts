@@ -31,3 +31,14 @@ export class Users {
 export function clientIp(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
 }
+
+/** The FE's `WWW-Authenticate` challenge on its 401 replies (§1.4). */
+export const AUTH_CHALLENGE = { 'WWW-Authenticate': 'Basic realm=""' };
+
+/** The reason the FE refuses a request with 401 (§1.4), or null when the user is authenticated. */
+export function feAuthFailure(users: Users, req: IncomingMessage): string | null {
+  const credentials = parseBasicAuth(req.headers.authorization);
+  if (!credentials) return 'Need auth information.';
+  if (!users.check(credentials)) return `Access denied for ${credentials.user}@${clientIp(req)}`;
+  return null;
+}

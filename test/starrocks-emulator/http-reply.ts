@@ -26,6 +26,12 @@ export function feLoadFailure(message: string): string {
   return JSON.stringify({ Status: 'FAILED', Message: `class com.starrocks.common.DdlException: ${message}` }, null, 2);
 }
 
+/** §1.2: the FE's 307 — empty body, FE default content type, always `Connection: close`. */
+export function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(307, { Location: location, 'Content-Length': '0', 'Content-Type': 'text/html', Connection: 'close' });
+  res.end();
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

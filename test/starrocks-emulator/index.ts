@@ -1,8 +1,17 @@
 /**
- * A StarRocks 3.x emulator for tests: FE HTTP (Stream Load redirect, get_load_state), BE HTTP
- * (Stream Load execution, error logs) and the FE MySQL port, over one in-memory catalog.
- * Reference: /work/shared/reference/starrocks-stream-load.md.
+ * A StarRocks 3.x emulator for tests: FE HTTP (Stream Load redirect, get_load_state, the
+ * Transaction Stream Load API's FE routing), BE HTTP (Stream Load and transaction execution, error
+ * logs) and the FE MySQL port (discovery, information_schema, DDL with asynchronous ALTER TABLE
+ * jobs), over one in-memory catalog. Reference: /work/shared/reference/starrocks-stream-load.md.
+ *
+ *   const emu = await startStarRocksEmulator({ users: { root: '' }, alterDelayMs: 50 });
+ *   await emu.execute('CREATE DATABASE db');
+ *   // Stream Load: PUT http://127.0.0.1:${emu.feHttpPort}/api/db/t/_stream_load
+ *   // Transactions: POST|PUT http://127.0.0.1:${emu.feHttpPort}/api/transaction/{begin,load,prepare,commit,rollback}
+ *   // MySQL: 127.0.0.1:${emu.mysqlPort}
+ *   await emu.close();
  */
+import { AlterJobs } from './alter-jobs.ts';
 import { createBeServer } from './be-http.ts';
 import { Catalog } from './catalog.ts';
 import { ErrorLogs } from './error-log.ts';
@@ -28,15 +37,26 @@ export interface StarRocksEmulatorOptions {
   fePort?: number;
   bePort?: number;
   mysqlPort?: number;
-  /** Clock for label retention and DEFAULT CURRENT_TIMESTAMP (tests of the 3-day rule). */
+  /**
+   * Clock for label retention, transaction timeouts, DEFAULT CURRENT_TIMESTAMP and ALTER job times
+   * (tests of the 3-day rule or of timeouts move it).
+   */
   now?: () => number;
+  /**
+   * How long an ALTER TABLE ADD/DROP COLUMN job takes from PENDING to FINISHED (RUNNING from half
+   * of it); default 0, i.e. done within a few event-loop turns, like fast schema evolution.
+   */
+  alterDelayMs?: number;
 }
 
 export interface StarRocksEmulator {
   feHttpPort: number;
   beHttpPort: number;
   mysqlPort: number;
-  /** Runs DDL (or any statement the MySQL port accepts); rejects with a SqlError. */
+  /**
+   * Runs DDL (or any statement the MySQL port accepts); rejects with a SqlError. ALTER TABLE
+   * returns before its job finishes (see SHOW ALTER TABLE COLUMN).
+   */
   execute(sql: string): Promise<void>;
   /** Rows as the MySQL text protocol renders them; keyed tables in key order, Duplicate in load order. */
   rows(db: string, table: string): Record<string, string | null>[];
@@ -56,8 +76,9 @@ export async function startStarRocksEmulator(opts: StarRocksEmulatorOptions = {}
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const now = opts.now ?? Date.now;
   const users = new Users(opts.users ?? { root: '' });
-  const catalog = new Catalog();
   const labels = new LabelRegistry(now);
+  const alterJobs = new AlterJobs({ now, delayMs: opts.alterDelayMs ?? 0, nextTxnId: () => labels.peekNextTxnId() });
+  const catalog = new Catalog(now, alterJobs);
   const board = new FaultBoard();
   const loads: LoadRecord[] = [];
   const beUrl = () => `http://${publicHost}:${be.port}`;
@@ -125,6 +146,7 @@ export async function startStarRocksEmulator(opts: StarRocksEmulatorOptions = {}
     loads,
     async close() {
       clearTimeout(upTimer);
+      alterJobs.close();
       await transition;
       await Promise.all(allPorts().map((p) => p.down()));
     },

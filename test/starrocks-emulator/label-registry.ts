@@ -1,11 +1,17 @@
 /**
- * Labels per database and the state of their transactions (§3.4, §3.5): a label of a running or
- * finished load cannot be reused; an aborted one can; finished labels are kept 3 days.
+ * The FE's transactions by label, per database (§3.4, §3.5, §5.4): a label of a running or finished
+ * load cannot be reused, an aborted one can; finished labels are kept 3 days. Stream Load and the
+ * Transaction Stream Load API share it, so a label is unique per database across load types.
  */
 
-export type TxnState = 'PREPARE' | 'COMMITTED' | 'VISIBLE' | 'ABORTED';
+export type TxnState = 'PREPARE' | 'PREPARED' | 'COMMITTED' | 'VISIBLE' | 'ABORTED';
 /** What get_load_state reports (§3.5). */
 export type LabelState = TxnState | 'UNKNOWN';
+
+export interface Prepared {
+  table: string;
+  publish: () => void;
+}
 
 export type BeginResult = { ok: true; txnId: number } | { ok: false; existingJobStatus: 'RUNNING' | 'FINISHED' };
 
@@ -15,6 +21,10 @@ interface LabelEntry {
   finishedAt: number | null;
   /** Publish Timeout: COMMITTED until this time, VISIBLE after. */
   visibleAt: number | null;
+  /** PREPARE (begin `timeout`) or PREPARED (`prepared_timeout`) ends in ABORTED at this time (§5.4). */
+  abortAt: number | null;
+  /** A PREPARED transaction: its table and the data the commit makes visible (§5.2). */
+  prepared: Prepared | null;
 }
 
 /** `label_keep_max_second` default (§3.4). */
@@ -30,18 +40,38 @@ export class LabelRegistry {
 
   constructor(private readonly now: () => number) {}
 
-  begin(db: string, label: string): BeginResult {
+  /** `timeoutMs` bounds PREPARE (Transaction Stream Load); a plain Stream Load ends within its request. */
+  begin(db: string, label: string, timeoutMs: number | null = null): BeginResult {
     if (this.isStuck(db, label)) return { ok: false, existingJobStatus: 'RUNNING' };
     const state = this.state(db, label);
-    if (state === 'PREPARE') return { ok: false, existingJobStatus: 'RUNNING' };
+    if (state === 'PREPARE' || state === 'PREPARED') return { ok: false, existingJobStatus: 'RUNNING' };
     if (state === 'COMMITTED' || state === 'VISIBLE') return { ok: false, existingJobStatus: 'FINISHED' };
     const txnId = this.nextTxnId++;
-    this.entries.set(key(db, label), { txnId, state: 'PREPARE', finishedAt: null, visibleAt: null });
+    const abortAt = timeoutMs === null ? null : this.now() + timeoutMs;
+    this.entries.set(key(db, label), { txnId, state: 'PREPARE', finishedAt: null, visibleAt: null, abortAt, prepared: null });
     return { ok: true, txnId };
   }
 
-  /** `visibleAfterMs` > 0 models a Publish Timeout: COMMITTED first, VISIBLE later (§3.2). */
+  /** PREPARE → PREPARED; the FE's commit publishes the data later (§5.4). */
+  prepare(db: string, label: string, prepared: Prepared, preparedTimeoutMs: number): void {
+    const entry = this.live(db, label);
+    if (!entry) return;
+    entry.state = 'PREPARED';
+    entry.abortAt = this.now() + preparedTimeoutMs;
+    entry.prepared = prepared;
+  }
+
+  /** The table of a PREPARED transaction, or null. */
+  preparedTable(db: string, label: string): string | null {
+    return this.live(db, label)?.prepared?.table ?? null;
+  }
+
+  /**
+   * PREPARE or PREPARED → COMMITTED/VISIBLE. `visibleAfterMs` > 0 models a Publish Timeout:
+   * COMMITTED first, VISIBLE later (§3.2).
+   */
   commit(db: string, label: string, visibleAfterMs = 0): void {
+    this.live(db, label)?.prepared?.publish();
     this.finish(db, label, visibleAfterMs > 0 ? 'COMMITTED' : 'VISIBLE', visibleAfterMs);
   }
 
@@ -51,16 +81,17 @@ export class LabelRegistry {
 
   state(db: string, label: string): LabelState {
     if (this.isStuck(db, label)) return 'PREPARE';
-    const k = key(db, label);
-    const entry = this.entries.get(k);
-    if (!entry) return this.wasReleased(db, label) ? 'ABORTED' : 'UNKNOWN';
-    const now = this.now();
-    if (entry.finishedAt !== null && now - entry.finishedAt > LABEL_KEEP_MS) {
-      this.entries.delete(k);
-      return 'UNKNOWN';
-    }
-    if (entry.state === 'COMMITTED' && entry.visibleAt !== null && now >= entry.visibleAt) entry.state = 'VISIBLE';
-    return entry.state;
+    return this.lookup(db, label)?.state ?? (this.wasReleased(db, label) ? 'ABORTED' : 'UNKNOWN');
+  }
+
+  /** The transaction id behind a label, or null when the label is unknown (§5.2 messages). */
+  txnId(db: string, label: string): number | null {
+    return this.lookup(db, label)?.txnId ?? null;
+  }
+
+  /** The id the next transaction gets: the watershed a schema change records. */
+  peekNextTxnId(): number {
+    return this.nextTxnId;
   }
 
   stick(label: string, db: string | null): void {
@@ -76,6 +107,33 @@ export class LabelRegistry {
     for (const label of [...this.stuck.keys()]) this.release(label);
   }
 
+  /** The entry with its time-driven transitions applied: expiry, visibility, timeouts. */
+  private lookup(db: string, label: string): LabelEntry | undefined {
+    const k = key(db, label);
+    const entry = this.entries.get(k);
+    if (!entry) return undefined;
+    const now = this.now();
+    if (entry.abortAt !== null && now >= entry.abortAt) {
+      // The FE's txn checker aborts PREPARE/PREPARED transactions past their timeout.
+      entry.state = 'ABORTED';
+      entry.finishedAt = entry.abortAt;
+      entry.abortAt = null;
+      entry.prepared = null;
+    }
+    if (entry.finishedAt !== null && now - entry.finishedAt > LABEL_KEEP_MS) {
+      this.entries.delete(k);
+      return undefined;
+    }
+    if (entry.state === 'COMMITTED' && entry.visibleAt !== null && now >= entry.visibleAt) entry.state = 'VISIBLE';
+    return entry;
+  }
+
+  /** The entry while its transaction is still PREPARE or PREPARED. */
+  private live(db: string, label: string): LabelEntry | undefined {
+    const entry = this.lookup(db, label);
+    return entry?.state === 'PREPARE' || entry?.state === 'PREPARED' ? entry : undefined;
+  }
+
   private wasReleased(db: string, label: string): boolean {
     if (!this.released.has(label)) return false;
     const scope = this.released.get(label);
@@ -89,12 +147,14 @@ export class LabelRegistry {
   }
 
   private finish(db: string, label: string, state: TxnState, visibleAfterMs: number): void {
-    const entry = this.entries.get(key(db, label));
+    const entry = this.live(db, label);
     if (!entry) return;
     const now = this.now();
     entry.state = state;
     entry.finishedAt = now;
     entry.visibleAt = state === 'COMMITTED' ? now + visibleAfterMs : null;
+    entry.abortAt = null;
+    entry.prepared = null;
   }
 }
 

@@ -10,7 +10,7 @@ import type { LoadOptions } from './load-options.ts';
 import { planLoad, type LoadPlan } from './load-plan.ts';
 import { buildRow } from './row-builder.ts';
 import type { RowOp } from './table-store.ts';
-import type { TableSchema } from './schema.ts';
+import type { ColumnSchema, TableSchema } from './schema.ts';
 
 export interface PreparedLoad {
   schema: TableSchema;
@@ -22,6 +22,8 @@ export interface PreparedLoad {
 
 export interface LoadData {
   ops: RowOp[];
+  /** The columns the rows were built for: the table's columns when the load was planned. */
+  columns: ColumnSchema[];
   totalRows: number;
   filteredRows: number;
   /** `Error: <reason>. Row: <row>` lines for the error log (§3.1). */
@@ -31,7 +33,9 @@ export interface LoadData {
 /** StarRocks bounds the error log; 50 lines here ([unconfirmed] exact bound). */
 const MAX_ERROR_LINES = 50;
 
-export function prepareLoad(schema: TableSchema, options: LoadOptions): PreparedLoad | { error: string } {
+/** Plans against a snapshot of the schema: a schema change finishing meanwhile replaces `columns`. */
+export function prepareLoad(table: TableSchema, options: LoadOptions): PreparedLoad | { error: string } {
+  const schema = { ...table };
   const plan = planLoad(schema, options);
   if ('error' in plan) return plan;
   let jsonPaths: JsonPath[] | null = null;
@@ -49,7 +53,7 @@ export function prepareLoad(schema: TableSchema, options: LoadOptions): Prepared
 }
 
 export function readLoadData(load: PreparedLoad, body: Buffer, now: Date): LoadData {
-  const data: LoadData = { ops: [], totalRows: 0, filteredRows: 0, errorLines: [] };
+  const data: LoadData = { ops: [], columns: load.schema.columns, totalRows: 0, filteredRows: 0, errorLines: [] };
   const filter = (error: string, row: string) => {
     data.filteredRows++;
     if (data.errorLines.length < MAX_ERROR_LINES) data.errorLines.push(`Error: ${error}. Row: ${row}`);

@@ -51,30 +51,43 @@ const UNMODELLED = [
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
 export function checkRequestHeaders(headers: IncomingHttpHeaders, label: string): Checked<RequestOptions> {
+  const format = checkFormat(headers);
+  if (!format.ok) return format;
+  const length = header(headers, 'content-length');
+  if (length !== undefined) {
+    const size = checkBodySize(Number(length), format.value, headers, `label=${label}`);
+    if (!size.ok) return size;
+  }
+  const timeout = header(headers, 'timeout');
+  if (timeout !== undefined && !/^\d+$/.test(timeout)) return fail('Invalid timeout format');
+  return { ok: true, value: { format: format.value, timeoutSeconds: timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(timeout) } };
+}
+
+/** `format` (§2.1): csv by default; compressed CSV is refused by the emulator. */
+export function checkFormat(headers: IncomingHttpHeaders): Checked<DataFormat> {
   const formatText = header(headers, 'format')?.toLowerCase() ?? 'csv';
   if (formatText !== 'csv' && formatText !== 'json' && !COMPRESSED_CSV.has(formatText)) {
     return fail(`unknown data format, format=${header(headers, 'format')}`);
   }
   if (COMPRESSED_CSV.has(formatText)) return fail(`format=${formatText} (compressed CSV) is not supported by the StarRocks emulator`);
-  const format: DataFormat = formatText === 'json' ? 'json' : 'csv';
-  const length = header(headers, 'content-length');
-  if (length !== undefined) {
-    const bytes = Number(length);
-    if (bytes > BODY_LIMIT) {
-      return fail(
-        `body size ${bytes} exceed limit: ${BODY_LIMIT}, label=${label}. You can increase the limit by setting streaming_load_max_mb in be.conf.`,
-      );
-    }
-    // §4.1: only checked when Content-Length is known; `ignore_json_size: true` skips it.
-    if (format === 'json' && bytes > JSON_BATCH_LIMIT && header(headers, 'ignore_json_size')?.toLowerCase() !== 'true') {
-      return fail(
-        `The size of this batch exceed the max size [${JSON_BATCH_LIMIT}]  of json type data  data [ ${bytes} ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming.`,
-      );
-    }
+  return { ok: true, value: formatText === 'json' ? 'json' : 'csv' };
+}
+
+/**
+ * The announced body size against `streaming_load_max_mb` and, for JSON, the 100 MB batch limit
+ * (§4.1); `brief` is the BE's description of the load in the message.
+ */
+export function checkBodySize(bytes: number, format: DataFormat, headers: IncomingHttpHeaders, brief: string): Checked<number> {
+  if (bytes > BODY_LIMIT) {
+    return fail(`body size ${bytes} exceed limit: ${BODY_LIMIT}, ${brief}. You can increase the limit by setting streaming_load_max_mb in be.conf.`);
   }
-  const timeout = header(headers, 'timeout');
-  if (timeout !== undefined && !/^\d+$/.test(timeout)) return fail('Invalid timeout format');
-  return { ok: true, value: { format, timeoutSeconds: timeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(timeout) } };
+  // §4.1: only checked when Content-Length is known; `ignore_json_size: true` skips it.
+  if (format === 'json' && bytes > JSON_BATCH_LIMIT && header(headers, 'ignore_json_size')?.toLowerCase() !== 'true') {
+    return fail(
+      `The size of this batch exceed the max size [${JSON_BATCH_LIMIT}]  of json type data  data [ ${bytes} ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming.`,
+    );
+  }
+  return { ok: true, value: bytes };
 }
 
 export function checkLoadHeaders(headers: IncomingHttpHeaders, request: RequestOptions): Checked<LoadOptions> {

@@ -1,6 +1,7 @@
 /**
  * Runs the emulator standalone:
  *   npm run emulator -- --fe-port 8030 --be-port 8040 --mysql-port 9030 [--host 127.0.0.1] [--user name:password]...
+ *     [--alter-delay-ms 1000]
  * Faults: POST http://<fe>/_emulator/faults with a Fault as JSON (see faults.ts).
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     'mysql-port': { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
     user: { type: 'string', multiple: true },
+    'alter-delay-ms': { type: 'string', default: '0' },
   },
 });
 
@@ -29,6 +31,7 @@ const emulator = await startStarRocksEmulator({
   fePort: Number(values['fe-port']),
   bePort: Number(values['be-port']),
   mysqlPort: Number(values['mysql-port']),
+  alterDelayMs: Number(values['alter-delay-ms']),
   ...(users ? { users } : {}),
 });
 console.log(

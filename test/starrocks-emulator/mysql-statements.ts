@@ -1,12 +1,14 @@
 /**
  * The statements the FE query port answers (§7.1): discovery selects, information_schema, DESC,
- * SHOW DATABASES/TABLES, USE/SET, DDL, and reading rows back. Anything else is error 1064.
+ * SHOW DATABASES/TABLES, SHOW CREATE TABLE, SHOW ALTER TABLE COLUMN, USE/SET, DDL, and reading
+ * rows back. Anything else is error 1064.
  */
 import { INFORMATION_SCHEMA, type Catalog } from './catalog.ts';
 import type { ColumnType } from './column-type.ts';
 import { parseDdl } from './ddl-parser.ts';
 import { describeTable, informationSchemaView } from './information-schema.ts';
-import { parseSelect, runSelect, type ResultSet, type SelectItem, type SelectStatement } from './select-engine.ts';
+import { parseFilters, parseSelect, runSelect, type ResultSet, type SelectItem, type SelectStatement } from './select-engine.ts';
+import { showCreateTable } from './show-create.ts';
 import { analysisError, SqlError, ER_BAD_DB, ER_PARSE, unsupported } from './sql-error.ts';
 import { LexError, TokenCursor, tokenize, type Token } from './sql-lexer.ts';
 
@@ -63,11 +65,19 @@ function dispatch(catalog: Catalog, session: Session, cur: TokenCursor, sql: str
     return rows([['Database', TEXT]], [INFORMATION_SCHEMA, ...catalog.databaseNames()].map((d) => [d]));
   }
   if (cur.acceptWords('SHOW', 'TABLES')) {
-    const db = cur.acceptWord('FROM') || cur.acceptWord('IN') ? cur.expectIdent() : session.currentDb;
+    const db = existingDb(catalog, cur.acceptWord('FROM') || cur.acceptWord('IN') ? cur.expectIdent() : session.currentDb);
     cur.expectEnd();
-    if (db === null) throw new SqlError(1046, 'No database selected');
-    if (!catalog.hasDatabase(db)) throw new SqlError(ER_BAD_DB, `Unknown database '${db}'`);
     return rows([[`Tables_in_${db}`, TEXT]], catalog.tables(db).map((t) => [t.schema.name]));
+  }
+  if (cur.acceptWords('SHOW', 'CREATE', 'TABLE')) {
+    const table = catalog.requireTable(cur.qualifiedName(), session.currentDb);
+    cur.expectEnd();
+    return rows([['Table', TEXT], ['Create Table', TEXT]], [[table.schema.name, showCreateTable(table.schema)]]);
+  }
+  if (cur.acceptWords('SHOW', 'ALTER', 'TABLE', 'COLUMN')) {
+    // `[FROM db] [WHERE TableName = 't' ...] [ORDER BY JobId DESC] [LIMIT n]` (§7.1, §7.3).
+    const db = existingDb(catalog, cur.acceptWord('FROM') || cur.acceptWord('IN') ? cur.expectIdent() : session.currentDb);
+    return { kind: 'rows', result: runSelect(parseFilters(cur, [{ kind: 'star' }], null), catalog.alterJobs.view(db)) };
   }
   const ddl = parseDdl(cur);
   if (ddl) {
@@ -75,6 +85,12 @@ function dispatch(catalog: Catalog, session: Session, cur: TokenCursor, sql: str
     return OK;
   }
   throw unsupported(sql);
+}
+
+function existingDb(catalog: Catalog, db: string | null): string {
+  if (db === null) throw new SqlError(1046, 'No database selected');
+  if (!catalog.hasDatabase(db)) throw new SqlError(ER_BAD_DB, `Unknown database '${db}'`);
+  return db;
 }
 
 export function useDatabase(catalog: Catalog, session: Session, db: string): void {

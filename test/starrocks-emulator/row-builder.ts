@@ -19,7 +19,7 @@ export function buildRow(schema: TableSchema, plan: LoadPlan, strictMode: boolea
     if (binding.kind === 'source') source = values[binding.index];
     else if (binding.kind === 'constant') source = binding.value;
     else {
-      row.push(defaultValue(column, binding.kind === 'keep', now));
+      row.push(unwrittenValue(column, binding.kind === 'keep', now));
       continue;
     }
     if (source === undefined) {
@@ -53,14 +53,15 @@ function readOp(plan: LoadPlan, values: (SourceValue | undefined)[]): 0 | 1 | nu
 }
 
 /**
- * The value of a column the load does not write. For partial updates a NOT NULL column without a
- * default gets its type's zero (§2.3: the doc example shows 0).
+ * The value of a column a row does not carry. For partial updates a NOT NULL column without a
+ * default gets its type's zero (§2.3: the doc example shows 0); so do existing rows when such a
+ * column is added by ALTER TABLE ([unconfirmed]).
  */
-function defaultValue(column: ColumnSchema, partial: boolean, now: Date): string | null {
+export function unwrittenValue(column: ColumnSchema, zeroForNotNull: boolean, now: Date): string | null {
   const d = column.default;
   if (d.kind === 'value') return d.text;
   if (d.kind === 'current_timestamp') return formatDateTime(now);
-  if (!partial || column.nullable) return null;
+  if (!zeroForNotNull || column.nullable) return null;
   switch (column.type.kind) {
     case 'char':
     case 'varchar':

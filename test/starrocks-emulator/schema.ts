@@ -7,8 +7,8 @@ export type AggregateFunction = 'SUM' | 'MAX' | 'MIN' | 'REPLACE' | 'REPLACE_IF_
 
 export type ColumnDefault =
   | { kind: 'none' }
-  /** A literal default already in canonical text (NULL for `DEFAULT NULL`). */
-  | { kind: 'value'; text: string | null }
+  /** A literal default in canonical text, and as written (SHOW CREATE TABLE); null for `DEFAULT NULL`. */
+  | { kind: 'value'; text: string | null; literal: string | null }
   | { kind: 'current_timestamp' };
 
 export interface ColumnSchema {

@@ -12,6 +12,8 @@ import type { Row } from './table-store.ts';
 export interface ResultColumn {
   name: string;
   type: ColumnType;
+  /** How WHERE and ORDER BY compare the column when not by its wire type (numeric ids of SHOW). */
+  orderAs?: ColumnType;
 }
 
 export interface ResultSet {
@@ -40,8 +42,13 @@ export function parseSelect(cur: TokenCursor): SelectStatement {
   const items: SelectItem[] = [];
   do items.push(selectItem(cur));
   while (cur.acceptPunct(','));
-  const stmt: SelectStatement = { items, from: null, where: [], orderBy: [], limit: null };
-  if (cur.acceptWord('FROM')) stmt.from = cur.qualifiedName();
+  const from = cur.acceptWord('FROM') ? cur.qualifiedName() : null;
+  return parseFilters(cur, items, from);
+}
+
+/** `[WHERE ...] [ORDER BY ...] [LIMIT ...]` to the end of the statement (also SHOW ALTER TABLE's tail). */
+export function parseFilters(cur: TokenCursor, items: SelectItem[], from: SelectStatement['from']): SelectStatement {
+  const stmt: SelectStatement = { items, from, where: [], orderBy: [], limit: null };
   if (cur.acceptWord('WHERE')) {
     do {
       const column = cur.expectIdent();
@@ -124,20 +131,21 @@ export function runSelect(stmt: SelectStatement, source: ResultSet): ResultSet {
     if (i < 0) throw analysisError(`Column '${name}' cannot be resolved.`);
     return i;
   };
+  const typeOf = (i: number): ColumnType => source.columns[i]!.orderAs ?? source.columns[i]!.type;
   const conditions = stmt.where.map((w) => {
     const i = index(w.column);
     // `c = NULL` is never true in SQL; an uncastable literal matches nothing.
-    const value = w.value === null ? null : castText(source.columns[i]!.type, w.value);
+    const value = w.value === null ? null : castText(typeOf(i), w.value);
     return { i, value };
   });
   let rows = source.rows.filter((row) =>
-    conditions.every(({ i, value }) => value !== null && row[i] !== null && compareValues(source.columns[i]!.type, row[i]!, value) === 0),
+    conditions.every(({ i, value }) => value !== null && row[i] !== null && compareValues(typeOf(i), row[i]!, value) === 0),
   );
   const order = stmt.orderBy.map((o) => ({ i: index(o.column), desc: o.desc }));
   if (order.length > 0) {
     rows = [...rows].sort((a, b) => {
       for (const { i, desc } of order) {
-        const c = compareNullable(source.columns[i]!.type, a[i]!, b[i]!);
+        const c = compareNullable(typeOf(i), a[i]!, b[i]!);
         if (c !== 0) return desc ? -c : c;
       }
       return 0;

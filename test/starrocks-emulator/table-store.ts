@@ -1,8 +1,11 @@
 /**
  * Rows of one table, in memory. Values are canonical MySQL text (or null), one per schema column.
- * Primary Key / Unique / Aggregate tables keep a Map by key; Duplicate Key tables append.
+ * Primary Key / Unique / Aggregate tables keep a Map by key; Duplicate Key tables append. A schema
+ * change reshapes the stored rows; a load built against an older column list is mapped onto the
+ * current one when applied (§7.3: loads keep running during a schema change).
  */
 import { compareNullable } from './column-type.ts';
+import { unwrittenValue } from './row-builder.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
 
 export type Row = (string | null)[];
@@ -11,26 +14,34 @@ export type Row = (string | null)[];
 export type RowOp = { op: 'upsert'; row: Row; columns?: number[] } | { op: 'delete'; row: Row };
 
 export class TableStore {
-  private readonly byKey = new Map<string, Row>();
+  private byKey = new Map<string, Row>();
   private readonly appended: Row[] = [];
-  private readonly keyIndexes: number[];
+  private keyIndexes: number[];
 
-  constructor(readonly schema: TableSchema) {
-    this.keyIndexes = schema.columns.flatMap((c, i) => (c.isKey ? [i] : []));
+  constructor(
+    readonly schema: TableSchema,
+    private readonly now: () => number,
+  ) {
+    this.keyIndexes = keyIndexesOf(schema.columns);
   }
 
   get count(): number {
     return this.schema.keysType === 'DUPLICATE' ? this.appended.length : this.byKey.size;
   }
 
-  /** Applies a load's operations in row order. Synchronous, so a load is visible all at once. */
-  apply(ops: RowOp[]): void {
-    for (const op of ops) {
+  /**
+   * Applies a load's operations in row order. Synchronous, so a load is visible all at once.
+   * `builtWith` is the column list the rows were built for.
+   */
+  apply(ops: RowOp[], builtWith: ColumnSchema[]): void {
+    const sameShape = builtWith === this.schema.columns;
+    for (const built of ops) {
+      const op = sameShape ? built : this.mapOp(built, builtWith);
       if (this.schema.keysType === 'DUPLICATE') {
         this.appended.push(op.row);
         continue;
       }
-      const key = JSON.stringify(this.keyIndexes.map((i) => op.row[i]));
+      const key = this.keyOf(op.row);
       const stored = this.byKey.get(key);
       if (op.op === 'delete') this.byKey.delete(key);
       else if (op.columns && stored) this.byKey.set(key, mergePartial(stored, op.row, op.columns));
@@ -56,6 +67,46 @@ export class TableStore {
     this.byKey.clear();
     this.appended.length = 0;
   }
+
+  /**
+   * Moves the stored rows from `previous` to `schema.columns` (already replaced by the schema
+   * change) and re-keys keyed rows. Existing rows get an added column's DEFAULT (§7.3).
+   */
+  reshape(previous: ColumnSchema[]): void {
+    const now = new Date(this.now());
+    const move = (row: Row) => this.mapRow(row, previous, now);
+    this.keyIndexes = keyIndexesOf(this.schema.columns);
+    if (this.schema.keysType === 'DUPLICATE') {
+      this.appended.forEach((row, i) => (this.appended[i] = move(row)));
+      return;
+    }
+    const rows = [...this.byKey.values()].map(move);
+    this.byKey = new Map(rows.map((row) => [this.keyOf(row), row]));
+  }
+
+  private keyOf(row: Row): string {
+    return JSON.stringify(this.keyIndexes.map((i) => row[i]));
+  }
+
+  /** A row of an older column list: dropped columns go, added ones get their fill value. */
+  private mapRow(row: Row, from: ColumnSchema[], now: Date): Row {
+    return this.schema.columns.map((c) => {
+      const i = from.indexOf(c);
+      return i < 0 ? unwrittenValue(c, true, now) : row[i]!;
+    });
+  }
+
+  /** A load's operation built before a schema change finished ("shadow columns are filled"). */
+  private mapOp(op: RowOp, builtWith: ColumnSchema[]): RowOp {
+    const row = this.mapRow(op.row, builtWith, new Date(this.now()));
+    if (op.op === 'delete' || !op.columns) return { ...op, row };
+    const written = op.columns.map((i) => this.schema.columns.indexOf(builtWith[i]!)).filter((i) => i >= 0);
+    return { op: 'upsert', row, columns: written };
+  }
+}
+
+function keyIndexesOf(columns: ColumnSchema[]): number[] {
+  return columns.flatMap((c, i) => (c.isKey ? [i] : []));
 }
 
 function mergePartial(stored: Row, incoming: Row, columns: number[]): Row {

@@ -77,3 +77,21 @@ export async function streamLoad(
   const be = await request({ port: Number(location.port), path: location.pathname + location.search, headers, body });
   return { fe, be, result: JSON.parse(be.text) as Record<string, unknown> };
 }
+
+/**
+ * One Transaction Stream Load op (§5.1) the way the SDK sends it: POST (PUT for `load`, with
+ * Expect) to the FE, then the same request to the 307 target.
+ */
+export async function transaction(
+  fePort: number,
+  op: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<StreamLoadReply> {
+  const method = op === 'load' ? 'PUT' : 'POST';
+  const fe = await request({ port: fePort, method, path: `/api/transaction/${op}`, headers, body });
+  if (fe.status !== 307) return { fe, be: null, result: JSON.parse(fe.text) as Record<string, unknown> };
+  const location = new URL(fe.headers.location!);
+  const be = await request({ port: Number(location.port), method, path: location.pathname + location.search, headers, body });
+  return { fe, be, result: JSON.parse(be.text) as Record<string, unknown> };
+}
