@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { instanceActivity } from '../src/instance-activity.ts'
 import { instanceLeases } from '../src/instance-lease.ts'
 import { instanceStore } from '../src/instance-store.ts'
+import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/log-store.ts'
 import type { AdminOptions } from './context.ts'
 import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
 import {
@@ -128,6 +129,15 @@ export function instanceRoutes(opts: AdminOptions) {
         skippedBySource: await activity.skippedBySource(name),
         quarantined: await activity.quarantineSize(name),
       }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({ ...base, method: 'get', path: '/api/instances/{name}/logs', summary: 'Recent log lines naming the instance, from every node, newest first', request: { params: nameParam, query: recentLogsQuery }, responses: { 200: { description: 'log lines', content: json(z.object({ name: z.string(), logs: z.array(logEntrySchema) })) }, ...errorResponses(400, 401, 404) } }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      await view(name)
+      return c.json({ name, logs: await recentLogs(opts.redis, opts.keys, { instance: name }, c.req.valid('query')) }, 200)
     },
   )
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/log-store.ts'
 import { nodeRegistry } from '../src/node-registry.ts'
 import type { AdminOptions } from './context.ts'
 import { conflict, errorResponses, notFound } from './errors.ts'
@@ -85,6 +86,16 @@ export function nodeRoutes(opts: AdminOptions) {
       if (!(await opts.redis.sismember(opts.keys.nodes, name))) throw notFound(`node ${name} (register first)`)
       await registry.heartbeat(name, c.req.valid('json').instances)
       return c.json({ name, leaseMs }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({ tags: ['nodes'], security: userSecurity, method: 'get', path: '/api/nodes/{name}/logs', summary: 'Recent log lines of a node, newest first', request: { params: nameParam, query: recentLogsQuery }, responses: { 200: { description: 'log lines', content: json(z.object({ name: z.string(), logs: z.array(logEntrySchema) })) }, ...errorResponses(400, 401, 404) } }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      // Known nodes only: a removed node is a 404, even while its last lines are still in Redis.
+      if (!(await opts.redis.sismember(opts.keys.nodes, name))) throw notFound(`node ${name}`)
+      return c.json({ name, logs: await recentLogs(opts.redis, opts.keys, { node: name }, c.req.valid('query')) }, 200)
     },
   )
 

@@ -9,6 +9,7 @@ import { startConsumerNode } from './consumer-node.ts'
 import { instanceActivity } from './instance-activity.ts'
 import { instanceStore } from './instance-store.ts'
 import { createLogger } from './logger.ts'
+import { redisLogSink } from './log-store.ts'
 import { loadNodeConfig } from './node-config.ts'
 import { adminPresence, silentPresence } from './node-presence.ts'
 import { redisKeys } from './redis-keys.ts'
@@ -60,7 +61,11 @@ async function run(command: string, args: string[]): Promise<number> {
     options: { 'no-fetcher': { type: 'boolean' }, 'no-loader': { type: 'boolean' }, concurrency: { type: 'string' }, config: { type: 'string' } },
   })
   const config = loadNodeConfig(env, values.config)
-  const log = createLogger('k2s', { file: config.logPath ? join(config.logPath, 'k2s.log') : undefined })
+  // The node's recent lines go to Redis too, for the console; on a connection of their own, so a
+  // slow Redis never holds up a log call.
+  const logRedis = command === 'admin' ? null : new Redis(config.redisUrl, { maxRetriesPerRequest: null })
+  const logSink = logRedis && redisLogSink(logRedis, redisKeys(config.redisPrefix), config.name)
+  const log = createLogger('k2s', { file: config.logPath ? join(config.logPath, 'k2s.log') : undefined, streams: logSink ? [logSink.stream] : [] })
   const secretKey = loadSecretKey(env, join(home, 'secret.key'))
   const { leaseMs } = config
   const admin =
@@ -106,6 +111,8 @@ async function run(command: string, args: string[]): Promise<number> {
   })
   await node?.stop()
   await admin?.close()
+  await logSink?.close()
+  logRedis?.disconnect()
   return 0
 }
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
+import { pino } from 'pino'
 import { consoleUsers, ensureAdminUser } from '../api/console-users.ts'
+import { redisLogSink } from '../src/log-store.ts'
 import { redisKeys } from '../src/redis-keys.ts'
 import { adminFixture, nodeToken, type AdminFixture } from './api-fixtures.ts'
 import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
@@ -137,6 +139,58 @@ describe('first start', () => {
       await assert.rejects(ensureAdminUser(redis, keys, { adminPassword: 'short' }), /at least 8/)
     } finally {
       redis.disconnect()
+    }
+  })
+})
+
+describe('node logs', () => {
+  const logged = { ...node, name: 'node-logs' }
+
+  before(async () => {
+    assert.equal((await api.call('POST', '/api/nodes/register', { token: nodeToken, body: logged })).status, 200)
+    const sink = redisLogSink(api.redis, api.keys, logged.name)
+    const log = pino({ level: 'debug' }, sink.stream).child({ node: logged.name })
+    log.debug('starting')
+    log.info({ instance: 'shop' }, 'instance claimed')
+    log.warn({ instance: 'shop', err: 'HTTP 503' }, 'stream load retrying')
+    log.info('heartbeat')
+    await sink.close()
+  })
+
+  test('the console reads a node\'s recent lines, newest first, by limit and minimum level', async () => {
+    const all = await api.call('GET', `/api/nodes/${logged.name}/logs`, { token })
+    assert.equal(all.status, 200, all.text)
+    assert.equal(all.body.name, logged.name)
+    assert.deepEqual(all.body.logs.map((e: { level: string; msg: string }) => [e.level, e.msg]), [['info', 'heartbeat'], ['warn', 'stream load retrying'], ['info', 'instance claimed'], ['debug', 'starting']])
+    const [, retrying] = all.body.logs
+    assert.deepEqual([retrying.node, retrying.instance, retrying.fields.err, typeof retrying.time], [logged.name, 'shop', 'HTTP 503', 'number'])
+    const two = await api.call('GET', `/api/nodes/${logged.name}/logs?limit=2&level=info`, { token })
+    assert.deepEqual(two.body.logs.map((e: { msg: string }) => e.msg), ['heartbeat', 'stream load retrying'])
+    const warn = await api.call('GET', `/api/nodes/${logged.name}/logs?level=warn`, { token })
+    assert.deepEqual(warn.body.logs.map((e: { msg: string }) => e.msg), ['stream load retrying'])
+  })
+
+  test('a login is required, an unknown node is a 404, a bad limit or level a 400 naming it', async () => {
+    assert.equal((await api.call('GET', `/api/nodes/${logged.name}/logs`)).status, 401)
+    assert.equal((await api.call('GET', `/api/nodes/${logged.name}/logs`, { token: nodeToken })).status, 403)
+    const unknown = await api.call('GET', '/api/nodes/ghost/logs', { token })
+    assert.deepEqual([unknown.status, unknown.body.error], [404, 'node ghost not found'])
+    for (const [query, field] of [['limit=0', 'limit'], ['limit=1001', 'limit'], ['limit=abc', 'limit'], ['limit=2.5', 'limit'], ['level=loud', 'level']]) {
+      const bad = await api.call('GET', `/api/nodes/${logged.name}/logs?${query}`, { token })
+      assert.equal(bad.status, 400, `${query}: ${bad.text}`)
+      assert.deepEqual(bad.body.issues.map((i: { path: string }) => i.path), [field], query)
+    }
+  })
+
+  test('the OpenAPI document describes the logs routes', async () => {
+    const doc = (await api.call('GET', '/api/openapi.json')).body
+    for (const path of ['/api/nodes/{name}/logs', '/api/instances/{name}/logs']) {
+      const get = doc.paths[path]?.get
+      assert.ok(get, `${path} missing`)
+      assert.deepEqual(get.security, [{ bearer: [] }, { cookie: [] }])
+      assert.deepEqual(get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort(), ['path:name', 'query:level', 'query:limit'])
+      assert.ok(get.responses['200'].content['application/json'].schema.properties.logs)
+      assert.ok(get.responses['400'] && get.responses['404'])
     }
   })
 })

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { pino } from 'pino'
+import { redisLogSink } from '../src/log-store.ts'
 import { adminFixture, adminPassword, instanceBody, mappingBody, nodeToken, starrocksPassword, type AdminFixture } from './api-fixtures.ts'
 
 /** The admin API: login, who may call what, instances and mapping environments, error shapes. */
@@ -301,5 +303,51 @@ describe('mapping environments', () => {
     assert.equal((await api.call('GET', '/api/instances/erp1', { token })).status, 404)
     assert.deepEqual((await api.call('DELETE', '/api/mapping-envs/erp', { token })).body, { deleted: 'erp' })
     assert.equal((await api.call('GET', '/api/mapping-envs/erp', { token })).status, 404)
+  })
+})
+
+describe('instance logs', () => {
+  before(async () => {
+    assert.equal((await api.call('POST', '/api/mapping-envs', { token, body: mappingBody('logs-env') })).status, 201)
+    assert.equal((await api.call('POST', '/api/instances', { token, body: instanceBody('logged', { mappingEnv: 'logs-env' }) })).status, 201)
+    // Two nodes ran the instance one after the other; one line names another instance.
+    for (const [node, lines] of [['node-1', ['claimed', 'lease lost']], ['node-2', ['claimed again']]] as const) {
+      const sink = redisLogSink(api.redis, api.keys, node)
+      const log = pino({ level: 'info' }, sink.stream).child({ node })
+      for (const msg of lines) log.info({ instance: 'logged' }, msg)
+      log.error({ instance: 'other' }, 'not this one')
+      await sink.close()
+    }
+    const sink = redisLogSink(api.redis, api.keys, 'node-2')
+    pino({ level: 'info' }, sink.stream).child({ instance: 'logged' }).warn('load slow')
+    await sink.close()
+  })
+
+  test('lines naming the instance, from every node, newest first', async () => {
+    const res = await api.call('GET', '/api/instances/logged/logs', { token })
+    assert.equal(res.status, 200, res.text)
+    assert.equal(res.body.name, 'logged')
+    assert.deepEqual(res.body.logs.map((e: { node: string; msg: string }) => [e.node, e.msg]), [['node-2', 'load slow'], ['node-2', 'claimed again'], ['node-1', 'lease lost'], ['node-1', 'claimed']])
+    assert.ok(res.body.logs.every((e: { instance: string }) => e.instance === 'logged'))
+    const limited = await api.call('GET', '/api/instances/logged/logs?limit=1', { token })
+    assert.deepEqual(limited.body.logs.map((e: { msg: string }) => e.msg), ['load slow'])
+    const warn = await api.call('GET', '/api/instances/logged/logs?level=warn', { token })
+    assert.deepEqual(warn.body.logs.map((e: { level: string }) => e.level), ['warn'])
+  })
+
+  test('a login is required, an unknown instance is a 404, a bad limit or level a 400 naming it', async () => {
+    for (const opts of [{}, { token: 'not-a-real-token-0000000000000000000000000' }]) {
+      const res = await api.call('GET', '/api/instances/logged/logs', opts)
+      assert.deepEqual([res.status, res.body.error], [401, 'login required'])
+    }
+    assert.equal((await api.call('GET', '/api/instances/logged/logs', { token: nodeToken })).status, 403)
+    const unknown = await api.call('GET', '/api/instances/ghost/logs', { token })
+    assert.deepEqual([unknown.status, unknown.body.error], [404, 'instance ghost not found'])
+    assert.equal((await api.call('GET', '/api/instances/other/logs', { token })).status, 404, 'lines alone do not make an instance')
+    for (const [query, field] of [['limit=0', 'limit'], ['limit=5000', 'limit'], ['limit=', 'limit'], ['level=trace', 'level']]) {
+      const bad = await api.call('GET', `/api/instances/logged/logs?${query}`, { token })
+      assert.equal(bad.status, 400, `${query}: ${bad.text}`)
+      assert.deepEqual(issuePaths(bad.body), [field], query)
+    }
   })
 })
