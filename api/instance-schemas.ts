@@ -32,6 +32,10 @@ export const instanceSummarySchema = z.object({
   desired: desiredSchema,
   /** The node whose fetcher holds the instance's lease, if any. */
   runningOn: z.string().nullable(),
+  /** What it really does: stopped, starting (no node yet), running, retrying or failed, with why. */
+  state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed']),
+  reason: z.string(),
+  lastLoadAt: z.string().nullable(),
   health: healthSchema,
   counters: countersSchema,
   quarantined: z.number(),
@@ -40,6 +44,11 @@ export const instanceSummarySchema = z.object({
 export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true }).extend({
   epoch: z.number(),
   skippedBySource: countersSchema,
+})
+
+export const lagSchema = z.object({
+  name: z.string(),
+  partitions: z.array(z.object({ topic: z.string(), partition: z.number(), committed: z.string().nullable(), end: z.string(), lag: z.string() })),
 })
 
 export const desiredReplySchema = z.object({ name: z.string(), desired: desiredSchema })

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { consumerLag } from '../src/consumer-lag.ts'
 import { instanceActivity } from '../src/instance-activity.ts'
 import { instanceLeases } from '../src/instance-lease.ts'
-import { instanceStore } from '../src/instance-store.ts'
+import { actualState } from '../src/instance-state.ts'
+import { instanceStore, type DesiredState } from '../src/instance-store.ts'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/log-store.ts'
 import type { AdminOptions } from './context.ts'
-import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import { ApiError, conflict, errorResponses, invalidInput, notFound } from './errors.ts'
 import {
   desiredReplySchema,
   instanceCreateSchema,
@@ -12,6 +14,7 @@ import {
   instanceSummarySchema,
   instanceUpdateSchema,
   instanceViewSchema,
+  lagSchema,
   nameParam,
 } from './instance-schemas.ts'
 import { actor, json, router, userSecurity } from './router.ts'
@@ -36,6 +39,17 @@ export function instanceRoutes(opts: AdminOptions) {
     if (!(await store.getMappingEnv(name))) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
   }
 
+  async function liveStatus(name: string, desired: DesiredState) {
+    const [runningOn, health, counters, lastLoadAt, quarantined] = await Promise.all([
+      leases.owner(name),
+      activity.health(name),
+      activity.counters(name),
+      activity.lastBatchAt(name),
+      activity.quarantineSize(name),
+    ])
+    return { runningOn, ...actualState(desired, runningOn, health), lastLoadAt, health, counters, quarantined }
+  }
+
   app.openapi(
     createRoute({ ...base, method: 'get', path: '/api/instances', summary: 'All instances with desired state, health and counters', responses: { 200: { description: 'instances', content: json(z.object({ instances: z.array(instanceSummarySchema) })) }, ...errorResponses(401) } }),
     async (c) => {
@@ -47,10 +61,7 @@ export function instanceRoutes(opts: AdminOptions) {
           mappingEnv: config.mappingEnv,
           topics: config.topics,
           desired,
-          runningOn: await leases.owner(config.name),
-          health: await activity.health(config.name),
-          counters: await activity.counters(config.name),
-          quarantined: await activity.quarantineSize(config.name),
+          ...(await liveStatus(config.name, desired)),
         })),
       )
       return c.json({ instances }, 200)
@@ -123,12 +134,22 @@ export function instanceRoutes(opts: AdminOptions) {
         name,
         desired: found.desired,
         epoch: found.epoch,
-        runningOn: await leases.owner(name),
-        health: await activity.health(name),
-        counters: await activity.counters(name),
+        ...(await liveStatus(name, found.desired)),
         skippedBySource: await activity.skippedBySource(name),
-        quarantined: await activity.quarantineSize(name),
       }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({ ...base, method: 'get', path: '/api/instances/{name}/lag', summary: 'Messages behind, per partition: end offset minus committed offset, read from Kafka', request: { params: nameParam }, responses: { 200: { description: 'lag', content: json(lagSchema) }, ...errorResponses(401, 404, 502) } }),
+    async (c) => {
+      const { name } = c.req.valid('param')
+      const { config } = await view(name)
+      try {
+        return c.json({ name, partitions: await consumerLag(config.kafkaBootstrap, `k2s-${name}`, config.topics) }, 200)
+      } catch (err) {
+        throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer: ${(err as Error).message}`)
+      }
     },
   )
 

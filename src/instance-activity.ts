@@ -44,6 +44,10 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
       const h = await redis.hgetall(keys.counters(instance))
       return Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'lastBatchAt').map(([k, v]) => [k, Number(v)]))
     },
+    /** When the last batch finished loading; null before the first. */
+    async lastBatchAt(instance: string): Promise<string | null> {
+      return redis.hget(keys.counters(instance), 'lastBatchAt')
+    },
     async skippedBySource(instance: string): Promise<Record<string, number>> {
       const h = await redis.hgetall(keys.skippedBySource(instance))
       return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]))

@@ -118,6 +118,11 @@ test('log in, map, configure, start, stop and start again: rows follow the opera
   assert.equal((await call('POST', '/api/instances/shop/start')).status, 200)
   await eventually('orders 1 and 2', () => emulator.rows('dw', 'orders').length === 2, 30_000)
   await eventually('loadedRows counted', async () => (await call('GET', '/api/instances/shop/status')).json.counters?.loadedRows === 2)
+  const running = (await call('GET', '/api/instances/shop/status')).json
+  assert.equal(running.state, 'running')
+  assert.match(running.runningOn, /^node-[ab]$/)
+  assert.ok(running.lastLoadAt, 'last load time reported')
+  await eventually('no lag once committed', async () => (await call('GET', '/api/instances/shop/lag')).json.partitions.every((p: { lag: string }) => p.lag === '0'))
 
   assert.equal((await call('POST', '/api/instances/shop/stop')).status, 200)
   await eventually('no node runs the instance', async () => {
@@ -129,6 +134,9 @@ test('log in, map, configure, start, stop and start again: rows follow the opera
   await new Promise((resolve) => setTimeout(resolve, 2_000))
   assert.equal(emulator.rows('dw', 'orders').length, 2, 'a stopped instance does not consume')
   assert.deepEqual(await committedOffsets(kafka, 'k2s-shop', topic), committedAtStop)
+  assert.equal((await call('GET', '/api/instances/shop/status')).json.state, 'stopped')
+  const lag = (await call('GET', '/api/instances/shop/lag')).json.partitions
+  assert.deepEqual(lag.map((p: { partition: number; lag: string }) => [p.partition, p.lag]), [[0, '0'], [1, '1']])
 
   assert.equal((await call('POST', '/api/instances/shop/start')).status, 200)
   await eventually('order 3 after the restart', () => emulator.rows('dw', 'orders').length === 3, 30_000)
