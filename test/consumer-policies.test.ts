@@ -160,3 +160,23 @@ describe('batch cuts', () => {
     assert.deepEqual(loads.map((l) => l.totalRows), [2])
   })
 })
+
+describe('where an instance runs', () => {
+  test('pinned to a node or a cluster, it runs only there; with no eligible node it waits', async () => {
+    const t = await table('pinned')
+    await k2s.startNode({ name: 'pin-target', cluster: 'east' })
+    await run('pinned', t.topic, { pinNode: 'pin-target' })
+    await eventually('the pinned node holds the lease', async () => (await k2s.redis.get(`${k2s.prefix}:owner:pinned`)) === 'pin-target')
+    await t.send(1)
+    await eventually('row 1', () => t.ids().length === 1)
+    // Pinned to a cluster no node is in: nobody may take it, and the operator sees why.
+    await k2s.store.saveInstance(instanceFor(emulator, { name: 'pinned', kafkaBootstrap: kafka, topics: [t.topic], mappingEnv: 'events', pinCluster: 'west' }))
+    await eventually('the lease released', async () => (await k2s.redis.get(`${k2s.prefix}:owner:pinned`)) === null)
+    await t.send(2)
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    assert.deepEqual(t.ids(), [1])
+    await k2s.store.saveInstance(instanceFor(emulator, { name: 'pinned', kafkaBootstrap: kafka, topics: [t.topic], mappingEnv: 'events', pinCluster: 'east' }))
+    await eventually('row 2 once a node of the cluster runs it', () => t.ids().length === 2)
+    assert.equal(await k2s.redis.get(`${k2s.prefix}:owner:pinned`), 'pin-target')
+  })
+})
