@@ -1,18 +1,23 @@
 import type { QuarantineItem } from '../src/instance-activity.ts'
 import { instanceActivity } from '../src/instance-activity.ts'
-import { instanceStore } from '../src/instance-store.ts'
-import { createStreamLoadClient, type LoadOutcome } from '../src/stream-load-client.ts'
+import { instanceStore, type StoredInstance } from '../src/instance-store.ts'
+import type { KafkaValue, LoadJobData } from '../src/load-job.ts'
+import { createStreamLoadClient } from '../src/stream-load-client.ts'
+import { loadBatch } from '../workers/load-batch.ts'
+import { closeLoadContext, createLoadContext } from '../workers/load-context.ts'
 import { PermanentLoadError, RetryableLoadError } from '../src/stream-load-errors.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, conflict, notFound } from './errors.ts'
 
 /**
- * Replays a quarantined Stream Load body to its target table, after the operator fixed the cause.
- * The label is the item's own plus `-r<n>`, where n counts the item's replays that loaded: a replay
+ * Replays a quarantined item after the operator fixed the cause. Rows StarRocks refused go again
+ * under the item's label plus `-r<n>`, where n counts the item's replays that loaded: a replay
  * whose answer got lost and is pressed again reuses its label, so StarRocks answers "already loaded"
- * (FINISHED) instead of loading the rows twice; a failed one frees its label (ABORTED) for the next try.
+ * (FINISHED) instead of loading the rows twice; a failed one frees its label (ABORTED) for the next
+ * try. Source messages kept because their target table was missing go through the current mapping
+ * again, as the batch they came from, under its original labels.
  */
-export type ReplayResult = { label: string; outcome: LoadOutcome }
+export type ReplayResult = { label: string; status: string; loadedRows: number; txnId: number | null; loadTimeMs: number }
 
 const maxLabel = 128
 // Labels of load-label.ts end in '-' and a 20-hex hash: cut the readable head, never the hash.
@@ -25,27 +30,65 @@ export function replayLabel(label: string, n: number): string {
   return label.slice(0, maxLabel - suffix.length - hashTail) + label.slice(-hashTail) + suffix
 }
 
-/** Only Stream Load rows can be loaded again as they are; raw messages must be mapped first. */
-export function holdsRows(item: QuarantineItem): boolean {
-  return item.label !== undefined && item.payloadKind === 'rows'
+/** Rows load again as they are, source messages through the mapping; an unreadable message cannot. */
+export function replayable(item: QuarantineItem): boolean {
+  return item.label !== undefined && item.table.includes('.') && (item.payloadKind === 'rows' || item.payloadKind === 'messages')
 }
 
 export function quarantineReplayer(opts: AdminOptions) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
   const activity = instanceActivity(opts.redis, opts.keys)
 
-  return async function replay(instance: string, item: QuarantineItem): Promise<ReplayResult> {
-    if (!holdsRows(item)) {
-      throw conflict('this item holds raw Kafka messages, not target rows; replaying raw messages is not supported yet')
-    }
-    const dot = item.table.indexOf('.')
-    if (dot <= 0) throw conflict(`this item names no target table (${JSON.stringify(item.table)})`)
+  async function replay(instance: string, item: QuarantineItem): Promise<ReplayResult> {
+    if (!replayable(item)) throw conflict('this message could not be read at all: there is nothing to load again; discard it once you have looked at it')
     const stored = await store.getInstance(instance)
     if (!stored) throw notFound(`instance ${instance} (its StarRocks settings are needed to replay)`)
-    const { config } = stored
     const lock = opts.keys.replayLock(instance, item.id)
-    const lockMs = config.loadTimeoutMs + replayLabelWaitMs + 10_000
+    const lockMs = stored.config.loadTimeoutMs + replayLabelWaitMs + 10_000
     if ((await opts.redis.set(lock, '1', 'PX', lockMs, 'NX')) !== 'OK') throw conflict('a replay of this item is already running')
+    try {
+      return item.payloadKind === 'rows' ? await replayRows(stored, instance, item) : await replayMessages(stored, instance, item)
+    } finally {
+      await opts.redis.del(lock)
+    }
+  }
+
+  async function replayMessages(stored: StoredInstance, instance: string, item: QuarantineItem): Promise<ReplayResult> {
+    const env = await store.getMappingEnv(stored.config.mappingEnv)
+    if (!env) throw conflict(`mapping environment ${stored.config.mappingEnv} does not exist`)
+    const job: LoadJobData = {
+      instance,
+      epoch: item.epoch ?? stored.epoch,
+      topic: item.topic,
+      partition: item.partition,
+      firstOffset: item.firstOffset,
+      lastOffset: item.lastOffset,
+      messages: JSON.parse(item.payload) as KafkaValue[],
+    }
+    const ctx = createLoadContext(stored, env, activity, 1)
+    const started = Date.now()
+    try {
+      const result = await loadBatch(job, ctx)
+      // Refused again: loadBatch has put the refusal back under the same id, with today's reason.
+      if (result.quarantinedRows > 0) {
+        const again = await activity.quarantinedItem(instance, item.id)
+        throw new ApiError(400, `still refused: ${again?.reason ?? 'see the quarantine'}`, { reason: again?.reason })
+      }
+      await activity.replayed(instance, item, result.loadedRows)
+      return { label: item.label!, status: 'Success', loadedRows: result.loadedRows, txnId: null, loadTimeMs: Date.now() - started }
+    } catch (err) {
+      if (err instanceof ApiError) throw err
+      // Whatever else went wrong happened upstream (StarRocks' HTTP or MySQL port): worth a retry.
+      const status = err instanceof RetryableLoadError ? err.status : undefined
+      throw new ApiError(502, `StarRocks did not load the replay: ${(err as Error).message}`, { status })
+    } finally {
+      await closeLoadContext(ctx)
+    }
+  }
+
+  async function replayRows(stored: StoredInstance, instance: string, item: QuarantineItem): Promise<ReplayResult> {
+    const { config } = stored
+    const dot = item.table.indexOf('.')
     const label = replayLabel(item.label!, (await activity.replayCount(instance, item.id)) + 1)
     const client = createStreamLoadClient(
       { feHost: config.feHost, feHttpPort: config.feHttpPort, user: config.userName, password: config.passWord },
@@ -54,7 +97,7 @@ export function quarantineReplayer(opts: AdminOptions) {
     try {
       const outcome = await client.load({ database: item.table.slice(0, dot), table: item.table.slice(dot + 1), label, body: Buffer.from(item.payload) })
       await activity.replayed(instance, item, outcome.loadedRows)
-      return { label, outcome }
+      return { label, status: outcome.status, loadedRows: outcome.loadedRows, txnId: outcome.txnId, loadTimeMs: outcome.loadTimeMs }
     } catch (err) {
       if (err instanceof PermanentLoadError) {
         throw new ApiError(400, `StarRocks refused the replay: ${err.message}`, { label, status: err.status, reason: err.reason, rejectedRows: err.rejectedRows })
@@ -63,7 +106,8 @@ export function quarantineReplayer(opts: AdminOptions) {
       throw err
     } finally {
       await client.close()
-      await opts.redis.del(lock)
     }
   }
+
+  return replay
 }

@@ -3,7 +3,7 @@ import { instanceActivity, type QuarantineItem } from '../src/instance-activity.
 import { instanceStore } from '../src/instance-store.ts'
 import type { AdminOptions } from './context.ts'
 import { errorResponses, errorSchema, notFound } from './errors.ts'
-import { holdsRows, quarantineReplayer } from './quarantine-replay.ts'
+import { quarantineReplayer, replayable } from './quarantine-replay.ts'
 import { actor, json, router, userSecurity } from './router.ts'
 
 /**
@@ -27,7 +27,7 @@ const itemFields = {
   details: z.array(z.string()),
   label: z.string().optional(),
   at: z.string(),
-  /** Whether POST …/replay can load it now (target rows, not raw messages). */
+  /** Whether POST …/replay can load it again (rows, or source messages whose target was missing). */
   replayable: z.boolean(),
 }
 const itemSummarySchema = z.object({ ...itemFields, payloadBytes: z.number() })
@@ -37,12 +37,13 @@ const replaySchema = z.object({
   label: z.string(),
   status: z.string(),
   loadedRows: z.number(),
-  txnId: z.number(),
+  /** StarRocks' transaction, when the item's rows went in one load; null for replayed messages. */
+  txnId: z.number().nullable(),
   loadTimeMs: z.number(),
 })
 
 function summary({ payload, ...item }: QuarantineItem) {
-  return { ...item, replayable: holdsRows({ payload, ...item }), payloadBytes: Buffer.byteLength(payload) }
+  return { ...item, replayable: replayable({ payload, ...item }), payloadBytes: Buffer.byteLength(payload) }
 }
 
 export function quarantineRoutes(opts: AdminOptions) {
@@ -78,7 +79,7 @@ export function quarantineRoutes(opts: AdminOptions) {
     async (c) => {
       const { name, id } = c.req.valid('param')
       const item = await findItem(name, id)
-      return c.json({ ...item, replayable: holdsRows(item) }, 200)
+      return c.json({ ...item, replayable: replayable(item) }, 200)
     },
   )
 
@@ -98,7 +99,7 @@ export function quarantineRoutes(opts: AdminOptions) {
       ...base,
       method: 'post',
       path: '/api/instances/{name}/quarantine/{id}/replay',
-      summary: 'Stream-load the stored rows again under label <label>-r<n>; the item goes on success',
+      summary: 'Load the item again (rows under label <label>-r<n>; source messages through the mapping); the item goes on success',
       request: { params: itemParam },
       responses: {
         200: { description: 'loaded', content: json(replaySchema) },
@@ -110,9 +111,9 @@ export function quarantineRoutes(opts: AdminOptions) {
     async (c) => {
       const { name, id } = c.req.valid('param')
       const item = await findItem(name, id)
-      const { label, outcome } = await replay(name, item)
-      opts.log.info({ by: actor(c.get('principal')), instance: name, item: id, label, status: outcome.status, rows: outcome.loadedRows }, 'quarantined item replayed')
-      return c.json({ replayed: id, label, status: outcome.status, loadedRows: outcome.loadedRows, txnId: outcome.txnId, loadTimeMs: outcome.loadTimeMs }, 200)
+      const result = await replay(name, item)
+      opts.log.info({ by: actor(c.get('principal')), instance: name, item: id, label: result.label, status: result.status, rows: result.loadedRows }, 'quarantined item replayed')
+      return c.json({ replayed: id, ...result }, 200)
     },
   )
 

@@ -20,10 +20,16 @@ export type QuarantineItem = {
   rows: number
   /** StarRocks' rejected-row lines, when it gave them. */
   details: string[]
-  /** What to replay: the Stream Load body for a target (`rows`), or the raw canal messages. */
+  /**
+   * What was refused: `rows`, the Stream Load body for the target; `messages`, the source Kafka
+   * messages (a JSON array of `{ offset, value }`) when no rows could be built; `raw`, a message
+   * that could not be read at all.
+   */
   payload: string
-  payloadKind: 'rows' | 'messages'
+  payloadKind: 'rows' | 'messages' | 'raw'
   label?: string
+  /** The start epoch of the batch, so a replay of raw messages loads under the original labels. */
+  epoch?: number
   at: string
 }
 

@@ -12,6 +12,12 @@ let token: string
 let emulator: StarRocksEmulator
 
 const label = loadLabel({ prefix: 'k2s', instance: 'shop', epoch: 0, topic: 'shop', partition: 0, firstOffset: '10', lastOffset: '12', database: 'dw', table: 'orders' })
+// What load-batch keeps when the target table is missing: the batch's label and its source messages.
+const missingLabel = loadLabel({ prefix: 'k2s', instance: 'shop', epoch: 0, topic: 'shop', partition: 0, firstOffset: '20', lastOffset: '21', database: 'dw', table: 'gone' })
+const goneMessages = ['20', '21'].map((offset) => ({
+  offset,
+  value: JSON.stringify({ data: [{ id: offset }], database: 'shop', es: 1_700_000_000_000, id: 1, isDdl: false, mysqlType: { id: 'int' }, old: null, pkNames: ['id'], sql: '', sqlType: { id: 4 }, table: 'gone', ts: 1, type: 'INSERT' }),
+}))
 
 function item(overrides: Partial<QuarantineItem>): QuarantineItem {
   return {
@@ -39,12 +45,12 @@ before(async () => {
   await emulator.execute('CREATE DATABASE dw')
   await emulator.execute('CREATE TABLE dw.orders (id BIGINT NOT NULL, note VARCHAR(8)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
   assert.equal((await api.call('POST', '/api/mapping-envs', { token, body: mappingBody('shop') })).status, 201)
-  const created = await api.call('POST', '/api/instances', { token, body: instanceBody('shop', { feHttpPort: emulator.feHttpPort, loadTimeoutMs: 5000 }) })
+  const created = await api.call('POST', '/api/instances', { token, body: instanceBody('shop', { feHttpPort: emulator.feHttpPort, jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/`, loadTimeoutMs: 5000 }) })
   assert.equal(created.status, 201, created.text)
   await api.activity.quarantine([
     item({ id: label, label }),
-    item({ id: 'message-shop-0-7', table: '', rows: 0, reason: 'not JSON', payload: 'garbage{', payloadKind: 'messages', firstOffset: '7', lastOffset: '7', at: '2024-01-01T00:00:01.000Z' }),
-    item({ id: 'missing-target', label: 'k2s-shop-missing', table: 'dw.gone', payload: JSON.stringify(['{"type":"INSERT"}']), payloadKind: 'messages', reason: 'target table dw.gone does not exist', at: '2024-01-01T00:00:02.000Z' }),
+    item({ id: 'message-shop-0-7', table: '', rows: 0, reason: 'not JSON', payload: 'garbage{', payloadKind: 'raw', firstOffset: '7', lastOffset: '7', at: '2024-01-01T00:00:01.000Z' }),
+    item({ id: missingLabel, label: missingLabel, epoch: 0, table: 'dw.gone', payload: JSON.stringify(goneMessages), payloadKind: 'messages', reason: 'target table dw.gone does not exist', firstOffset: '20', lastOffset: '21', at: '2024-01-01T00:00:02.000Z' }),
     item({ id: 'to-discard', label: 'k2s-shop-discard', table: 'dw.audit', rows: 3, at: '2024-01-01T00:00:03.000Z' }),
   ])
 })
@@ -58,9 +64,9 @@ describe('quarantine', () => {
   test('the list has every item without its payload, and filters by table', async () => {
     const res = await api.call('GET', '/api/instances/shop/quarantine', { token })
     assert.equal(res.status, 200)
-    assert.deepEqual(res.body.items.map((i: { id: string }) => i.id), [label, 'message-shop-0-7', 'missing-target', 'to-discard'])
+    assert.deepEqual(res.body.items.map((i: { id: string }) => i.id), [label, 'message-shop-0-7', missingLabel, 'to-discard'])
     assert.ok(res.body.items.every((i: object) => !('payload' in i)))
-    assert.deepEqual(res.body.items.map((i: { replayable: boolean }) => i.replayable), [true, false, false, true])
+    assert.deepEqual(res.body.items.map((i: { replayable: boolean }) => i.replayable), [true, false, true, true])
     assert.equal(res.body.items[0].payloadBytes, '[{"id":"1","__op":0}]'.length)
     const filtered = await api.call('GET', '/api/instances/shop/quarantine?table=dw.audit', { token })
     assert.deepEqual(filtered.body.items.map((i: { id: string }) => i.id), ['to-discard'])
@@ -87,24 +93,38 @@ describe('quarantine', () => {
     assert.deepEqual([counters.discardedItems, counters.discardedRows], [1, 3])
   })
 
-  test('raw messages cannot be replayed yet: 409 saying why', async () => {
-    for (const id of ['message-shop-0-7', 'missing-target']) {
-      const res = await api.call('POST', `/api/instances/shop/quarantine/${id}/replay`, { token })
-      assert.equal(res.status, 409, res.text)
-      assert.match(res.body.error, /raw Kafka messages/)
-    }
+  test('a message that could not be read cannot be replayed: 409 saying why', async () => {
+    const res = await api.call('POST', '/api/instances/shop/quarantine/message-shop-0-7/replay', { token })
+    assert.equal(res.status, 409, res.text)
+    assert.match(res.body.error, /could not be read at all/)
+  })
+
+  test('source messages whose table was missing: refused again while it is, loaded through the mapping once it exists', async () => {
+    const early = await api.call('POST', `/api/instances/shop/quarantine/${missingLabel}/replay`, { token })
+    assert.equal(early.status, 400, early.text)
+    assert.match(early.body.error, /still refused: target table dw.gone does not exist/)
+    assert.equal((await api.call('GET', `/api/instances/shop/quarantine/${missingLabel}`, { token })).status, 200)
+
+    await emulator.execute('CREATE TABLE dw.gone (id BIGINT NOT NULL) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
+    const res = await api.call('POST', `/api/instances/shop/quarantine/${missingLabel}/replay`, { token })
+    assert.equal(res.status, 200, res.text)
+    assert.deepEqual([res.body.status, res.body.loadedRows, res.body.txnId], ['Success', 2, null])
+    assert.deepEqual(emulator.rows('dw', 'gone'), [{ id: '20' }, { id: '21' }])
+    assert.equal((await api.call('GET', `/api/instances/shop/quarantine/${missingLabel}`, { token })).status, 404)
   })
 
   test('replay loads the stored rows under <label>-r1 and removes the item', async () => {
+    const replayedBefore = (await api.activity.counters('shop')).replayedRows ?? 0
     const res = await api.call('POST', `/api/instances/shop/quarantine/${label}/replay`, { token })
     assert.equal(res.status, 200, res.text)
     assert.equal(res.body.label, `${label}-r1`)
     assert.equal(res.body.status, 'Success')
+    assert.equal(typeof res.body.txnId, 'number')
     assert.equal(res.body.loadedRows, 1)
     assert.deepEqual(emulator.rows('dw', 'orders'), [{ id: '1', note: null }])
     assert.equal(emulator.loads.at(-1)?.label, `${label}-r1`)
     assert.equal((await api.call('GET', `/api/instances/shop/quarantine/${label}`, { token })).status, 404)
-    assert.equal((await api.activity.counters('shop')).replayedRows, 1)
+    assert.equal((await api.activity.counters('shop')).replayedRows, replayedBefore + 1)
   })
 
   test('the same item quarantined again replays under a new label', async () => {
@@ -139,7 +159,7 @@ describe('quarantine', () => {
     assert.equal((await api.call('DELETE', '/api/instances/shop', { token })).status, 200)
     const list = await api.call('GET', '/api/instances/shop/quarantine', { token })
     assert.equal(list.status, 200)
-    assert.deepEqual(list.body.items.map((i: { id: string }) => i.id).sort(), ['later', 'message-shop-0-7', 'missing-target', 'still-bad'])
+    assert.deepEqual(list.body.items.map((i: { id: string }) => i.id).sort(), ['later', 'message-shop-0-7', 'still-bad'])
     const replay = await api.call('POST', '/api/instances/shop/quarantine/later/replay', { token })
     assert.equal(replay.status, 404)
     assert.match(replay.body.error, /StarRocks settings/)

@@ -37,6 +37,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
     instance: job.instance,
     topic: job.topic,
     partition: job.partition,
+    epoch: job.epoch,
     at,
     ...fields,
   })
@@ -55,7 +56,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
         rows: 0,
         details: raw.length > maxQuarantinedBytes ? [`message of ${raw.length} bytes cut to ${maxQuarantinedBytes}`] : [],
         payload: raw.slice(0, maxQuarantinedBytes),
-        payloadKind: 'messages',
+        payloadKind: 'raw',
       }))
       bump('quarantinedMessages')
       continue
@@ -113,8 +114,8 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
       if (!schema) {
         // Without the target's columns no rows can be built: keep the source messages for replay.
         const offsets = new Set(events.map((e) => e.offset))
-        const raw = job.messages.filter((m) => offsets.has(m.offset)).map((m) => m.value)
-        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(raw), 'messages')
+        const messages = job.messages.filter((m) => offsets.has(m.offset))
+        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages')
       }
       const rows = tableRows(events, schema)
       bump('ignoredDeletes', rows.ignoredDeletes)

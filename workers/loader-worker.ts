@@ -5,10 +5,8 @@ import type { InstanceStore } from '../src/instance-store.ts'
 import { loadQueueName, type LoadJobData, type LoadJobResult } from '../src/load-job.ts'
 import type { Logger } from '../src/logger.ts'
 import type { RedisKeys } from '../src/redis-keys.ts'
-import { createSchemaCache } from '../src/starrocks-schema.ts'
-import { createStreamLoadClient } from '../src/stream-load-client.ts'
-import { createTableRouter } from '../src/table-mapping.ts'
 import { loadBatch, type LoadContext } from './load-batch.ts'
+import { closeLoadContext, createLoadContext } from './load-context.ts'
 
 /**
  * A BullMQ worker that loads batches into StarRocks. Any number of them, on any node: all state
@@ -84,21 +82,10 @@ function instanceContexts(opts: LoaderWorkerOptions) {
     const envText = await redis.get(keys.mappingEnv(config.mappingEnv))
     const env = await opts.store.getMappingEnv(config.mappingEnv)
     if (!env) throw new Error(`mapping environment ${config.mappingEnv} of instance ${name} does not exist`)
-    const ctx: LoadContext = {
-      config,
-      route: createTableRouter(env),
-      schemas: createSchemaCache({ jdbcUrl: config.jdbcUrl, user: config.userName, password: config.passWord }),
-      client: createStreamLoadClient(
-        { feHost: config.feHost, feHttpPort: config.feHttpPort, user: config.userName, password: config.passWord },
-        { timeoutMs: config.loadTimeoutMs, strictMode: config.strictMode },
-      ),
-      activity: opts.activity,
-      tableConcurrency: opts.tableConcurrency ?? 4,
-    }
-    return { version, envText, ctx }
+    return { version, envText, ctx: createLoadContext(stored, env, opts.activity, opts.tableConcurrency) }
   }
 
-  const dispose = ({ ctx }: Entry) => Promise.all([ctx.client.close(), ctx.schemas.close()])
+  const dispose = ({ ctx }: Entry) => closeLoadContext(ctx)
 
   return {
     async get(name: string): Promise<LoadContext> {
