@@ -9,6 +9,7 @@ export type KafkaValue = { offset: string; value: string | null; base64?: true }
 
 export type LoadJobData = {
   instance: string
+  /** Bumped by an operator's E-B/L-B start, so reloading from the beginning gets new labels. */
   epoch: number
   topic: string
   partition: number

@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto'
+import type { LoadJobData } from './load-job.ts'
 
 /**
  * The Stream Load label of one table's share of one batch (DESIGN.md invariant 3). A pure function
  * of the batch identity, so a retry, a restarted worker or a re-cut batch sends the same label and
  * StarRocks refuses to load the rows twice.
  */
-export type LabelParts = {
+export type LabelParts = Pick<LoadJobData, 'instance' | 'epoch' | 'topic' | 'partition' | 'firstOffset' | 'lastOffset'> & {
   prefix: string
-  instance: string
-  /** Bumped by an operator's E-B/L-B start, so reloading from the beginning is not refused. */
-  epoch: number
-  topic: string
-  partition: number
-  firstOffset: string
-  lastOffset: string
   database: string
   table: string
 }

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
+import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
 import { canal } from './harness/canal-fixtures.ts'
 import { committedOffsets, createTopic, endOffsets, produce, type TestMessage } from './harness/kafka-helpers.ts'
-import { testKafkaBootstrap } from './harness/kafka-broker.ts'
-import { eventually, instanceFor, k2sUnderTest, mappingEnv, type K2sUnderTest } from './harness/k2s-node.ts'
-import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
 
 /**
  * Four loader workers on two nodes, eight partitions, a fetcher on a third node, and a stream that
@@ -17,19 +15,13 @@ let emulator: StarRocksEmulator
 let k2s: K2sUnderTest
 
 before(async () => {
-  kafka = await testKafkaBootstrap()
-  emulator = await startStarRocksEmulator()
-  k2s = await k2sUnderTest(await testRedisUrl(), testPrefix('concurrent'))
-  await emulator.execute('CREATE DATABASE dw')
+  ;({ kafka, emulator, k2s } = await startDataPath('concurrent'))
   await emulator.execute('CREATE TABLE dw.accounts (id BIGINT NOT NULL, balance BIGINT, version INT) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 4')
   await emulator.execute('CREATE TABLE dw.ledger (id BIGINT NOT NULL, account BIGINT, delta BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 4')
   await k2s.store.saveMappingEnv(mappingEnv('bank', [{ sourceDatabase: 'bank', sourceTable: '.*', targetDatabase: 'dw' }]))
 })
 
-after(async () => {
-  await k2s?.close()
-  await emulator?.close()
-})
+after(() => stopDataPath({ emulator, k2s }))
 
 /** Park–Miller: a fixed seed gives the same stream on every run. */
 function random(seed: number) {

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
+import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
 import { canal } from './harness/canal-fixtures.ts'
 import { committedOffsets, createTopic, produce } from './harness/kafka-helpers.ts'
-import { testKafkaBootstrap } from './harness/kafka-broker.ts'
-import { eventually, instanceFor, k2sUnderTest, mappingEnv, type K2sUnderTest } from './harness/k2s-node.ts'
-import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
 
 /**
  * Where an instance starts reading (the user's E-C, E-B, L-C, L-B) and how batches are cut
@@ -18,18 +16,12 @@ let emulator: StarRocksEmulator
 let k2s: K2sUnderTest
 
 before(async () => {
-  kafka = await testKafkaBootstrap()
-  emulator = await startStarRocksEmulator()
-  k2s = await k2sUnderTest(await testRedisUrl(), testPrefix('policies'))
-  await emulator.execute('CREATE DATABASE dw')
+  ;({ kafka, emulator, k2s } = await startDataPath('policies'))
   await k2s.store.saveMappingEnv(mappingEnv('events', [{ sourceDatabase: 'app', sourceTable: '.*', targetDatabase: 'dw' }]))
   await k2s.startNode()
 })
 
-after(async () => {
-  await k2s?.close()
-  await emulator?.close()
-})
+after(() => stopDataPath({ emulator, k2s }))
 
 async function table(name: string) {
   await emulator.execute(`CREATE TABLE dw.${name} (id BIGINT NOT NULL, v VARCHAR(32)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`)

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
+import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
 import { canal, canalDdl } from './harness/canal-fixtures.ts'
 import { committedOffsets, createTopic, endOffsets, produce } from './harness/kafka-helpers.ts'
-import { testKafkaBootstrap } from './harness/kafka-broker.ts'
-import { eventually, instanceFor, k2sUnderTest, mappingEnv, type K2sUnderTest } from './harness/k2s-node.ts'
-import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
 
 /**
  * The data path end to end: canal messages in a real Kafka, K2S fetchers and loaders on a real
@@ -16,10 +14,7 @@ let emulator: StarRocksEmulator
 let k2s: K2sUnderTest
 
 before(async () => {
-  kafka = await testKafkaBootstrap()
-  emulator = await startStarRocksEmulator()
-  k2s = await k2sUnderTest(await testRedisUrl(), testPrefix('data-path'))
-  await emulator.execute('CREATE DATABASE dw')
+  ;({ kafka, emulator, k2s } = await startDataPath('data-path'))
   await emulator.execute(`CREATE TABLE dw.orders (
       id BIGINT NOT NULL, customer VARCHAR(64), amount DECIMAL(12,2), status VARCHAR(16), note VARCHAR(128)
     ) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1 PROPERTIES ("replication_num" = "1")`)
@@ -45,10 +40,7 @@ before(async () => {
   )
 })
 
-after(async () => {
-  await k2s?.close()
-  await emulator?.close()
-})
+after(() => stopDataPath({ emulator, k2s }))
 
 const byId = (rows: Record<string, string | null>[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id))
 

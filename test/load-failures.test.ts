@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
+import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
 import { canal } from './harness/canal-fixtures.ts'
 import { committedOffsets, createTopic, endOffsets, produce } from './harness/kafka-helpers.ts'
-import { testKafkaBootstrap } from './harness/kafka-broker.ts'
-import { eventually, instanceFor, k2sUnderTest, mappingEnv, type K2sUnderTest } from './harness/k2s-node.ts'
-import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
 
 /**
  * StarRocks failing for a while must cost time, never rows: nothing is committed while loads
@@ -17,19 +15,12 @@ let emulator: StarRocksEmulator
 let k2s: K2sUnderTest
 
 before(async () => {
-  kafka = await testKafkaBootstrap()
-  emulator = await startStarRocksEmulator()
-  k2s = await k2sUnderTest(await testRedisUrl(), testPrefix('failures'))
-  await emulator.execute('CREATE DATABASE dw')
+  ;({ kafka, emulator, k2s } = await startDataPath('failures'))
   await k2s.store.saveMappingEnv(mappingEnv('app', [{ sourceDatabase: 'app', sourceTable: '.*', targetDatabase: 'dw' }]))
   await k2s.startNode()
 })
 
-after(async () => {
-  emulator?.faults.clear()
-  await k2s?.close()
-  await emulator?.close()
-})
+after(() => stopDataPath({ emulator, k2s }))
 
 async function scenario(name: string, fields: Record<string, unknown> = {}) {
   await emulator.execute(`CREATE TABLE dw.${name} (id BIGINT NOT NULL, v VARCHAR(32)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`)

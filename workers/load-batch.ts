@@ -82,17 +82,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
   let quarantinedRows = 0
   const failures: unknown[] = []
   await forEachLimited([...targets.values()], ctx.tableConcurrency, async ({ database, table, events }) => {
-    const label = loadLabel({
-      prefix: ctx.config.labelPrefix,
-      instance: job.instance,
-      epoch: job.epoch,
-      topic: job.topic,
-      partition: job.partition,
-      firstOffset: job.firstOffset,
-      lastOffset: job.lastOffset,
-      database,
-      table,
-    })
+    const label = loadLabel({ ...job, prefix: ctx.config.labelPrefix, database, table })
     const sourceRows = events.reduce((n, e) => n + e.event.data.length, 0)
     const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind']) => {
       quarantine.push(item({

@@ -7,7 +7,9 @@ import { instanceStore, type InstanceStore } from '../../src/instance-store.ts'
 import { createLogger } from '../../src/logger.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
 import { secretBox } from '../../src/secret-box.ts'
-import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { testKafkaBootstrap } from './kafka-broker.ts'
+import { testPrefix, testRedisUrl } from './redis-server.ts'
 
 /**
  * K2S as a test drives it: consumer nodes in this process on a Redis prefix of the test's own,
@@ -53,6 +55,24 @@ export async function k2sUnderTest(redisUrl: string, prefix: string): Promise<K2
       redis.disconnect()
     },
   }
+}
+
+/** What a data-path test file runs against: the shared Kafka, an emulator with database `dw`, K2S. */
+export type DataPath = { kafka: string; emulator: StarRocksEmulator; k2s: K2sUnderTest }
+
+export async function startDataPath(name: string): Promise<DataPath> {
+  const kafka = await testKafkaBootstrap()
+  const emulator = await startStarRocksEmulator()
+  const k2s = await k2sUnderTest(await testRedisUrl(), testPrefix(name))
+  await emulator.execute('CREATE DATABASE dw')
+  return { kafka, emulator, k2s }
+}
+
+/** For `after`: tolerates a `before` that failed half-way. */
+export async function stopDataPath(d: Partial<DataPath>): Promise<void> {
+  d.emulator?.faults.clear()
+  await d.k2s?.close()
+  await d.emulator?.close()
 }
 
 /** An instance config pointing at the emulator, with test-friendly batch limits. */
