@@ -57,6 +57,8 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   const queue = new Queue<LoadJobData>(loadQueueName, { connection: redis, prefix: keys.bullPrefix })
   const waiter = jobWaiter(queue, redis, keys)
   const fetchers = new Map<string, { version: number; fetcher: Promise<InstanceFetcher | null> }>()
+  /** Since when this node has seen a running instance nobody holds. */
+  const unownedSince = new Map<string, number>()
   let stopping = false
 
   async function stopFetcher(name: string, release: boolean) {
@@ -92,6 +94,7 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
         continue
       }
       if (entry) {
+        unownedSince.delete(name)
         if (!(await leases.renew(name, me))) {
           log.warn({ instance: name }, 'lease lost to another node; stopping the fetcher')
           await stopFetcher(name, false)
@@ -101,9 +104,17 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
         }
         continue
       }
-      // Least loaded first: leave the instance to an eligible peer that runs fewer.
+      if (await leases.owner(name)) {
+        unownedSince.delete(name)
+        continue
+      }
+      // Least loaded first: leave the instance to an eligible peer that runs fewer, but only for
+      // one lease period; a peer that keeps failing to start it must not starve it.
       const fewest = Math.min(fetchers.size, ...peers.filter((p) => p.name !== me && eligible(stored.config, p)).map((p) => p.instances.length))
-      if (fetchers.size > fewest) continue
+      const waiting = unownedSince.get(name) ?? Date.now()
+      unownedSince.set(name, waiting)
+      if (fetchers.size > fewest && Date.now() - waiting < leaseMs) continue
+      unownedSince.delete(name)
       if (await leases.claim(name, me)) {
         log.info({ instance: name }, 'instance claimed')
         startFetcher(name, stored)

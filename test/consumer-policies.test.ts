@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
+import { nodeRegistry } from '../src/node-registry.ts'
+import { redisKeys } from '../src/redis-keys.ts'
 import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
 import { canal } from './harness/canal-fixtures.ts'
 import { committedOffsets, createTopic, produce } from './harness/kafka-helpers.ts'
@@ -170,5 +172,26 @@ describe('where an instance runs', () => {
     await k2s.store.saveInstance(instanceFor(emulator, { name: 'pinned', kafkaBootstrap: kafka, topics: [t.topic], mappingEnv: 'events', pinCluster: 'east' }))
     await eventually('row 2 once a node of the cluster runs it', () => t.ids().length === 2)
     assert.equal(await k2s.redis.get(`${k2s.prefix}:owner:pinned`), 'pin-target')
+  })
+
+  test('a less loaded node that never takes an instance does not starve it: after one lease another node does', async () => {
+    // Give the real nodes something to run, so the ghost below is the least loaded.
+    const busy = await table('busy_first')
+    await run('busy_first', busy.topic)
+    await eventually('busy_first taken', async () => (await k2s.redis.get(`${k2s.prefix}:owner:busy_first`)) !== null)
+    const t = await table('starved')
+    const registry = nodeRegistry(k2s.redis, redisKeys(k2s.prefix), 1_500)
+    // A node that looks idle and eligible but never claims anything (say, it cannot reach Kafka).
+    await registry.register({ name: 'idle-ghost', address: '127.0.0.1', port: 0, cluster: '', roles: ['fetcher'], version: 'test', startedAt: Date.now() })
+    const beat = setInterval(() => void registry.heartbeat('idle-ghost', []), 300)
+    try {
+      await t.send(1)
+      await run('starved', t.topic)
+      await eventually('row 1 loaded by a real node', () => t.ids().length === 1, 15_000)
+      assert.notEqual(await k2s.redis.get(`${k2s.prefix}:owner:starved`), 'idle-ghost')
+    } finally {
+      clearInterval(beat)
+      await registry.stopped('idle-ghost')
+    }
   })
 })
