@@ -28,7 +28,9 @@ export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: Re
       jobId,
       attempts: Number.MAX_SAFE_INTEGER,
       backoff: { type: 'k2s' },
-      removeOnComplete: { age: 3600, count: 10_000 },
+      // A completed job still holds every raw message of its batch: keep only a short history (the
+      // waiter learns of completion within a second; one it misses re-runs harmlessly, same labels).
+      removeOnComplete: { age: 60, count: 100 },
       removeOnFail: false,
     })
 

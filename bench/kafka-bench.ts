@@ -1,0 +1,63 @@
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs'
+import type { TestMessage } from '../test/harness/kafka-helpers.ts'
+
+/** Writes `messages` in ~1 MB sends with acks=1: setup, not what is measured, so only speed matters. */
+export async function produceFast(bootstrap: string, topic: string, messages: TestMessage[]): Promise<number> {
+  const kafka = new Kafka({ clientId: 'k2s-bench-producer', brokers: [bootstrap], logLevel: logLevel.NOTHING })
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const started = performance.now()
+  try {
+    let chunk: TestMessage[] = []
+    let size = 0
+    const inFlight: Promise<unknown>[] = []
+    const flush = async () => {
+      if (chunk.length === 0) return
+      // A few sends in flight keep the broker busy without reordering a partition's messages:
+      // kafkajs serialises requests per broker connection anyway.
+      inFlight.push(producer.send({ topic, acks: 1, compression: CompressionTypes.None, messages: chunk }))
+      chunk = []
+      size = 0
+      if (inFlight.length >= 4) await inFlight.shift()
+    }
+    for (const m of messages) {
+      chunk.push(m)
+      size += (m.value as string).length
+      // The broker refuses a record batch over message.max.bytes (1 MB); one send holds a batch per partition.
+      if (size >= 1_500_000) await flush()
+    }
+    await flush()
+    await Promise.all(inFlight)
+  } finally {
+    await producer.disconnect()
+  }
+  return performance.now() - started
+}
+
+/**
+ * The ceiling: a kafkajs consumer in a new group with the fetcher's settings that reads the topic
+ * and does nothing with the messages. Timed from run() (group join included, as for K2S).
+ */
+export async function rawRead(bootstrap: string, topic: string, expectedMessages: number): Promise<{ ms: number; firstBatchMs: number; messages: number }> {
+  const kafka = new Kafka({ clientId: 'k2s-bench-raw', brokers: [bootstrap], logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `k2s-bench-raw-${Date.now()}`, sessionTimeout: 10_000, maxWaitTimeInMs: 500, allowAutoTopicCreation: false })
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  let seen = 0
+  let firstBatchAt = 0
+  const started = performance.now()
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        firstBatchAt ||= performance.now()
+        seen += batch.messages.length
+        if (seen >= expectedMessages) resolve()
+      },
+    })
+  })
+  await done
+  const ms = performance.now() - started
+  await consumer.disconnect()
+  return { ms, firstBatchMs: firstBatchAt - started, messages: seen }
+}

@@ -1,0 +1,93 @@
+// `npm run bench [-- --rows=200000 --partitions=4 --workers=1,2,4]`: produces a canal stream into a
+// fresh topic, measures a bare kafkajs consumer (the ceiling), then K2S end to end per worker count.
+// Prints a table, writes bench/results.json. Uses the test harness: its own Kafka broker and
+// redis-server unless K2S_TEST_KAFKA / K2S_TEST_REDIS point at running ones.
+import { writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { createTopic, endOffsets } from '../test/harness/kafka-helpers.ts'
+import { testKafkaBootstrap } from '../test/harness/kafka-broker.ts'
+import { testRedisUrl } from '../test/harness/redis-server.ts'
+import { canalStream, createTableSql, tableName } from './canal-stream.ts'
+import { produceFast, rawRead } from './kafka-bench.ts'
+import { runK2s, type K2sRunResult } from './k2s-run.ts'
+import { benchOptions } from './options.ts'
+
+const opts = benchOptions()
+const benchStarted = performance.now()
+const log = (msg: string) => console.log(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s] ${msg}`)
+const mb = (bytes: number) => bytes / 1024 / 1024
+
+log(`rows=${opts.rows} partitions=${opts.partitions} workers=${opts.workers.join(',')} tables=${opts.tables}`)
+const [kafka, redisUrl] = await Promise.all([testKafkaBootstrap(), testRedisUrl()])
+log(`kafka ${kafka}, redis ${redisUrl}`)
+
+try {
+  const targetDb = 'dw'
+  const tables = Array.from({ length: opts.tables }, (_, t) => createTableSql(targetDb, tableName(t)))
+  const stream = canalStream(opts)
+  const topic = `bench-canal-${Date.now().toString(36)}`
+  await createTopic(kafka, topic, opts.partitions)
+  const produceMs = await produceFast(kafka, topic, stream.messages)
+  const ends = await endOffsets(kafka, topic)
+  const produced = [...ends.values()].reduce((s, o) => s + Number(o), 0)
+  if (produced !== stream.messages.length) throw new Error(`topic holds ${produced} messages, produced ${stream.messages.length}`)
+  const messageCount = stream.messages.length
+  // ~70 MB of strings the rest of the run does not need: keep them out of the RSS measured below.
+  stream.messages.length = 0
+  log(`produced ${messageCount} messages, ${stream.rows} rows, ${mb(stream.bytes).toFixed(1)} MB in ${(produceMs / 1000).toFixed(1)} s (${JSON.stringify(stream.byType)}, avg ${(stream.bytes / stream.rows).toFixed(0)} B/row)`)
+
+  const raw = await rawRead(kafka, topic, messageCount)
+  log(`raw kafkajs read: ${(raw.ms / 1000).toFixed(2)} s (first batch after ${(raw.firstBatchMs / 1000).toFixed(2)} s)`)
+
+  const runs: K2sRunResult[] = []
+  for (const workers of opts.workers) {
+    // Generous: even 500 rows/s would finish; a hang shows as an error rather than a stuck run.
+    const run = await runK2s({ kafka, redisUrl, topic, ends, workers, targetDb, tables, timeoutMs: Math.max(120_000, opts.rows * 2) })
+    runs.push(run)
+    log(`k2s workers=${workers}: ${(run.ms / 1000).toFixed(2)} s, ${run.loads} loads, ${run.failedLoads} failed`)
+  }
+
+  const rate = (ms: number) => ({
+    seconds: +(ms / 1000).toFixed(2),
+    messagesPerSec: Math.round(messageCount / (ms / 1000)),
+    rowsPerSec: Math.round(stream.rows / (ms / 1000)),
+    mbPerSec: +(mb(stream.bytes) / (ms / 1000)).toFixed(2),
+  })
+  const rawRow = { ...rate(raw.ms), secondsAfterJoin: +((raw.ms - raw.firstBatchMs) / 1000).toFixed(2) }
+  const k2sRows = runs.map((r) => ({
+    workers: r.workers,
+    ...rate(r.ms),
+    cpuSeconds: +r.cpuSeconds.toFixed(1),
+    rssBaselineMb: +mb(r.rssBaselineBytes).toFixed(0),
+    peakRssMb: +mb(r.peakRssBytes).toFixed(0),
+    redisBaselineMb: +mb(r.redisUsedMemoryBaseline).toFixed(1),
+    redisPeakMb: +mb(r.redisUsedMemoryPeak).toFixed(1),
+    loads: r.loads,
+    avgRowsPerLoad: Math.round(r.loadedRows / Math.max(1, r.loads)),
+    failedLoads: r.failedLoads,
+  }))
+
+  console.log()
+  console.table([
+    { run: 'raw kafkajs', ...rawRow },
+    ...k2sRows.map((r) => ({ run: `k2s ${r.workers} worker${r.workers > 1 ? 's' : ''}`, ...r })),
+  ])
+  const results = {
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    options: opts,
+    stream: { messages: messageCount, rows: stream.rows, bytes: stream.bytes, rowsByType: stream.byType, rowsPerPartition: stream.rowsPerPartition, produceSeconds: +(produceMs / 1000).toFixed(2) },
+    raw: rawRow,
+    k2s: k2sRows,
+    totalSeconds: +((performance.now() - benchStarted) / 1000).toFixed(1),
+  }
+  await writeFile(fileURLToPath(new URL('./results.json', import.meta.url)), JSON.stringify(results, null, 2) + '\n')
+  log('wrote bench/results.json')
+} catch (error) {
+  console.error(error)
+  process.exitCode = 1
+}
+// The harness' broker and redis-server are killed by its exit hook; kafkajs' idle timers (see
+// test/harness/kafka-helpers.ts) would keep the loop alive, so leave explicitly.
+process.exit(process.exitCode ?? 0)
