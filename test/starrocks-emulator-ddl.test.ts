@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql, { type Connection, type FieldPacket, type RowDataPacket } from 'mysql2/promise';
 import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts';
-import { basicAuth, streamLoad, transaction } from './starrocks-emulator/test-client.ts';
+import { basicAuth, streamLoad, transaction, queryError, queryRows } from './starrocks-emulator/test-client.ts';
 
 let emu: StarRocksEmulator;
 let conn: Connection;
@@ -16,20 +16,8 @@ const ROOT = basicAuth('root', '');
 const ALTER_DELAY_MS = 300;
 let labelSeq = 0;
 
-async function rows(sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
-  const [result] = await conn.query<RowDataPacket[]>(sql, params);
-  return result;
-}
-
-async function sqlError(sql: string): Promise<[number, string]> {
-  try {
-    await conn.query(sql);
-  } catch (e) {
-    const err = e as { errno: number; message: string };
-    return [err.errno, err.message];
-  }
-  assert.fail(`expected ${sql} to fail`);
-}
+const rows = (sql: string, params: unknown[] = []) => queryRows(conn, sql, params);
+const sqlError = (sql: string) => queryError(conn, sql);
 
 /** The Flink connector's poll (§7.1). */
 async function lastJob(table: string): Promise<RowDataPacket | undefined> {

@@ -6,25 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts';
-import { basicAuth, streamLoad } from './starrocks-emulator/test-client.ts';
+import { basicAuth, streamLoad, queryError, queryRows } from './starrocks-emulator/test-client.ts';
 
 let emu: StarRocksEmulator;
 let conn: Connection;
 
-async function rows(sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
-  const [result] = await conn.query<RowDataPacket[]>(sql, params);
-  return result;
-}
-
-async function sqlError(sql: string): Promise<[number, string]> {
-  try {
-    await conn.query(sql);
-  } catch (e) {
-    const err = e as { errno: number; message: string };
-    return [err.errno, err.message];
-  }
-  assert.fail(`expected ${sql} to fail`);
-}
+const rows = (sql: string, params: unknown[] = []) => queryRows(conn, sql, params);
+const sqlError = (sql: string) => queryError(conn, sql);
 
 before(async () => {
   emu = await startStarRocksEmulator({ users: { root: '', loader: 's3cret' } });

@@ -3,6 +3,8 @@
  * so that `Expect: 100-continue` can be sent (undici refuses that header).
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
+import assert from 'node:assert/strict';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 
 export interface HttpReply {
   status: number;
@@ -94,4 +96,21 @@ export async function transaction(
   const location = new URL(fe.headers.location!);
   const be = await request({ port: Number(location.port), method, path: location.pathname + location.search, headers, body });
   return { fe, be, result: JSON.parse(be.text) as Record<string, unknown> };
+}
+
+/** Rows of a query on the MySQL port. */
+export async function queryRows(conn: Connection, sql: string, params: unknown[] = []): Promise<RowDataPacket[]> {
+  const [result] = await conn.query<RowDataPacket[]>(sql, params);
+  return result;
+}
+
+/** The MySQL error (errno, message) a statement must fail with. */
+export async function queryError(conn: Connection, sql: string): Promise<[number, string]> {
+  try {
+    await conn.query(sql);
+  } catch (e) {
+    const err = e as { errno: number; message: string };
+    return [err.errno, err.message];
+  }
+  assert.fail(`expected ${sql} to fail`);
 }
