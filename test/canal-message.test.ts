@@ -265,5 +265,20 @@ describe('canalRowCount', () => {
     assert.equal(canalRowCount(buf('not json')), 1)
     assert.equal(canalRowCount(buf('null')), 1)
     assert.equal(canalRowCount(buf('{"type":"INSERT","data":[]}')), 1)
+    assert.equal(canalRowCount(buf('{"data":"[{}]","type":"INSERT"}')), 1)
+    assert.equal(canalRowCount(buf('{"data":[{"a":"1"}')), 1, 'cut short: unknown, counts as one')
+  })
+
+  test('counts only the rows of the top-level "data" array, whatever the values hold', () => {
+    assert.equal(canalRowCount(buf(C2_L2)), 1)
+    assert.equal(canalRowCount(buf('{ "type" : "INSERT", "data" : [ {"j":"{\\"x\\":[{}]}"}, {"s":"a } ] \\" {"}, {"n":null} ], "old": [{}, {}, {}, {}] }')), 3)
+    assert.equal(canalRowCount(buf('{"old":[{"a":"1"},{"a":"2"}],"x":{"data":[{},{}]},"data":[{"a":"3"}]}')), 1)
+  })
+
+  test('agrees with a full parse on every verbatim sample', () => {
+    for (const sample of [C1_L1, C1_L2, C1_L6, C1_L8, C1_L9, C1_L10, C1_L11, C2_L2, C2_L3]) {
+      const data = (JSON.parse(sample) as { data: unknown[] | null }).data
+      assert.equal(canalRowCount(buf(sample)), data && data.length > 0 ? data.length : 1)
+    }
   })
 })
