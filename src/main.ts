@@ -35,8 +35,6 @@ K2S_ADMIN_HOST (0.0.0.0), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADM
 (else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE.`
 
 const env = process.env
-const redisUrl = env.K2S_REDIS_URL ?? 'redis://127.0.0.1:6379'
-const prefix = env.K2S_REDIS_PREFIX ?? 'k2s'
 const home = env.K2S_HOME ?? join(homedir(), '.k2s')
 
 async function main(argv: string[]): Promise<number> {
@@ -117,8 +115,10 @@ async function run(command: string, args: string[]): Promise<number> {
 }
 
 async function manage(kind: string, [verb, arg]: string[]): Promise<number> {
+  // The same Redis and prefix the node and admin read, from the same defaults and variables.
+  const { redisUrl, redisPrefix } = loadNodeConfig(env)
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
-  const keys = redisKeys(prefix)
+  const keys = redisKeys(redisPrefix)
   const store = instanceStore(redis, keys, secretBox(loadSecretKey(env, join(home, 'secret.key'))))
   try {
     if (!arg) throw new Error(`${kind} ${verb ?? ''}: missing argument`)
