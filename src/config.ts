@@ -56,6 +56,8 @@ export const instanceConfigSchema = z.object({
   /** Run only on this node, or only on nodes of this cluster; empty: any fetcher node. */
   pinNode: z.string().max(128).default(''),
   pinCluster: z.string().max(128).default(''),
+  /** Behind and no offset committed for this long: the instance shows as stalled, with the cause. */
+  stallAfterMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
 })
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>

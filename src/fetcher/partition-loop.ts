@@ -2,7 +2,7 @@ import type { BatchRanges, BatchRange } from '../batch-ranges.ts'
 import { encodeValue, type LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { JobWaiter } from './job-waiter.ts'
-import type { Cut, PartitionBatcher } from './partition-batcher.ts'
+import type { BufferedMessage, Cut, PartitionBatcher } from './partition-batcher.ts'
 
 /**
  * The hand-off of one topic-partition, batch after batch: cut → record the range → queue the job →
@@ -26,7 +26,14 @@ export type PartitionLoopDeps = {
   log: Logger
 }
 
-export type PartitionLoop = { wake(): void; abandon(): void }
+export type PartitionLoop = {
+  wake(): void
+  abandon(): void
+  /** The oldest message not committed yet: the first of the batch in flight, else of the buffer. */
+  oldest(): BufferedMessage | null
+  /** A batch is cut and not committed yet. */
+  inFlight(): boolean
+}
 
 const retryMs = 1_000
 
@@ -43,10 +50,11 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
       }
     })
 
+  // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
+  // cut, never a new one, which would change the labels.
+  let pending: { cut: Cut; range: BatchRange; recorded: boolean } | null = null
+
   void (async () => {
-    // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
-    // cut, never a new one, which would change the labels.
-    let pending: { cut: Cut; range: BatchRange; recorded: boolean } | null = null
     while (current()) {
       try {
         if (!pending) {
@@ -88,6 +96,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 
   return {
     wake: () => wake(),
+    oldest: () => pending?.cut.messages[0] ?? d.batcher.first,
+    inFlight: () => pending !== null,
     abandon() {
       alive = false
       wake()
