@@ -47,8 +47,9 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
   const fromKafka = new Map<string, { at: number; lag: Promise<PartitionLag[] | null> }>()
 
   function kafkaLag(view: InstanceView, now: number): Promise<PartitionLag[] | null> {
+    for (const [name, old] of fromKafka) if (now - old.at >= kafkaCacheMs) fromKafka.delete(name)
     const cached = fromKafka.get(view.config.name)
-    if (cached && now - cached.at < kafkaCacheMs) return cached.lag
+    if (cached) return cached.lag
     const lag = consumerLag(view.config.kafkaBootstrap, `k2s-${view.config.name}`, view.config.topics).catch(() => null)
     fromKafka.set(view.config.name, { at: now, lag })
     return lag
@@ -85,7 +86,7 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
       ? live.partitions.map(({ oldestEs, inFlight: _, ...p }) => ({ ...p, seconds: partitionSeconds({ lag: p.lag, oldestEs }, m.now) }))
       : (view.desired === 'running' ? await kafkaLag(view, m.now) : null)?.map((p) => ({ ...p, seconds: BigInt(p.lag) <= 0n ? 0 : null })) ?? null
     const lag = live ? lagFigures(live.partitions, m.now) : lagFigures(partitions?.map((p) => ({ lag: p.lag, oldestEs: null })) ?? null, m.now)
-    const noProgressMs = lag.messages ? m.now - waitingSince(view, live, record, m.now) : 0
+    const noProgressMs = lag.messages ? noProgress(view, live, record, m.now) : 0
     const online = m.nodes.filter((n) => n.online)
     const batchInFlight = live?.partitions.some((p) => p.inFlight) ?? false
     const { state, reason } = actualState({
@@ -123,10 +124,12 @@ function fresh(record: LagRecord | null, owner: string | null, now: number): Lag
 }
 
 /**
- * Since when the instance has been behind without progress. With a live fetcher, what it saw;
- * without one, from the last thing the last fetcher saw, never before the operator's last start.
+ * How long the instance has been behind without progress. With a live fetcher, what it observed
+ * as of its record (counting on from there would call a steady stream stalled between two records
+ * when stallAfterMs is short); without one, since the last thing the last fetcher saw, never
+ * before the operator's last start.
  */
-function waitingSince(view: InstanceView, live: LagRecord | null, record: LagRecord | null, now: number): number {
-  if (live) return live.waitingSince ?? now
-  return Math.max(view.startedAt, record ? (record.waitingSince ?? record.at) : 0)
+function noProgress(view: InstanceView, live: LagRecord | null, record: LagRecord | null, now: number): number {
+  if (live) return live.waitingSince === null ? 0 : live.at - live.waitingSince
+  return now - Math.max(view.startedAt, record ? (record.waitingSince ?? record.at) : 0)
 }

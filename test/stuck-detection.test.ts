@@ -9,7 +9,8 @@ import { secretBox } from '../src/secret-box.ts'
 import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
 import { canal } from './harness/canal-fixtures.ts'
 import { createTopic, produce } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import { eventually, instanceFor, k2sUnderTest, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
 
 /**
  * Is an instance stuck, and why? Lag in messages and in seconds (from canal's binlog time `es`),
@@ -25,10 +26,10 @@ let token: string
 const password = 'stuck-Admin-Pass-1234'
 const metricsToken = 'metrics-Token-0123456789abcdef'
 
-function adminOn(auth: Partial<AuthOptions>) {
+function adminOn(auth: Partial<AuthOptions>, on: K2sUnderTest = k2s) {
   const app = createAdminApp({
-    redis: k2s.redis,
-    keys: redisKeys(k2s.prefix),
+    redis: on.redis,
+    keys: redisKeys(on.prefix),
     secrets: secretBox(randomBytes(32)),
     log: createLogger('stuck-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' }),
     auth: { adminUser: 'ops', adminPassword: password, ...auth },
@@ -188,6 +189,39 @@ describe('lag and stalls, as the API and /metrics show them', () => {
     assert.equal(status.state, 'stopped')
     assert.equal(status.stalledForMs, 0)
     assert.equal((await admin('/api/instances/parked/lag', token)).json.partitions[0].lag, '1')
+  })
+})
+
+describe('a batch no loader takes', () => {
+  test('with no loader node online the instance is stalled "paused"; a loader coming up clears it', async () => {
+    // A deployment of its own: its only node fetches and does not load.
+    const alone = await k2sUnderTest(await testRedisUrl(), testPrefix('stuck-paused'))
+    try {
+      await emulator.execute('CREATE TABLE dw.lonely (id BIGINT NOT NULL, v VARCHAR(32)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
+      await createTopic(kafka, 'app-lonely', 1)
+      await produce(kafka, 'app-lonely', [{ partition: 0, value: canal('INSERT', 'app', 'lonely', [{ id: '1', v: 'a' }]) }])
+      await alone.store.saveMappingEnv(mappingEnv('app', [{ sourceDatabase: 'app', sourceTable: '.*', targetDatabase: 'dw' }]))
+      await alone.store.saveInstance(instanceFor(emulator, { name: 'lonely', kafkaBootstrap: kafka, topics: ['app-lonely'], mappingEnv: 'app', stallAfterMs: 1_000 }))
+      await alone.store.startInstance('lonely')
+      await alone.startNode({ name: 'fetch-only', loader: false })
+      await ensureAdminUser(alone.redis, redisKeys(alone.prefix), { adminUser: 'ops', adminPassword: password })
+      const call = adminOn({}, alone)
+      const session = (await call('/api/login', undefined, 'POST', { user: 'ops', password })).json.token
+      const status = async () => (await call('/api/instances/lonely/status', session)).json
+
+      await eventually('stalled for want of a loader', async () => (await status()).state === 'stalled')
+      assert.equal((await status()).reason, 'paused: a batch waits for a loader and no loader node is online')
+      assert.equal(emulator.rows('dw', 'lonely').length, 0)
+
+      await alone.startNode({ name: 'load-only', fetcher: false })
+      await eventually('the row loaded', () => emulator.rows('dw', 'lonely').length === 1)
+      await eventually('running and caught up', async () => {
+        const now = await status()
+        return now.state === 'running' && now.lag.messages === 0
+      })
+    } finally {
+      await alone.close()
+    }
   })
 })
 
