@@ -19,6 +19,8 @@ const isHostPort = (s: string) => {
 // Kafka's own rule for topic names.
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
 
+export const defaultStallAfterMs = 60_000
+
 export const instanceConfigSchema = z.object({
   name,
   kafkaBootstrap: z
@@ -57,7 +59,7 @@ export const instanceConfigSchema = z.object({
   pinNode: z.string().max(128).default(''),
   pinCluster: z.string().max(128).default(''),
   /** Behind and no offset committed for this long: the instance shows as stalled, with the cause. */
-  stallAfterMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
+  stallAfterMs: z.number().int().min(1_000).max(86_400_000).default(defaultStallAfterMs),
 })
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>

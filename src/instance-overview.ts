@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
+import { defaultStallAfterMs } from './config.ts'
 import { consumerLag, type PartitionLag } from './consumer-lag.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
@@ -95,7 +96,8 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
       health,
       lagMessages: lag.messages,
       noProgressMs,
-      stallAfterMs: view.config.stallAfterMs,
+      // Configs are stored as validated, so one saved before the field existed lacks it.
+      stallAfterMs: view.config.stallAfterMs ?? defaultStallAfterMs,
       fetchersOnline: online.filter((n) => n.roles.includes('fetcher')).length,
       loadersOnline: online.filter((n) => n.roles.includes('loader')).length,
       batchInFlight,
