@@ -1,6 +1,5 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { defaultStallAfterMs } from './config.ts'
 import { consumerLag, type PartitionLag } from './consumer-lag.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
@@ -97,7 +96,7 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
       lagMessages: lag.messages,
       noProgressMs,
       // Configs are stored as validated, so one saved before the field existed lacks it.
-      stallAfterMs: view.config.stallAfterMs ?? defaultStallAfterMs,
+      stallAfterMs: view.config.stallAfterMs,
       fetchersOnline: online.filter((n) => n.roles.includes('fetcher')).length,
       loadersOnline: online.filter((n) => n.roles.includes('loader')).length,
       batchInFlight,

@@ -39,11 +39,24 @@ return 'deleted'`
 
 type SealedConfig = Omit<InstanceConfig, 'passWord'> & { passWordSealed: string }
 
+const storedConfigSchema = instanceConfigSchema.omit({ passWord: true })
+
+/**
+ * A config stored before a field existed lacks it; read through the schema, it gets the field's
+ * default (an old instance without `pinNode` would otherwise be eligible on no node). One the
+ * schema now refuses is kept as stored, so no running instance is lost to an upgrade.
+ */
+function readSealedConfig(text: string): SealedConfig {
+  const { passWordSealed, ...rest } = JSON.parse(text) as SealedConfig
+  const upgraded = storedConfigSchema.safeParse(rest)
+  return { ...(upgraded.success ? upgraded.data : rest), passWordSealed }
+}
+
 export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox) {
   async function getInstance(name: string): Promise<StoredInstance | null> {
     const h = await redis.hgetall(keys.instance(name))
     if (!h.config) return null
-    const { passWordSealed, ...rest } = JSON.parse(h.config) as Omit<InstanceConfig, 'passWord'> & { passWordSealed: string }
+    const { passWordSealed, ...rest } = readSealedConfig(h.config)
     return {
       config: { ...rest, passWord: secrets.open(passWordSealed) },
       desired: h.desired === 'running' ? 'running' : 'stopped',
@@ -56,7 +69,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
 
   async function readSealed(name: string): Promise<{ h: Record<string, string>; sealed: SealedConfig } | null> {
     const h = await redis.hgetall(keys.instance(name))
-    return h.config ? { h, sealed: JSON.parse(h.config) as SealedConfig } : null
+    return h.config ? { h, sealed: readSealedConfig(h.config) } : null
   }
 
   function sealedJson(config: InstanceConfig, passWordSealed?: string): string {

@@ -56,6 +56,20 @@ describe('instance store', () => {
     await assert.rejects(other.getInstance('erp'), /unable to authenticate|Unsupported state/)
   })
 
+  test('a config stored before newer fields existed reads back with their defaults', async () => {
+    await store.saveInstance({ ...instance, name: 'old' })
+    const key = redisKeys(prefix).instance('old')
+    // As an earlier K2S wrote it: no pinNode, pinCluster or stallAfterMs.
+    const { pinNode: _n, pinCluster: _c, stallAfterMs: _s, ...older } = JSON.parse((await redis.hget(key, 'config'))!)
+    await redis.hset(key, 'config', JSON.stringify(older))
+    const stored = await store.getInstance('old')
+    assert.equal(stored?.config.pinNode, '')
+    assert.equal(stored?.config.pinCluster, '')
+    assert.equal(stored?.config.stallAfterMs, 60_000)
+    assert.equal(stored?.config.passWord, password)
+    assert.equal((await store.viewInstance('old'))?.config.pinNode, '')
+  })
+
   test('invalid config is refused before anything is stored, naming the field', async () => {
     await assert.rejects(store.saveInstance({ ...instance, name: 'bad', commitBatch: 0 }), (err: unknown) => {
       assert.ok(err instanceof ZodError)
