@@ -1,11 +1,13 @@
 import { bodyLimit } from 'hono/body-limit'
+import { instanceOverviews } from '../src/instance-overview.ts'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, errorHandler } from './errors.ts'
 import { healthRoutes } from './health.ts'
 import { instanceRoutes } from './instances.ts'
 import { mappingEnvRoutes } from './mapping-envs.ts'
-import { nodeRoutes } from './nodes.ts'
+import { metricsRoutes } from './metrics.ts'
+import { defaultLeaseMs, nodeRoutes } from './nodes.ts'
 import { serveOpenApi } from './openapi.ts'
 import { queueBoard } from './queues.ts'
 import { quarantineRoutes } from './quarantine.ts'
@@ -25,17 +27,20 @@ export function createAdminApp(opts: AdminOptions) {
   app.onError(errorHandler(opts.log))
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.use('*', authenticate(opts))
+  const board = queueBoard(opts, '/queues')
+  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs)
   app.use('/api/*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
 
   app.route('/', healthRoutes(opts))
   app.route('/', authRoutes(opts))
-  app.route('/', instanceRoutes(opts))
+  app.route('/', instanceRoutes(opts, overviews))
+  app.route('/', metricsRoutes(opts, overviews, board.queue))
   app.route('/', quarantineRoutes(opts))
   app.route('/', mappingEnvRoutes(opts))
   app.route('/', nodeRoutes(opts))
   serveOpenApi(app)
   // The board's pages use <base href="/queues/">, but its entry route is '/queues' only.
   app.get('/queues/', (c) => c.redirect('/queues'))
-  app.route('/queues', queueBoard(opts, '/queues').app)
+  app.route('/queues', board.app)
   return app
 }

@@ -10,8 +10,9 @@ import { sessions, tokenHash } from './sessions.ts'
 
 /**
  * Who may call what. Console users log in and carry a session token (Bearer header or HttpOnly
- * cookie); consumer nodes carry the node token and may only register and heartbeat. Everything
- * but login, health and the OpenAPI document needs one of the two.
+ * cookie); consumer nodes carry the node token and may only register and heartbeat; Prometheus
+ * carries the metrics token and may only scrape /metrics (open to all only when configured so).
+ * Everything but login, health and the OpenAPI document needs one of these.
  */
 export const sessionCookie = 'k2s_session'
 const defaultSessionTtlMs = 12 * 3600_000
@@ -21,6 +22,7 @@ const publicRoutes = [
   ['GET', /^\/api\/health$/],
   ['GET', /^\/api\/openapi\.json$/],
 ] as const
+const metricsRoute = [['GET', /^\/metrics$/]] as const
 const nodeRoutes = [
   ['POST', /^\/api\/nodes\/register$/],
   ['POST', /^\/api\/nodes\/[^/]+\/heartbeat$/],
@@ -39,11 +41,18 @@ const sameSecret = (a: string, b: string) => timingSafeEqual(Buffer.from(tokenHa
 
 export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
   const logins = sessions(opts.redis, opts.keys, opts.auth.sessionTtlMs ?? defaultSessionTtlMs)
-  const nodeToken = opts.auth.nodeToken
+  const { nodeToken, metricsToken } = opts.auth
   return async (c, next) => {
     const { method, path } = c.req
     if (matches(publicRoutes, method, path)) return next()
+    const scrape = matches(metricsRoute, method, path)
+    if (scrape && opts.auth.metricsPublic) return next()
     const bearer = bearerToken(c.req.header('authorization'))
+    if (bearer && metricsToken && sameSecret(bearer, metricsToken)) {
+      if (!scrape) throw new ApiError(403, 'the metrics token may only read /metrics')
+      c.set('principal', { kind: 'metrics' })
+      return next()
+    }
     const nodeRoute = matches(nodeRoutes, method, path)
     if (bearer && nodeToken && sameSecret(bearer, nodeToken)) {
       if (!nodeRoute) throw new ApiError(403, 'a node token may only register nodes and send heartbeats')

@@ -17,6 +17,10 @@ export type AuthOptions = {
   sessionTtlMs?: number
   /** Mark the session cookie Secure (set when the console is served over HTTPS). */
   secureCookie?: boolean
+  /** K2S_METRICS_TOKEN: a bearer token that may read GET /metrics and nothing else. */
+  metricsToken?: string
+  /** K2S_METRICS_PUBLIC=true: GET /metrics needs no token at all (a scrape network you trust). */
+  metricsPublic?: boolean
 }
 
 export type AdminOptions = {
@@ -29,6 +33,6 @@ export type AdminOptions = {
   leaseMs?: number
 }
 
-export type Principal = { kind: 'user'; user: string; tokenHash: string } | { kind: 'node' }
+export type Principal = { kind: 'user'; user: string; tokenHash: string } | { kind: 'node' } | { kind: 'metrics' }
 
 export type AdminEnv = { Variables: { principal: Principal } }

@@ -23,6 +23,8 @@ export const instanceViewSchema = z.object({
   epoch: z.number(),
   resetPending: z.boolean(),
   version: z.number(),
+  /** When an operator last started it (ms since the epoch); 0 if never. */
+  startedAt: z.number(),
 })
 
 export const instanceSummarySchema = z.object({
@@ -32,23 +34,46 @@ export const instanceSummarySchema = z.object({
   desired: desiredSchema,
   /** The node whose fetcher holds the instance's lease, if any. */
   runningOn: z.string().nullable(),
-  /** What it really does: stopped, starting (no node yet), running, retrying or failed, with why. */
-  state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed']),
+  /**
+   * What it really does: stopped, starting (no node yet), running, retrying, failed, or stalled
+   * (behind with no offset committed for the instance's stallAfterMs), with why.
+   */
+  state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed', 'stalled']),
   reason: z.string(),
   lastLoadAt: z.string().nullable(),
   health: healthSchema,
   counters: countersSchema,
   quarantined: z.number(),
+  /** Rows loaded per second over the last minute, by every loader. */
+  rowsPerSecond: z.number(),
+  /**
+   * Messages behind (end − committed, summed over partitions) and seconds behind (now − binlog time
+   * of the oldest message not loaded, on the partition furthest behind). 0 when caught up; seconds
+   * null while no fetcher runs it or has fetched that message yet, messages null when Kafka is unreachable.
+   */
+  lag: z.object({ messages: z.number().nullable(), seconds: z.number().nullable() }),
 })
 
 export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true }).extend({
   epoch: z.number(),
   skippedBySource: countersSchema,
+  /** While stalled: how long it has been behind with no offset committed (ms); else 0. */
+  stalledForMs: z.number(),
 })
 
 export const lagSchema = z.object({
   name: z.string(),
-  partitions: z.array(z.object({ topic: z.string(), partition: z.number(), committed: z.string().nullable(), end: z.string(), lag: z.string() })),
+  partitions: z.array(
+    z.object({
+      topic: z.string(),
+      partition: z.number(),
+      committed: z.string().nullable(),
+      end: z.string(),
+      lag: z.string(),
+      /** now − binlog time of the partition's oldest message not loaded; 0 when caught up, null when unknown. */
+      seconds: z.number().nullable(),
+    }),
+  ),
 })
 
 export const desiredReplySchema = z.object({ name: z.string(), desired: desiredSchema })

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { consumerLag } from '../src/consumer-lag.ts'
+import { consumerLag, type PartitionLag } from '../src/consumer-lag.ts'
 import { instanceActivity } from '../src/instance-activity.ts'
-import { instanceLeases } from '../src/instance-lease.ts'
-import { actualState } from '../src/instance-state.ts'
-import { instanceStore, type DesiredState } from '../src/instance-store.ts'
+import type { instanceOverviews, OverviewMoment } from '../src/instance-overview.ts'
+import { instanceStore, type InstanceView } from '../src/instance-store.ts'
+import { partitionSeconds } from '../src/lag-record.ts'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/log-store.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, conflict, errorResponses, invalidInput, notFound } from './errors.ts'
@@ -22,11 +22,9 @@ import { actor, json, router, userSecurity } from './router.ts'
 /** Instances: create, read (never the password), update, delete when stopped, start, stop, status. */
 const base = { tags: ['instances'], security: userSecurity }
 
-export function instanceRoutes(opts: AdminOptions) {
+export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof instanceOverviews>) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
   const activity = instanceActivity(opts.redis, opts.keys)
-  // Only read here: the lease length matters to the nodes that hold them.
-  const leases = instanceLeases(opts.redis, opts.keys, 0)
   const app = router()
 
   async function view(name: string) {
@@ -39,15 +37,9 @@ export function instanceRoutes(opts: AdminOptions) {
     if (!(await store.getMappingEnv(name))) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
   }
 
-  async function liveStatus(name: string, desired: DesiredState) {
-    const [runningOn, health, counters, lastLoadAt, quarantined] = await Promise.all([
-      leases.owner(name),
-      activity.health(name),
-      activity.counters(name),
-      activity.lastBatchAt(name),
-      activity.quarantineSize(name),
-    ])
-    return { runningOn, ...actualState(desired, runningOn, health), lastLoadAt, health, counters, quarantined }
+  async function liveStatus(found: InstanceView, moment: OverviewMoment) {
+    const { partitions: _, ...live } = await overviews.overview(found, moment)
+    return live
   }
 
   app.openapi(
@@ -55,14 +47,12 @@ export function instanceRoutes(opts: AdminOptions) {
     async (c) => {
       const names = await store.listInstances()
       const views = (await Promise.all(names.map((name) => store.viewInstance(name)))).flatMap((v) => (v ? [v] : []))
+      const moment = await overviews.moment()
       const instances = await Promise.all(
-        views.map(async ({ config, desired }) => ({
-          name: config.name,
-          mappingEnv: config.mappingEnv,
-          topics: config.topics,
-          desired,
-          ...(await liveStatus(config.name, desired)),
-        })),
+        views.map(async (found) => {
+          const { stalledForMs: _, ...live } = await liveStatus(found, moment)
+          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, desired: found.desired, ...live }
+        }),
       )
       return c.json({ instances }, 200)
     },
@@ -134,19 +124,27 @@ export function instanceRoutes(opts: AdminOptions) {
         name,
         desired: found.desired,
         epoch: found.epoch,
-        ...(await liveStatus(name, found.desired)),
+        ...(await liveStatus(found, await overviews.moment())),
         skippedBySource: await activity.skippedBySource(name),
       }, 200)
     },
   )
 
   app.openapi(
-    createRoute({ ...base, method: 'get', path: '/api/instances/{name}/lag', summary: 'Messages behind, per partition: end offset minus committed offset, read from Kafka', request: { params: nameParam }, responses: { 200: { description: 'lag', content: json(lagSchema) }, ...errorResponses(401, 404, 502) } }),
+    createRoute({ ...base, method: 'get', path: '/api/instances/{name}/lag', summary: 'Per partition: messages behind (end minus committed offset, read from Kafka) and seconds behind (binlog time of the oldest message not loaded)', request: { params: nameParam }, responses: { 200: { description: 'lag', content: json(lagSchema) }, ...errorResponses(401, 404, 502) } }),
     async (c) => {
       const { name } = c.req.valid('param')
-      const { config } = await view(name)
+      const found = await view(name)
+      const { config } = found
       try {
-        return c.json({ name, partitions: await consumerLag(config.kafkaBootstrap, `k2s-${name}`, config.topics) }, 200)
+        const [lag, record] = await Promise.all([consumerLag(config.kafkaBootstrap, `k2s-${name}`, config.topics), overviews.liveRecord(name)])
+        const now = Date.now()
+        // Kafka's offsets are the truth here; the fetcher's record adds the binlog time, when it saw the same commit.
+        const seconds = (p: PartitionLag) => {
+          const seen = record?.partitions.find((r) => r.topic === p.topic && r.partition === p.partition && r.committed === p.committed)
+          return BigInt(p.lag) <= 0n ? 0 : seen ? partitionSeconds({ lag: p.lag, oldestEs: seen.oldestEs }, now) : null
+        }
+        return c.json({ name, partitions: lag.map((p) => ({ ...p, seconds: seconds(p) })) }, 200)
       } catch (err) {
         throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer: ${(err as Error).message}`)
       }

@@ -9,7 +9,7 @@ import { actor, json, nodeSecurity, router, userSecurity } from './router.ts'
  * Consumer nodes: the console reads the registry and removes nodes that are gone; nodes themselves
  * (node token) register and heartbeat. Online means a heartbeat younger than the lease.
  */
-const defaultLeaseMs = 15_000
+export const defaultLeaseMs = 15_000
 const nodeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'use 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit')
 const nameParam = z.object({ name: z.string() })
 

@@ -15,4 +15,4 @@ export const nodeSecurity: Record<string, string[]>[] = [{ nodeToken: [] }]
 export const json = <T>(schema: T) => ({ 'application/json': { schema } })
 
 /** Who did it, for the audit lines in the log. */
-export const actor = (p: Principal) => (p.kind === 'user' ? p.user : 'node')
+export const actor = (p: Principal) => (p.kind === 'user' ? p.user : p.kind)

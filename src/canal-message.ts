@@ -97,6 +97,20 @@ function readImages(value: unknown, field: string): RowImage[] | string {
 }
 
 /**
+ * The binlog time (`es`, ms) of a raw message, null when it has none. A full parse: meant for one
+ * message per partition now and then (the oldest one not loaded yet), never for every message.
+ */
+export function canalEventTime(value: Buffer | null): number | null {
+  if (value === null) return null
+  try {
+    const es = (JSON.parse(value.toString('utf8')) as { es?: unknown } | null)?.es
+    return typeof es === 'number' && es > 0 ? es : null
+  } catch {
+    return null
+  }
+}
+
+/**
  * Rows a raw message holds, for cutting batches by commitBatch. Anything that is not a row event
  * counts as one, so a stream of DDL or garbage still cuts batches. A byte scan, not JSON.parse:
  * the fetcher sees every message and the loader parses it anyway, so parsing here would do the

@@ -19,6 +19,8 @@ const isHostPort = (s: string) => {
 // Kafka's own rule for topic names.
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
 
+export const defaultStallAfterMs = 60_000
+
 export const instanceConfigSchema = z.object({
   name,
   kafkaBootstrap: z
@@ -56,6 +58,8 @@ export const instanceConfigSchema = z.object({
   /** Run only on this node, or only on nodes of this cluster; empty: any fetcher node. */
   pinNode: z.string().max(128).default(''),
   pinCluster: z.string().max(128).default(''),
+  /** Behind and no offset committed for this long: the instance shows as stalled, with the cause. */
+  stallAfterMs: z.number().int().min(1_000).max(86_400_000).default(defaultStallAfterMs),
 })
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>

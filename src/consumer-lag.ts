@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs'
+import { Kafka, logLevel, type Admin } from 'kafkajs'
 
 /**
  * How far an instance's consumer group is behind, per partition: the end offset minus the
@@ -10,21 +10,26 @@ export async function consumerLag(bootstrap: string, groupId: string, topics: st
   const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 2 } }).admin()
   await admin.connect()
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics })
-    const result: PartitionLag[] = []
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic)
-      const mine = committed.find((c) => c.topic === topic)?.partitions ?? []
-      for (const { partition, high, low } of ends.sort((a, b) => a.partition - b.partition)) {
-        const offset = mine.find((p) => p.partition === partition)?.offset
-        const has = offset !== undefined && BigInt(offset) >= 0n
-        // Nothing committed yet: everything still in the partition is behind.
-        const from = has ? BigInt(offset!) : BigInt(low)
-        result.push({ topic, partition, committed: has ? offset! : null, end: high, lag: String(BigInt(high) - from) })
-      }
-    }
-    return result
+    return await readLag(admin, groupId, topics)
   } finally {
     await admin.disconnect()
   }
+}
+
+/** The same, over an admin client the caller keeps (the fetcher reads it every few seconds). */
+export async function readLag(admin: Admin, groupId: string, topics: string[]): Promise<PartitionLag[]> {
+  const committed = await admin.fetchOffsets({ groupId, topics })
+  const result: PartitionLag[] = []
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic)
+    const mine = committed.find((c) => c.topic === topic)?.partitions ?? []
+    for (const { partition, high, low } of ends.sort((a, b) => a.partition - b.partition)) {
+      const offset = mine.find((p) => p.partition === partition)?.offset
+      const has = offset !== undefined && BigInt(offset) >= 0n
+      // Nothing committed yet: everything still in the partition is behind.
+      const from = has ? BigInt(offset!) : BigInt(low)
+      result.push({ topic, partition, committed: has ? offset! : null, end: high, lag: String(BigInt(high) - from) })
+    }
+  }
+  return result
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { addLoadedRows } from './load-rate.ts'
 import type { RedisKeys } from './redis-keys.ts'
 
 /**
@@ -43,6 +44,7 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
       const tx = redis.multi()
       for (const [name, n] of Object.entries(counters)) if (n !== 0) tx.hincrby(keys.counters(instance), name, n)
       for (const [name, n] of Object.entries(bySource)) if (n !== 0) tx.hincrby(keys.skippedBySource(instance), name, n)
+      if (counters.loadedRows) addLoadedRows(tx, keys, instance, counters.loadedRows)
       tx.hset(keys.counters(instance), 'lastBatchAt', new Date().toISOString())
       await tx.exec()
     },
@@ -98,11 +100,18 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
     },
     /** A deleted instance's counters and health go; its quarantine stays until someone looks at it. */
     async forget(instance: string): Promise<void> {
-      await redis.del(keys.counters(instance), keys.skippedBySource(instance), keys.health(instance))
+      await redis.del(keys.counters(instance), keys.skippedBySource(instance), keys.health(instance), keys.lag(instance))
     },
+    /** Every failed attempt (load or fetcher start) also counts in `failedAttempts`, which, unlike `attempts`, never resets. */
     async failing(instance: string, reason: string): Promise<void> {
       const key = keys.health(instance)
-      await redis.multi().hsetnx(key, 'since', new Date().toISOString()).hset(key, 'state', 'retrying', 'reason', reason).hincrby(key, 'attempts', 1).exec()
+      await redis
+        .multi()
+        .hsetnx(key, 'since', new Date().toISOString())
+        .hset(key, 'state', 'retrying', 'reason', reason)
+        .hincrby(key, 'attempts', 1)
+        .hincrby(keys.counters(instance), 'failedAttempts', 1)
+        .exec()
     },
     async healthy(instance: string): Promise<void> {
       await redis.del(keys.health(instance))

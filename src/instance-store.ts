@@ -18,6 +18,8 @@ export type StoredInstance = {
   /** Set by an operator's E-B/L-B start: the epoch's fetchers move each partition once (reset-plan.ts). */
   resetPending: boolean
   version: number
+  /** When an operator last started it (ms); 0 if never, or before K2S recorded it. */
+  startedAt: number
 }
 
 /** An instance as the admin API shows it: the password stays sealed, only whether one is set. */
@@ -48,6 +50,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       epoch: Number(h.epoch ?? 0),
       resetPending: h.resetPending === '1',
       version: Number(h.version ?? 0),
+      startedAt: Number(h.startedAt ?? 0),
     }
   }
 
@@ -77,6 +80,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         epoch: Number(h.epoch ?? 0),
         resetPending: h.resetPending === '1',
         version: Number(h.version ?? 0),
+        startedAt: Number(h.startedAt ?? 0),
       }
     },
 
@@ -139,7 +143,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const stored = await getInstance(name)
       if (!stored) throw new Error(`no instance ${name}`)
       const key = keys.instance(name)
-      const tx = redis.multi().hset(key, 'desired', 'running')
+      const tx = redis.multi().hset(key, 'desired', 'running', 'startedAt', String(Date.now()))
       if (stored.config.consumerPolicy === 'E-B' || stored.config.consumerPolicy === 'L-B') {
         tx.hincrby(key, 'epoch', 1).hset(key, 'resetPending', '1')
       }

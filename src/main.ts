@@ -32,7 +32,8 @@ K2S_LEASE_MS (15000: a silent node's instances move to another node after this l
 K2S_ADMIN_MANAGER (register over the admin's API instead of Redis) with K2S_NODE_TOKEN, K2S_REGISTER_AUTO;
 every one of them can come from --config FILE (examples/k2s-node.properties; canal.* keys work),
 K2S_ADMIN_HOST (0.0.0.0), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADMIN_PASSWORD
-(else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE.`
+(else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE,
+K2S_METRICS_TOKEN (a bearer token for GET /metrics), K2S_METRICS_PUBLIC (true: /metrics needs no token).`
 
 const env = process.env
 const home = env.K2S_HOME ?? join(homedir(), '.k2s')
@@ -81,6 +82,8 @@ async function run(command: string, args: string[]): Promise<number> {
             adminPassword: env.K2S_ADMIN_PASSWORD,
             nodeToken: env.K2S_NODE_TOKEN,
             secureCookie: env.K2S_ADMIN_SECURE_COOKIE === 'true',
+            metricsToken: env.K2S_METRICS_TOKEN || undefined,
+            metricsPublic: env.K2S_METRICS_PUBLIC === 'true',
           },
           log: log.child({ role: 'admin' }),
         })

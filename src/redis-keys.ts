@@ -24,6 +24,10 @@ export function redisKeys(prefix: string) {
     counters: (instance: string) => `${prefix}:counters:${instance}`,
     skippedBySource: (instance: string) => `${prefix}:skipped:${instance}`,
     health: (instance: string) => `${prefix}:health:${instance}`,
+    /** Per partition: committed and end offsets and the oldest unloaded message's binlog time, from the fetcher. */
+    lag: (instance: string) => `${prefix}:lag:${instance}`,
+    /** Rows loaded in one time bucket, for rows per second across every loader. */
+    loadRate: (instance: string, bucket: number) => `${prefix}:rate:${instance}:${bucket}`,
     /** Replays of a quarantined item that loaded, per item id: the next replay label is `-r<n+1>`. */
     quarantineReplays: (instance: string) => `${prefix}:replays:${instance}`,
     replayLock: (instance: string, id: string) => `${prefix}:replay-lock:${instance}:${id}`,

@@ -39,6 +39,7 @@ const protectedRoutes: [string, string][] = [
   ['DELETE', '/api/nodes/n1'],
   ['GET', '/queues'],
   ['GET', '/queues/api/queues'],
+  ['GET', '/metrics'],
   ['GET', '/api/no-such-route'],
 ]
 
@@ -150,6 +151,8 @@ describe('instances', () => {
       [{ commitBatch: 0, commitTimeout: 'soon' }, ['commitBatch', 'commitTimeout']],
       [{ userName: undefined }, ['userName']],
       [{ topics: ['ok', 'bad topic'] }, ['topics.1']],
+      [{ stallAfterMs: 10 }, ['stallAfterMs']],
+      [{ stallAfterMs: 'a minute' }, ['stallAfterMs']],
     ]
     for (const [overrides, paths] of cases) {
       const res = await api.call('POST', '/api/instances', { token, body: instanceBody('other', overrides) })

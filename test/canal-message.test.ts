@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeCanalMessage, canalRowCount, type CanalEvent, type RowEvent, type SkippedEvent, type UnreadableEvent } from '../src/canal-message.ts'
+import { decodeCanalMessage, canalEventTime, canalRowCount, type CanalEvent, type RowEvent, type SkippedEvent, type UnreadableEvent } from '../src/canal-message.ts'
 
 // Verbatim canal flat messages, cdc-formats.md §A.6 (C1 = apache/flink canal-data.txt,
 // C2 = apache/flink canal-data-filter-table.txt). String.raw keeps the JSON escapes (\n) intact.
@@ -280,5 +280,16 @@ describe('canalRowCount', () => {
       const data = (JSON.parse(sample) as { data: unknown[] | null }).data
       assert.equal(canalRowCount(buf(sample)), data && data.length > 0 ? data.length : 1)
     }
+  })
+})
+
+describe('canalEventTime', () => {
+  test("the binlog time of a message, for lag in seconds; null when it has none", () => {
+    assert.equal(canalEventTime(buf(C1_L1)), 1589373515000)
+    assert.equal(canalEventTime(buf(C1_L10)), 1589373566000)
+    assert.equal(canalEventTime(null), null)
+    assert.equal(canalEventTime(buf('{"data": [')), null)
+    assert.equal(canalEventTime(buf('{"type":"INSERT","es":"1589373515000"}')), null)
+    assert.equal(canalEventTime(buf('[1,2]')), null)
   })
 })

@@ -57,6 +57,7 @@ describe('instanceConfigSchema', () => {
       strictMode: true,
       pinNode: '',
       pinCluster: '',
+      stallAfterMs: 60_000,
     })
   })
 

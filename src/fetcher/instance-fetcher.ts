@@ -8,6 +8,7 @@ import type { LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import { PartitionBatcher } from './partition-batcher.ts'
+import { startLagPublisher } from './lag-publisher.ts'
 import { startPartitionLoop, type PartitionLoop } from './partition-loop.ts'
 import { resetPlan } from './reset-plan.ts'
 import type { JobWaiter } from './job-waiter.ts'
@@ -27,6 +28,8 @@ export type InstanceFetcherDeps = {
   queue: Queue<LoadJobData>
   waiter: JobWaiter
   log: Logger
+  /** The node running this fetcher, named in the lag it publishes. */
+  node: string
 }
 
 export type InstanceFetcher = { stop(): Promise<void> }
@@ -65,12 +68,15 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   let generation = 0
   let running = true
   let partitions = new Map<string, Promise<OpenPartition>>()
+  /** The partitions of this generation that are open, for the lag publisher. */
+  let opened = new Map<string, OpenPartition>()
   let resetting: Promise<void> = Promise.resolve()
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     generation++
     const old = partitions
     partitions = new Map()
+    opened = new Map()
     for (const open of old.values()) void open.then((p) => p.loop.abandon())
     if (resets) resetting = applyResets(payload.memberAssignment)
   })
@@ -125,7 +131,9 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       isCurrent: () => running && generation === mine,
       log,
     })
-    return { batcher, loop, sought: start >= 0n }
+    const open = { batcher, loop, sought: start >= 0n }
+    if (generation === mine) opened.set(`${topic}:${partition}`, open)
+    return open
   }
 
   async function eachBatch({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -162,12 +170,29 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     await Promise.allSettled([consumer.disconnect(), admin.disconnect()])
     throw err
   }
+  const lag = await startLagPublisher({
+    redis: deps.redis,
+    keys: deps.keys,
+    admin,
+    instance: config.name,
+    groupId,
+    topics: config.topics,
+    node: deps.node,
+    epoch,
+    startedAt: stored.startedAt,
+    source: {
+      oldest: (topic, partition) => opened.get(`${topic}:${partition}`)?.loop.oldest() ?? null,
+      inFlight: (topic, partition) => opened.get(`${topic}:${partition}`)?.loop.inFlight() ?? false,
+    },
+    log,
+  })
   log.info({ topics: config.topics, policy: config.consumerPolicy, epoch }, 'fetcher started')
 
   return {
     async stop() {
       running = false
       for (const open of partitions.values()) void open.then((p) => p.loop.abandon())
+      await lag.stop()
       await consumer.disconnect()
       await admin.disconnect()
       log.info('fetcher stopped')

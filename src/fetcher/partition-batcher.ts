@@ -37,6 +37,11 @@ export class PartitionBatcher {
     return true
   }
 
+  /** The oldest message waiting to be cut. */
+  get first(): BufferedMessage | null {
+    return this.messages[0] ?? null
+  }
+
   /**
    * Enough buffered for a full batch: time to stop fetching this partition. Never while a replay
    * waits for its last offset: the range was cut under older limits and must arrive whole.

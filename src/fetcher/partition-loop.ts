@@ -3,7 +3,7 @@ import { encodePayload } from '../job-payload.ts'
 import type { LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { JobWaiter } from './job-waiter.ts'
-import type { PartitionBatcher } from './partition-batcher.ts'
+import type { BufferedMessage, PartitionBatcher } from './partition-batcher.ts'
 
 /**
  * The hand-off of one topic-partition, batch after batch: cut → record the range → queue the job →
@@ -27,7 +27,14 @@ export type PartitionLoopDeps = {
   log: Logger
 }
 
-export type PartitionLoop = { wake(): void; abandon(): void }
+export type PartitionLoop = {
+  wake(): void
+  abandon(): void
+  /** The oldest message not committed yet: the first of the batch in flight, else of the buffer. */
+  oldest(): BufferedMessage | null
+  /** A batch is cut and not committed yet. */
+  inFlight(): boolean
+}
 
 const retryMs = 1_000
 
@@ -44,10 +51,12 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
       }
     })
 
+  // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
+  // cut, never a new one, which would change the labels. Of its messages only the frame and the
+  // first (for the lag in seconds) are kept.
+  let pending: { range: BatchRange; frame: Buffer; messageCount: number; first: BufferedMessage; recorded: boolean } | null = null
+
   void (async () => {
-    // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
-    // cut, never a new one, which would change the labels.
-    let pending: { range: BatchRange; frame: Buffer; messageCount: number; recorded: boolean } | null = null
     while (current()) {
       try {
         if (!pending) {
@@ -56,9 +65,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
             await sleep(d.batcher.waitMs(Date.now()))
             continue
           }
-          // Only the frame is kept: the messages' own buffers can go.
           const range = { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }
-          pending = { range, frame: encodePayload(cut.messages), messageCount: cut.messages.length, recorded: false }
+          pending = { range, frame: encodePayload(cut.messages), messageCount: cut.messages.length, first: cut.messages[0]!, recorded: false }
           d.resume()
         }
         const { range } = pending
@@ -91,6 +99,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 
   return {
     wake: () => wake(),
+    oldest: () => pending?.first ?? d.batcher.first,
+    inFlight: () => pending !== null,
     abandon() {
       alive = false
       wake()

@@ -1,0 +1,54 @@
+import type { Queue } from 'bullmq'
+import type { InstanceOverview, instanceOverviews } from '../src/instance-overview.ts'
+import { instanceStore } from '../src/instance-store.ts'
+import type { ActualState } from '../src/instance-state.ts'
+import { exposition, type Metric, type Sample } from '../src/prometheus-text.ts'
+import type { AdminOptions } from './context.ts'
+import { router } from './router.ts'
+
+/**
+ * GET /metrics for Prometheus: per instance its state (one-hot), lag per partition in messages and
+ * seconds, rows loaded and quarantined, failed attempts and how long it has been stalled; per node
+ * whether it is online and the age of its last heartbeat; the load queue's job counts. Who may
+ * scrape it is auth.ts' business (the metrics token, a console login, or open when configured).
+ */
+const states: ActualState[] = ['stopped', 'starting', 'running', 'retrying', 'failed', 'stalled']
+const queueStates = ['waiting', 'active', 'delayed', 'failed'] as const
+
+export function metricsRoutes(opts: AdminOptions, overviews: ReturnType<typeof instanceOverviews>, queue: Queue) {
+  const store = instanceStore(opts.redis, opts.keys, opts.secrets)
+  const app = router()
+
+  app.get('/metrics', async (c) => {
+    const moment = await overviews.moment()
+    const views = (await Promise.all((await store.listInstances()).map((name) => store.viewInstance(name)))).flatMap((v) => (v ? [v] : []))
+    const instances = await Promise.all(views.map(async (v) => ({ name: v.config.name, o: await overviews.overview(v, moment) })))
+    const counts = await queue.getJobCounts(...queueStates)
+
+    const perInstance = (value: (o: InstanceOverview) => number): Sample[] => instances.map(({ name, o }) => ({ labels: { instance: name }, value: value(o) }))
+    const perPartition = (value: (p: NonNullable<InstanceOverview['partitions']>[number]) => number | null): Sample[] =>
+      instances.flatMap(({ name, o }) =>
+        (o.partitions ?? []).flatMap((p) => {
+          const v = value(p)
+          return v === null ? [] : [{ labels: { instance: name, topic: p.topic, partition: String(p.partition) }, value: v }]
+        }),
+      )
+    const metrics: Metric[] = [
+      { name: 'k2s_instance_state', type: 'gauge', help: 'What the instance does: 1 for its current state, 0 for the others.', samples: instances.flatMap(({ name, o }) => states.map((state) => ({ labels: { instance: name, state }, value: o.state === state ? 1 : 0 }))) },
+      { name: 'k2s_instance_lag_messages', type: 'gauge', help: 'Messages behind per partition: end offset minus committed offset.', samples: perPartition((p) => Number(p.lag)) },
+      { name: 'k2s_instance_lag_seconds', type: 'gauge', help: 'Seconds behind per partition: now minus the binlog time of the oldest message not loaded (absent when unknown).', samples: perPartition((p) => p.seconds) },
+      { name: 'k2s_instance_rows_per_second', type: 'gauge', help: 'Rows loaded per second over the last minute.', samples: perInstance((o) => o.rowsPerSecond) },
+      { name: 'k2s_instance_rows_loaded_total', type: 'counter', help: 'Rows loaded into StarRocks.', samples: perInstance((o) => o.counters.loadedRows ?? 0) },
+      { name: 'k2s_instance_rows_quarantined_total', type: 'counter', help: 'Rows put in quarantine.', samples: perInstance((o) => o.counters.quarantinedRows ?? 0) },
+      { name: 'k2s_instance_failed_attempts_total', type: 'counter', help: 'Failed load attempts (and fetcher starts); each is retried.', samples: perInstance((o) => o.counters.failedAttempts ?? 0) },
+      { name: 'k2s_instance_retry_attempts', type: 'gauge', help: 'Failed attempts in a row of the failure going on now (0 when healthy).', samples: perInstance((o) => o.health.attempts) },
+      { name: 'k2s_instance_stalled_seconds', type: 'gauge', help: 'While stalled: seconds behind with no offset committed; else 0.', samples: perInstance((o) => o.stalledForMs / 1000) },
+      { name: 'k2s_node_online', type: 'gauge', help: 'Whether the node heartbeats within its lease.', samples: moment.nodes.map((n) => ({ labels: { node: n.name }, value: n.online ? 1 : 0 })) },
+      { name: 'k2s_node_heartbeat_age_seconds', type: 'gauge', help: 'Seconds since the node last heartbeat.', samples: moment.nodes.map((n) => ({ labels: { node: n.name }, value: Math.max(0, moment.now - n.lastHeartbeat) / 1000 })) },
+      { name: 'k2s_queue_jobs', type: 'gauge', help: 'Load jobs in the queue by state (delayed: waiting out a retry backoff).', samples: queueStates.map((state) => ({ labels: { state }, value: counts[state] ?? 0 })) },
+    ]
+    return c.body(exposition(metrics), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+  })
+
+  return app
+}

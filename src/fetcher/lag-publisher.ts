@@ -1,0 +1,84 @@
+import type { Admin } from 'kafkajs'
+import type { Redis } from 'ioredis'
+import { canalEventTime } from '../canal-message.ts'
+import { readLag } from '../consumer-lag.ts'
+import { lagPublishMs, readLagRecord, writeLagRecord, type PartitionProgress } from '../lag-record.ts'
+import type { Logger } from '../logger.ts'
+import type { RedisKeys } from '../redis-keys.ts'
+import type { BufferedMessage } from './partition-batcher.ts'
+
+/**
+ * Every few seconds the fetcher writes what it knows of its instance's lag (lag-record.ts): offsets
+ * from Kafka over the admin client it already holds, and the `es` of each partition's oldest
+ * unloaded message from its own buffers, parsed once per message that becomes the oldest. Nothing
+ * here runs per message.
+ */
+export type LagSource = {
+  /** The oldest message of the partition not committed yet that this fetcher holds, if any. */
+  oldest(topic: string, partition: number): BufferedMessage | null
+  inFlight(topic: string, partition: number): boolean
+}
+
+export type LagPublisherDeps = {
+  redis: Redis
+  keys: RedisKeys
+  admin: Admin
+  instance: string
+  groupId: string
+  topics: string[]
+  node: string
+  epoch: number
+  /** When an operator last started the instance: a wait never counts from before it. */
+  startedAt: number
+  source: LagSource
+  log: Logger
+}
+
+export async function startLagPublisher(d: LagPublisherDeps): Promise<{ stop(): Promise<void> }> {
+  // A fetcher taking over a stuck instance keeps counting from when it got stuck.
+  const previous = await readLagRecord(d.redis, d.keys, d.instance).catch(() => null)
+  let waitingSince = previous?.waitingSince != null ? Math.max(previous.waitingSince, d.startedAt) : null
+  let lastCommitted: string | undefined
+  const times = new Map<string, { offset: string; es: number | null }>()
+
+  function oldestEs(topic: string, partition: number): number | null {
+    const m = d.source.oldest(topic, partition)
+    if (!m) return null
+    const key = `${topic}:${partition}`
+    const known = times.get(key)
+    if (known?.offset === m.offset) return known.es
+    const es = canalEventTime(m.value)
+    times.set(key, { offset: m.offset, es })
+    return es
+  }
+
+  async function publish(): Promise<void> {
+    const lag = await readLag(d.admin, d.groupId, d.topics)
+    const now = Date.now()
+    const partitions: PartitionProgress[] = lag.map((p) => ({ ...p, oldestEs: oldestEs(p.topic, p.partition), inFlight: d.source.inFlight(p.topic, p.partition) }))
+    const committed = lag.map((p) => p.committed).join(',')
+    if (lag.every((p) => BigInt(p.lag) <= 0n)) waitingSince = null
+    else if (waitingSince === null || (lastCommitted !== undefined && committed !== lastCommitted)) waitingSince = now
+    lastCommitted = committed
+    await writeLagRecord(d.redis, d.keys, d.instance, { node: d.node, epoch: d.epoch, at: now, waitingSince, partitions })
+  }
+
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  const tick = () => {
+    running = publish()
+      .catch((err: Error) => d.log.debug({ err: err.message }, 'could not publish the lag'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, lagPublishMs)
+      })
+  }
+  tick()
+  return {
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running
+    },
+  }
+}

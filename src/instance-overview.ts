@@ -1,0 +1,137 @@
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { defaultStallAfterMs } from './config.ts'
+import { consumerLag, type PartitionLag } from './consumer-lag.ts'
+import { instanceActivity, type Health } from './instance-activity.ts'
+import { instanceLeases } from './instance-lease.ts'
+import { actualState, type ActualState } from './instance-state.ts'
+import type { InstanceView } from './instance-store.ts'
+import { lagFigures, lagStaleMs, partitionSeconds, readLagRecord, type LagFigures, type LagRecord } from './lag-record.ts'
+import { rowsPerSecond } from './load-rate.ts'
+import { nodeRegistry, type NodeStatus } from './node-registry.ts'
+import type { RedisKeys } from './redis-keys.ts'
+
+/**
+ * An instance as an operator sees it, for the API and /metrics alike: state with its reason, lag
+ * in messages and seconds, rows per second, counters. The lag comes from the record the running
+ * fetcher publishes (lag-record.ts), so listing instances costs Redis reads only; Kafka is asked
+ * directly only for a running instance no fetcher reports on (to see it stall with no node), at
+ * most once per `kafkaCacheMs`. A stopped instance's lag is unknown here; GET …/lag asks Kafka.
+ */
+export type PartitionLagView = PartitionLag & { seconds: number | null }
+
+export type InstanceOverview = {
+  runningOn: string | null
+  state: ActualState
+  reason: string
+  /** Behind with no committed offset moving for this long, while stalled; else 0. */
+  stalledForMs: number
+  lastLoadAt: string | null
+  health: Health
+  counters: Record<string, number>
+  quarantined: number
+  rowsPerSecond: number
+  lag: LagFigures
+  partitions: PartitionLagView[] | null
+}
+
+/** What every instance of one request shares: read once. */
+export type OverviewMoment = { now: number; nodes: NodeStatus[]; queue: () => Promise<{ waiting: number; active: number }> }
+
+const kafkaCacheMs = 10_000
+
+export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, leaseMs: number) {
+  const activity = instanceActivity(redis, keys)
+  // Only read here: the lease length matters to the nodes that hold them.
+  const leases = instanceLeases(redis, keys, 0)
+  const registry = nodeRegistry(redis, keys, leaseMs)
+  const fromKafka = new Map<string, { at: number; lag: Promise<PartitionLag[] | null> }>()
+
+  function kafkaLag(view: InstanceView, now: number): Promise<PartitionLag[] | null> {
+    for (const [name, old] of fromKafka) if (now - old.at >= kafkaCacheMs) fromKafka.delete(name)
+    const cached = fromKafka.get(view.config.name)
+    if (cached) return cached.lag
+    const lag = consumerLag(view.config.kafkaBootstrap, `k2s-${view.config.name}`, view.config.topics).catch(() => null)
+    fromKafka.set(view.config.name, { at: now, lag })
+    return lag
+  }
+
+  async function moment(): Promise<OverviewMoment> {
+    let counts: Promise<{ waiting: number; active: number }> | undefined
+    return {
+      now: Date.now(),
+      nodes: await registry.list(),
+      queue: () => (counts ??= queue.getJobCounts('waiting', 'active').then((c) => ({ waiting: c.waiting ?? 0, active: c.active ?? 0 }))),
+    }
+  }
+
+  /** The lag record of the fetcher holding the instance's lease, if it is young; else null. */
+  async function liveRecord(name: string, now = Date.now()): Promise<LagRecord | null> {
+    const [owner, record] = await Promise.all([leases.owner(name), readLagRecord(redis, keys, name)])
+    return fresh(record, owner, now)
+  }
+
+  async function overview(view: InstanceView, m: OverviewMoment): Promise<InstanceOverview> {
+    const name = view.config.name
+    const [runningOn, health, counters, lastLoadAt, quarantined, rate, record] = await Promise.all([
+      leases.owner(name),
+      activity.health(name),
+      activity.counters(name),
+      activity.lastBatchAt(name),
+      activity.quarantineSize(name),
+      rowsPerSecond(redis, keys, name, m.now),
+      readLagRecord(redis, keys, name),
+    ])
+    const live = fresh(record, runningOn, m.now)
+    const partitions: PartitionLagView[] | null = live
+      ? live.partitions.map(({ oldestEs, inFlight: _, ...p }) => ({ ...p, seconds: partitionSeconds({ lag: p.lag, oldestEs }, m.now) }))
+      : (view.desired === 'running' ? await kafkaLag(view, m.now) : null)?.map((p) => ({ ...p, seconds: BigInt(p.lag) <= 0n ? 0 : null })) ?? null
+    const lag = live ? lagFigures(live.partitions, m.now) : lagFigures(partitions?.map((p) => ({ lag: p.lag, oldestEs: null })) ?? null, m.now)
+    const noProgressMs = lag.messages ? noProgress(view, live, record, m.now) : 0
+    const online = m.nodes.filter((n) => n.online)
+    const batchInFlight = live?.partitions.some((p) => p.inFlight) ?? false
+    const { state, reason } = actualState({
+      desired: view.desired,
+      owner: runningOn,
+      health,
+      lagMessages: lag.messages,
+      noProgressMs,
+      // Configs are stored as validated, so one saved before the field existed lacks it.
+      stallAfterMs: view.config.stallAfterMs ?? defaultStallAfterMs,
+      fetchersOnline: online.filter((n) => n.roles.includes('fetcher')).length,
+      loadersOnline: online.filter((n) => n.roles.includes('loader')).length,
+      batchInFlight,
+      queue: batchInFlight ? await m.queue() : { waiting: 0, active: 0 },
+    })
+    return {
+      runningOn,
+      state,
+      reason,
+      stalledForMs: state === 'stalled' ? noProgressMs : 0,
+      lastLoadAt,
+      health,
+      counters,
+      quarantined,
+      rowsPerSecond: rate,
+      lag,
+      partitions,
+    }
+  }
+
+  return { moment, overview, liveRecord }
+}
+
+function fresh(record: LagRecord | null, owner: string | null, now: number): LagRecord | null {
+  return record !== null && owner === record.node && now - record.at < lagStaleMs ? record : null
+}
+
+/**
+ * How long the instance has been behind without progress. With a live fetcher, what it observed
+ * as of its record (counting on from there would call a steady stream stalled between two records
+ * when stallAfterMs is short); without one, since the last thing the last fetcher saw, never
+ * before the operator's last start.
+ */
+function noProgress(view: InstanceView, live: LagRecord | null, record: LagRecord | null, now: number): number {
+  if (live) return live.waitingSince === null ? 0 : live.at - live.waitingSince
+  return now - Math.max(view.startedAt, record ? (record.waitingSince ?? record.at) : 0)
+}
