@@ -1,7 +1,7 @@
 import type { QuarantineItem } from '../src/instance-activity.ts'
 import { instanceActivity } from '../src/instance-activity.ts'
 import { instanceStore, type StoredInstance } from '../src/instance-store.ts'
-import type { KafkaValue, LoadJobData } from '../src/load-job.ts'
+import { decodeValue, type KafkaValue, type LoadBatch } from '../src/load-job.ts'
 import { createStreamLoadClient } from '../src/stream-load-client.ts'
 import { loadBatch } from '../workers/load-batch.ts'
 import { closeLoadContext, createLoadContext } from '../workers/load-context.ts'
@@ -56,14 +56,16 @@ export function quarantineReplayer(opts: AdminOptions) {
   async function replayMessages(stored: StoredInstance, instance: string, item: QuarantineItem): Promise<ReplayResult> {
     const env = await store.getMappingEnv(stored.config.mappingEnv)
     if (!env) throw conflict(`mapping environment ${stored.config.mappingEnv} does not exist`)
-    const job: LoadJobData = {
+    const messages = (JSON.parse(item.payload) as KafkaValue[]).map((m) => ({ offset: m.offset, value: decodeValue(m) }))
+    const job: LoadBatch = {
       instance,
       epoch: item.epoch ?? stored.epoch,
       topic: item.topic,
       partition: item.partition,
       firstOffset: item.firstOffset,
       lastOffset: item.lastOffset,
-      messages: JSON.parse(item.payload) as KafkaValue[],
+      messageCount: messages.length,
+      messages,
     }
     const ctx = createLoadContext(stored, env, activity, 1)
     const started = Date.now()

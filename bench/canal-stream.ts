@@ -44,7 +44,27 @@ const notes = ['leave at the door', 'gift wrap, no invoice in the box', 'call be
 
 export type CanalStream = { messages: TestMessage[]; rows: number; bytes: number; rowsPerPartition: number[]; byType: Record<string, number> }
 
+export type CanalMessage = { partition: number; value: string; table: string; rows: number; type: string }
+
 export function canalStream(opts: { rows: number; partitions: number; tables: number; seed?: number }): CanalStream {
+  const messages: TestMessage[] = []
+  const rowsPerPartition = new Array<number>(opts.partitions).fill(0)
+  const byType: Record<string, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 }
+  let rows = 0
+  let bytes = 0
+  for (const m of canalMessages(opts)) {
+    messages.push({ partition: m.partition, value: m.value })
+    rowsPerPartition[m.partition]! += m.rows
+    byType[m.type]! += m.rows
+    rows += m.rows
+    bytes += Buffer.byteLength(m.value)
+  }
+  return { messages, rows, bytes, rowsPerPartition, byType }
+}
+
+/** The same stream one message at a time, for a producer that paces itself; endless without `rows`. */
+export function* canalMessages(opts: { rows?: number; partitions: number; tables: number; seed?: number }): Generator<CanalMessage> {
+  const limit = opts.rows ?? Infinity
   const rnd = random(opts.seed ?? 20261124)
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!
   const nextId = new Array<number>(opts.tables).fill(1)
@@ -66,17 +86,13 @@ export function canalStream(opts: { rows: number; partitions: number; tables: nu
   const mysqlType = Object.fromEntries(columns.map(([n, t]) => [n, t]))
   const sqlType = Object.fromEntries(columns.map(([n, , s]) => [n, s]))
 
-  const messages: TestMessage[] = []
-  const rowsPerPartition = new Array<number>(opts.partitions).fill(0)
-  const byType: Record<string, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 }
   let rows = 0
-  let bytes = 0
   let canalId = 1
   const es0 = Date.UTC(2026, 10, 24)
-  while (rows < opts.rows) {
+  while (rows < limit) {
     const t = Math.floor(rnd() * opts.tables)
     // Mean ~10, long tail to 50: most binlog events touch a few rows, bulk statements many.
-    const n = Math.min(50, opts.rows - rows, 1 + Math.floor(-Math.log(1 - rnd()) * 9))
+    const n = Math.min(50, limit - rows, 1 + Math.floor(-Math.log(1 - rnd()) * 9))
     const dice = rnd()
     // UPDATE/DELETE need rows that exist; until the table has enough, insert instead.
     const type = nextId[t]! <= n ? 'INSERT' : dice < 0.8 ? 'INSERT' : dice < 0.95 ? 'UPDATE' : 'DELETE'
@@ -101,12 +117,7 @@ export function canalStream(opts: { rows: number; partitions: number; tables: nu
       type,
     })
     // canal's table routing (`dynamicTopicPartitionNum` by table): a table's events stay in order in one partition.
-    const partition = t % opts.partitions
-    messages.push({ partition, value })
-    rowsPerPartition[partition]! += n
-    byType[type]! += n
+    yield { partition: t % opts.partitions, value, table: tableName(t), rows: n, type }
     rows += n
-    bytes += Buffer.byteLength(value)
   }
-  return { messages, rows, bytes, rowsPerPartition, byType }
 }

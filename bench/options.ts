@@ -1,14 +1,25 @@
-/** Benchmark knobs: `--rows=200000 --partitions=4 --workers=1,2,4` or BENCH_ROWS / BENCH_PARTITIONS / BENCH_WORKERS. */
-export type BenchOptions = { rows: number; partitions: number; workers: number[]; tables: number }
+/**
+ * Benchmark knobs: `--rows=200000 --partitions=4 --workers=1,2,4 --concurrency=4 --rate=20000
+ * --seconds=20`, or BENCH_ROWS, BENCH_PARTITIONS, … (`--rate=0` skips the latency run).
+ */
+export type BenchOptions = { rows: number; partitions: number; workers: number[]; tables: number; concurrency: number; rate: number; seconds: number }
 
 export function benchOptions(argv = process.argv.slice(2), env = process.env): BenchOptions {
   const arg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? env[`BENCH_${name.toUpperCase()}`]
-  const int = (name: string, fallback: number) => {
+  const int = (name: string, fallback: number, min = 1) => {
     const value = Number(arg(name) ?? fallback)
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer of at least ${min}`)
     return value
   }
   const workers = (arg('workers') ?? '1,2,4').split(',').map(Number)
   if (workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error('--workers must be a list like 1,2,4')
-  return { rows: int('rows', 200_000), partitions: int('partitions', 4), workers, tables: int('tables', 20) }
+  return {
+    rows: int('rows', 200_000),
+    partitions: int('partitions', 4),
+    workers,
+    tables: int('tables', 20),
+    concurrency: int('concurrency', 4),
+    rate: int('rate', 20_000, 0),
+    seconds: int('seconds', 20),
+  }
 }

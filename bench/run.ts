@@ -1,6 +1,7 @@
-// `npm run bench [-- --rows=200000 --partitions=4 --workers=1,2,4]`: produces a canal stream into a
-// fresh topic, measures a bare kafkajs consumer (the ceiling), then K2S end to end per worker count.
-// Prints a table, writes bench/results.json. Uses the test harness: its own Kafka broker and
+// `npm run bench [-- --rows=200000 --partitions=4 --workers=1,2,4 --rate=20000 --seconds=20]`:
+// produces a canal stream into a fresh topic, measures a bare kafkajs consumer (the ceiling), then
+// K2S draining it end to end per loader process count, then latency under a steady producer.
+// Prints tables, writes bench/results.json. Uses the test harness: its own Kafka broker and
 // redis-server unless K2S_TEST_KAFKA / K2S_TEST_REDIS point at running ones.
 import { writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -10,7 +11,8 @@ import { testKafkaBootstrap } from '../test/harness/kafka-broker.ts'
 import { testRedisUrl } from '../test/harness/redis-server.ts'
 import { canalStream, createTableSql, tableName } from './canal-stream.ts'
 import { produceFast, rawRead } from './kafka-bench.ts'
-import { runK2s, type K2sRunResult } from './k2s-run.ts'
+import { runK2s, type K2sRunResult, type ProcessUse } from './k2s-run.ts'
+import { runLatency } from './latency-run.ts'
 import { benchOptions } from './options.ts'
 
 const opts = benchOptions()
@@ -18,7 +20,7 @@ const benchStarted = performance.now()
 const log = (msg: string) => console.log(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s] ${msg}`)
 const mb = (bytes: number) => bytes / 1024 / 1024
 
-log(`rows=${opts.rows} partitions=${opts.partitions} workers=${opts.workers.join(',')} tables=${opts.tables}`)
+log(`rows=${opts.rows} partitions=${opts.partitions} workers=${opts.workers.join(',')} concurrency=${opts.concurrency} tables=${opts.tables} rate=${opts.rate} seconds=${opts.seconds}`)
 const [kafka, redisUrl] = await Promise.all([testKafkaBootstrap(), testRedisUrl()])
 log(`kafka ${kafka}, redis ${redisUrl}`)
 
@@ -43,7 +45,7 @@ try {
   const runs: K2sRunResult[] = []
   for (const workers of opts.workers) {
     // Generous: even 500 rows/s would finish; a hang shows as an error rather than a stuck run.
-    const run = await runK2s({ kafka, redisUrl, topic, ends, workers, targetDb, tables, timeoutMs: Math.max(120_000, opts.rows * 2) })
+    const run = await runK2s({ kafka, redisUrl, topic, ends, workers, loaderConcurrency: opts.concurrency, targetDb, tables, timeoutMs: Math.max(120_000, opts.rows * 2) })
     runs.push(run)
     log(`k2s workers=${workers}: ${(run.ms / 1000).toFixed(2)} s, ${run.loads} loads, ${run.failedLoads} failed`)
   }
@@ -55,12 +57,11 @@ try {
     mbPerSec: +(mb(stream.bytes) / (ms / 1000)).toFixed(2),
   })
   const rawRow = { ...rate(raw.ms), secondsAfterJoin: +((raw.ms - raw.firstBatchMs) / 1000).toFixed(2) }
+  const use = (processes: ProcessUse[]) => Object.fromEntries(processes.map((p) => [p.role, { cpuSeconds: +p.cpuSeconds.toFixed(1), peakRssMb: +mb(p.peakRssBytes).toFixed(0) }]))
   const k2sRows = runs.map((r) => ({
     workers: r.workers,
     ...rate(r.ms),
-    cpuSeconds: +r.cpuSeconds.toFixed(1),
-    rssBaselineMb: +mb(r.rssBaselineBytes).toFixed(0),
-    peakRssMb: +mb(r.peakRssBytes).toFixed(0),
+    processes: use(r.processes),
     redisBaselineMb: +mb(r.redisUsedMemoryBaseline).toFixed(1),
     redisPeakMb: +mb(r.redisUsedMemoryPeak).toFixed(1),
     loads: r.loads,
@@ -68,11 +69,18 @@ try {
     failedLoads: r.failedLoads,
   }))
 
+  const latency = opts.rate > 0
+    ? await runLatency({ kafka, redisUrl, partitions: opts.partitions, tables: opts.tables, rate: opts.rate, seconds: opts.seconds, workers: 2, loaderConcurrency: opts.concurrency, targetDb, tableDdl: tables })
+    : null
+  if (latency) log(`steady ${latency.rate} rows/s for ${latency.seconds} s: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms over ${latency.rowsMeasured} rows`)
+
   console.log()
   console.table([
     { run: 'raw kafkajs', ...rawRow },
-    ...k2sRows.map((r) => ({ run: `k2s ${r.workers} worker${r.workers > 1 ? 's' : ''}`, ...r })),
+    ...k2sRows.map(({ processes: _, ...r }) => ({ run: `k2s ${r.workers} loader${r.workers > 1 ? 's' : ''}`, ...r })),
   ])
+  console.table(runs.flatMap((r) => r.processes.map((p) => ({ run: `k2s ${r.workers}`, process: p.role, cpuSeconds: +p.cpuSeconds.toFixed(1), peakRssMb: +mb(p.peakRssBytes).toFixed(0) }))))
+  if (latency) console.table(latency.processes.map((p) => ({ run: `steady ${latency.rate}/s`, process: p.role, cpuSeconds: +p.cpuSeconds.toFixed(1), peakRssMb: +mb(p.peakRssBytes).toFixed(0) })))
   const results = {
     at: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}` },
@@ -80,6 +88,7 @@ try {
     stream: { messages: messageCount, rows: stream.rows, bytes: stream.bytes, rowsByType: stream.byType, rowsPerPartition: stream.rowsPerPartition, produceSeconds: +(produceMs / 1000).toFixed(2) },
     raw: rawRow,
     k2s: k2sRows,
+    latency: latency && { ...latency, processes: use(latency.processes) },
     totalSeconds: +((performance.now() - benchStarted) / 1000).toFixed(1),
   }
   await writeFile(fileURLToPath(new URL('./results.json', import.meta.url)), JSON.stringify(results, null, 2) + '\n')

@@ -1,10 +1,11 @@
 /**
  * The unit of work between a fetcher and the loader workers: one cut batch of one topic-partition.
- * It carries the raw Kafka values, so any worker on any node can load it and a retry sees exactly
- * the same bytes.
+ * Its raw Kafka values travel beside the job (src/job-payload.ts), so any worker on any node can
+ * load it and a retry sees exactly the same bytes.
  */
 export const loadQueueName = 'k2s-load'
 
+/** A Kafka value as JSON can hold it: how the quarantine keeps source messages for a replay. */
 export type KafkaValue = { offset: string; value: string | null; base64?: true }
 
 export type LoadJobData = {
@@ -15,8 +16,13 @@ export type LoadJobData = {
   partition: number
   firstOffset: string
   lastOffset: string
-  messages: KafkaValue[]
+  messageCount: number
 }
+
+export type BatchMessage = { offset: string; value: Buffer | null }
+
+/** A job with its messages, as a worker loads it. */
+export type LoadBatch = LoadJobData & { messages: BatchMessage[] }
 
 export type LoadJobResult = {
   loadedRows: number

@@ -13,6 +13,8 @@ export function redisKeys(prefix: string) {
     instances: `${prefix}:instances`,
     mappingEnv: (name: string) => `${prefix}:mapping-env:${name}`,
     mappingEnvs: `${prefix}:mapping-envs`,
+    /** A queued batch's raw Kafka values (src/job-payload.ts), by BullMQ job id. */
+    jobPayload: (jobId: string) => `${prefix}:payload:${jobId}`,
     batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,
     owner: (instance: string) => `${prefix}:owner:${instance}`,

@@ -1,7 +1,7 @@
 import { decodeCanalMessage } from '../src/canal-message.ts'
 import type { InstanceConfig } from '../src/config.ts'
 import type { InstanceActivity, QuarantineItem } from '../src/instance-activity.ts'
-import { decodeValue, type LoadJobData, type LoadJobResult } from '../src/load-job.ts'
+import { encodeValue, type LoadBatch, type LoadJobResult } from '../src/load-job.ts'
 import { loadLabel } from '../src/load-label.ts'
 import { tableRows, type SourceEvent } from '../src/row-changes.ts'
 import type { SchemaCache } from '../src/starrocks-schema.ts'
@@ -26,7 +26,7 @@ export type LoadContext = {
 // A quarantined raw message is kept whole up to this size, so most can be replayed as they came.
 const maxQuarantinedBytes = 1024 * 1024
 
-export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<LoadJobResult> {
+export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJobResult> {
   const counters: Record<string, number> = {}
   const bySource: Record<string, number> = {}
   const quarantine: QuarantineItem[] = []
@@ -44,9 +44,9 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
 
   const targets = new Map<string, { database: string; table: string; events: SourceEvent[] }>()
   for (const message of job.messages) {
-    const event = decodeCanalMessage(decodeValue(message))
+    const event = decodeCanalMessage(message.value)
     if (event.kind === 'unreadable') {
-      const raw = message.value ?? ''
+      const raw = encodeValue(message.offset, message.value).value ?? ''
       quarantine.push(item({
         id: `message-${job.topic}-${job.partition}-${message.offset}`,
         firstOffset: message.offset,
@@ -104,7 +104,7 @@ export async function loadBatch(job: LoadJobData, ctx: LoadContext): Promise<Loa
       if (!schema) {
         // Without the target's columns no rows can be built: keep the source messages for replay.
         const offsets = new Set(events.map((e) => e.offset))
-        const messages = job.messages.filter((m) => offsets.has(m.offset))
+        const messages = job.messages.filter((m) => offsets.has(m.offset)).map((m) => encodeValue(m.offset, m.value))
         return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages')
       }
       const rows = tableRows(events, schema)

@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { InstanceActivity } from '../src/instance-activity.ts'
 import type { InstanceStore } from '../src/instance-store.ts'
+import { jobPayloads } from '../src/job-payload.ts'
 import { loadQueueName, type LoadJobData, type LoadJobResult } from '../src/load-job.ts'
 import type { Logger } from '../src/logger.ts'
 import type { RedisKeys } from '../src/redis-keys.ts'
@@ -10,7 +11,7 @@ import { closeLoadContext, createLoadContext } from './load-context.ts'
 
 /**
  * A BullMQ worker that loads batches into StarRocks. Any number of them, on any node: all state
- * is in Redis and every job is self-contained. A failed job is retried with exponential backoff
+ * is in Redis and every job names its batch's payload frame. A failed job is retried with exponential backoff
  * for as long as it takes; its offset stays uncommitted meanwhile, and the instance says why.
  */
 export type LoaderWorkerOptions = {
@@ -25,11 +26,15 @@ export type LoaderWorkerOptions = {
 
 export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData, LoadJobResult> {
   const contexts = instanceContexts(opts)
+  const payloads = jobPayloads(opts.connection, opts.keys)
   const worker = new Worker<LoadJobData, LoadJobResult>(
     loadQueueName,
     async (job: Job<LoadJobData, LoadJobResult>) => {
       const ctx = await contexts.get(job.data.instance)
-      const result = await loadBatch(job.data, ctx)
+      // Gone only if Redis lost it; the waiting fetcher writes it again within a second.
+      const messages = await payloads.get(job.id!)
+      if (!messages) throw new Error(`the messages of batch ${job.id} are not in Redis yet; retrying`)
+      const result = await loadBatch({ ...job.data, messages }, ctx)
       await opts.activity.healthy(job.data.instance)
       return result
     },

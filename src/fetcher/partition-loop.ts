@@ -1,8 +1,9 @@
 import type { BatchRanges, BatchRange } from '../batch-ranges.ts'
-import { encodeValue, type LoadJobData } from '../load-job.ts'
+import { encodePayload } from '../job-payload.ts'
+import type { LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { JobWaiter } from './job-waiter.ts'
-import type { BufferedMessage, Cut, PartitionBatcher } from './partition-batcher.ts'
+import type { BufferedMessage, PartitionBatcher } from './partition-batcher.ts'
 
 /**
  * The hand-off of one topic-partition, batch after batch: cut → record the range → queue the job →
@@ -51,8 +52,9 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
     })
 
   // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
-  // cut, never a new one, which would change the labels.
-  let pending: { cut: Cut; range: BatchRange; recorded: boolean } | null = null
+  // cut, never a new one, which would change the labels. Of its messages only the frame and the
+  // first (for the lag in seconds) are kept.
+  let pending: { range: BatchRange; frame: Buffer; messageCount: number; first: BufferedMessage; recorded: boolean } | null = null
 
   void (async () => {
     while (current()) {
@@ -63,10 +65,11 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
             await sleep(d.batcher.waitMs(Date.now()))
             continue
           }
-          pending = { cut, range: { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, recorded: false }
+          const range = { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }
+          pending = { range, frame: encodePayload(cut.messages), messageCount: cut.messages.length, first: cut.messages[0]!, recorded: false }
           d.resume()
         }
-        const { cut, range } = pending
+        const { range } = pending
         if (!pending.recorded) {
           await d.ranges.record(d.topic, d.partition, range)
           pending.recorded = true
@@ -76,17 +79,17 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
           epoch: d.epoch,
           topic: d.topic,
           partition: d.partition,
-          firstOffset: cut.firstOffset,
-          lastOffset: cut.lastOffset,
-          messages: cut.messages.map((m) => encodeValue(m.offset, m.value)),
+          firstOffset: range.firstOffset,
+          lastOffset: range.lastOffset,
+          messageCount: pending.messageCount,
         }
-        if (!(await d.waiter.run(job, current))) return
+        if (!(await d.waiter.run(job, pending.frame, current))) return
         // The ownership check and the commit are not atomic; a commit that slips past a rebalance
         // only confirms loaded rows, and the next owner re-cuts from the recorded range.
-        await d.commit(String(BigInt(cut.lastOffset) + 1n))
+        await d.commit(String(BigInt(range.lastOffset) + 1n))
         await d.ranges.clear(d.topic, d.partition, range)
         pending = null
-        d.log.debug({ topic: d.topic, partition: d.partition, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }, 'batch committed')
+        d.log.debug({ topic: d.topic, partition: d.partition, firstOffset: range.firstOffset, lastOffset: range.lastOffset }, 'batch committed')
       } catch (err) {
         d.log.warn({ topic: d.topic, partition: d.partition, err: (err as Error).message }, 'batch hand-off failed, retrying')
         await sleep(retryMs)
@@ -96,7 +99,7 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 
   return {
     wake: () => wake(),
-    oldest: () => pending?.cut.messages[0] ?? d.batcher.first,
+    oldest: () => pending?.first ?? d.batcher.first,
     inFlight: () => pending !== null,
     abandon() {
       alive = false
