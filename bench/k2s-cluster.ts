@@ -30,7 +30,9 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
   const keys = redisKeys(opts.prefix)
   const children: ChildProcess[] = []
   const node = (name: string, args: string[]) => {
-    const child = spawn(process.execPath, ['bin/k2s.mjs', 'node', ...args], {
+    // BENCH_CPU_PROF=<dir>: each K2S process writes a V8 CPU profile there when it stops.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : []
+    const child = spawn(process.execPath, [...profile, 'bin/k2s.mjs', 'node', ...args], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {

@@ -42,6 +42,13 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const renames = new Map(Object.entries(rule.columnRenames).map(([from, to]) => [from.toLowerCase(), to]))
   const columnOf = (source: string): string | undefined => exact.get((renames.get(source.toLowerCase()) ?? source).toLowerCase())
   const excluded = new Set(rule.excludeColumns.map((c) => c.toLowerCase()))
+  // Every row of a table repeats the same column names: resolve each once per batch, not per row.
+  const resolved = new Map<string, string | null>()
+  const targetOf = (column: string): string | null => {
+    let name = resolved.get(column)
+    if (name === undefined) resolved.set(column, (name = excluded.has(column.toLowerCase()) ? null : (columnOf(column) ?? null)))
+    return name
+  }
   const metadata = Object.entries(rule.metadataColumns).flatMap(([column, kind]) => {
     const name = exact.get(column.toLowerCase())
     return name ? [[name, kind] as const] : []
@@ -61,9 +68,8 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const project = (image: RowImage, source: SourceEvent, op: 0 | 1, softDeleted: boolean): string => {
     const row: Record<string, string | number | null> = {}
     for (const column in image) {
-      if (excluded.has(column.toLowerCase())) continue
-      const name = columnOf(column)
-      if (name !== undefined) row[name] = image[column] ?? null
+      const name = targetOf(column)
+      if (name !== null) row[name] = image[column] ?? null
     }
     for (const [name, kind] of metadata) row[name] = metadataValue(kind, source)
     if (softColumn) row[softColumn] = softDeleted ? '1' : '0'
