@@ -2,9 +2,12 @@ import { bodyLimit } from 'hono/body-limit'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, errorHandler } from './errors.ts'
+import { consoleFiles } from './console-files.ts'
 import { healthRoutes } from './health.ts'
+import { instanceDialogRoutes } from './instance-dialog.ts'
 import { instanceRoutes } from './instances.ts'
 import { mappingEnvRoutes } from './mapping-envs.ts'
+import { mappingPreviewRoutes } from './mapping-preview.ts'
 import { nodeRoutes } from './nodes.ts'
 import { serveOpenApi } from './openapi.ts'
 import { queueBoard } from './queues.ts'
@@ -27,10 +30,13 @@ export function createAdminApp(opts: AdminOptions) {
   app.use('*', authenticate(opts))
   app.use('/api/*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
 
+  app.route('/', consoleFiles())
   app.route('/', healthRoutes(opts))
   app.route('/', authRoutes(opts))
+  app.route('/', instanceDialogRoutes(opts))
   app.route('/', instanceRoutes(opts))
   app.route('/', quarantineRoutes(opts))
+  app.route('/', mappingPreviewRoutes(opts))
   app.route('/', mappingEnvRoutes(opts))
   app.route('/', nodeRoutes(opts))
   serveOpenApi(app)
