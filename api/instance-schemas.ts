@@ -23,6 +23,7 @@ export const instanceViewSchema = z.object({
   epoch: z.number(),
   resetPending: z.boolean(),
   version: z.number(),
+  updatedAt: z.string().nullable(),
 })
 
 export const instanceSummarySchema = z.object({
@@ -36,6 +37,8 @@ export const instanceSummarySchema = z.object({
   state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed']),
   reason: z.string(),
   lastLoadAt: z.string().nullable(),
+  /** When the config or desired state last changed. */
+  updatedAt: z.string().nullable(),
   health: healthSchema,
   counters: countersSchema,
   quarantined: z.number(),

@@ -56,11 +56,12 @@ export function instanceRoutes(opts: AdminOptions) {
       const names = await store.listInstances()
       const views = (await Promise.all(names.map((name) => store.viewInstance(name)))).flatMap((v) => (v ? [v] : []))
       const instances = await Promise.all(
-        views.map(async ({ config, desired }) => ({
+        views.map(async ({ config, desired, updatedAt }) => ({
           name: config.name,
           mappingEnv: config.mappingEnv,
           topics: config.topics,
           desired,
+          updatedAt,
           ...(await liveStatus(config.name, desired)),
         })),
       )
@@ -134,6 +135,7 @@ export function instanceRoutes(opts: AdminOptions) {
         name,
         desired: found.desired,
         epoch: found.epoch,
+        updatedAt: found.updatedAt,
         ...(await liveStatus(name, found.desired)),
         skippedBySource: await activity.skippedBySource(name),
       }, 200)

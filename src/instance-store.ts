@@ -18,6 +18,8 @@ export type StoredInstance = {
   /** Set by an operator's E-B/L-B start: the epoch's fetchers move each partition once (reset-plan.ts). */
   resetPending: boolean
   version: number
+  /** When the config or the desired state last changed (ISO time); null for instances stored before it was kept. */
+  updatedAt: string | null
 }
 
 /** An instance as the admin API shows it: the password stays sealed, only whether one is set. */
@@ -35,6 +37,8 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 'deleted'`
 
+const now = () => new Date().toISOString()
+
 type SealedConfig = Omit<InstanceConfig, 'passWord'> & { passWordSealed: string }
 
 export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox) {
@@ -48,6 +52,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       epoch: Number(h.epoch ?? 0),
       resetPending: h.resetPending === '1',
       version: Number(h.version ?? 0),
+      updatedAt: h.updatedAt ?? null,
     }
   }
 
@@ -77,6 +82,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         epoch: Number(h.epoch ?? 0),
         resetPending: h.resetPending === '1',
         version: Number(h.version ?? 0),
+        updatedAt: h.updatedAt ?? null,
       }
     },
 
@@ -85,7 +91,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const config = instanceConfigSchema.parse(input)
       const key = keys.instance(config.name)
       if ((await redis.hsetnx(key, 'config', sealedJson(config))) === 0) return null
-      await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).sadd(keys.instances, config.name).exec()
+      await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).sadd(keys.instances, config.name).exec()
       return config
     },
 
@@ -95,7 +101,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       if (!found) return null
       const config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
       const json = sealedJson(config, input.passWord === undefined ? found.sealed.passWordSealed : undefined)
-      await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).exec()
+      await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
       return config
     },
 
@@ -125,7 +131,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord) }))
         .hsetnx(key, 'desired', 'stopped')
         .hsetnx(key, 'epoch', '0')
-        .hincrby(key, 'version', 1)
+        .hincrby(key, 'version', 1).hset(key, 'updatedAt', now())
         .sadd(keys.instances, config.name)
         .exec()
       return config
@@ -143,11 +149,11 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       if (stored.config.consumerPolicy === 'E-B' || stored.config.consumerPolicy === 'L-B') {
         tx.hincrby(key, 'epoch', 1).hset(key, 'resetPending', '1')
       }
-      await tx.hincrby(key, 'version', 1).exec()
+      await tx.hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).exec()
     },
 
     async stopInstance(name: string): Promise<void> {
-      await redis.multi().hset(keys.instance(name), 'desired', 'stopped').hincrby(keys.instance(name), 'version', 1).exec()
+      await redis.multi().hset(keys.instance(name), 'desired', 'stopped').hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
     },
 
     async saveMappingEnv(input: MappingEnvInput): Promise<MappingEnv> {

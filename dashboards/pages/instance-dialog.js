@@ -97,6 +97,7 @@ export async function editInstance(name) {
       const part = (/** @type {string} */ key, /** @type {any} */ p) => h(`div.check.${p.ok ? 'ok' : 'bad'}`, { 'data-testid': `check-${key}`, 'data-ok': String(p.ok) },
         h('strong', null, `${p.ok ? '✔' : '✘'} ${t(`check_${key}`)}`), ' ', p.message)
       results.replaceChildren(part('kafka', r.kafka), part('mysql', r.mysql), part('feHttp', r.feHttp))
+      results.scrollIntoView({ block: 'nearest' })
     } catch (err) {
       results.replaceChildren()
       const e = /** @type {import('../api.js').ApiError} */ (err)

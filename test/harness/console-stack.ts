@@ -16,7 +16,7 @@ import { testPrefix, testRedisUrl } from './redis-server.ts';
  * StarRocks emulator (user `loader` with a password), a real admin server on a free port, consumer
  * nodes in this process, and `k2s node` child processes that can be killed.
  */
-export const consoleUser = 'ops';
+export const consoleUser = 'admin';
 export const consolePassword = 'console-Pa55-for-tests';
 export const loaderPassword = 'sr-Loader-Secret-77';
 export const leaseMs = 2_000;
