@@ -120,7 +120,7 @@ test('an instance: field errors inline, Test connection says which part failed, 
   await page.keyboard.press('Escape')
 })
 
-test('start: the row count grows as messages are produced, and the rows are in StarRocks; stop', async () => {
+test('start: the row count grows as messages are produced, and the rows are in StarRocks', async () => {
   await byTestId('start-orders').click()
   await page.locator('[data-testid="state-orders"][data-state="running"]').waitFor({ timeout: 20_000 })
   await produce(stack.kafka, topic, [1, 2, 3].map((id) => ({ value: canal('INSERT', 'shop', 'orders', [{ id: String(id), amount: `${id}.00`, note: null }]) })))
@@ -128,9 +128,51 @@ test('start: the row count grows as messages are produced, and the rows are in S
   await produce(stack.kafka, topic, [4, 5].map((id) => ({ value: canal('INSERT', 'shop', 'orders', [{ id: String(id), amount: `${id}.00`, note: null }]) })))
   await byTestId('rows-orders').getByText('5', { exact: true }).waitFor({ timeout: 20_000 })
   assert.deepEqual(stack.emulator.rows('dw', 'orders').map((r) => r.id), ['1', '2', '3', '4', '5'])
+  await noPasswordOnPage()
+})
+
+test('quarantine: rows for a table StarRocks lacks wait there; once it exists, Replay loads them', async () => {
+  await byTestId('nav-mapping').click()
+  await byTestId('add-rule').click()
+  await byTestId('rule-sourceDatabase').fill('shop')
+  await byTestId('rule-sourceTable').fill('refunds')
+  await byTestId('rule-targetDatabase').fill('dw')
+  await byTestId('save-rule').click()
+  await byTestId('rules').getByText('shop . refunds').waitFor()
+  await produce(stack.kafka, topic, [{ value: canal('INSERT', 'shop', 'refunds', [{ id: '9', amount: '2.50' }]) }])
+
+  await byTestId('nav-instances').click()
+  await page.locator('a[href="#/quarantine?instance=orders"]').getByText('(1)').waitFor({ timeout: 20_000 })
+  await page.locator('a[href="#/quarantine?instance=orders"]').click()
+  await byTestId('quarantine').getByText('dw.refunds does not exist').waitFor()
+  await stack.emulator.execute('CREATE TABLE dw.refunds (id BIGINT NOT NULL, amount DECIMAL(10,2)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
+  await page.locator('[data-testid^="replay-"]').click()
+  await byTestId('quarantine-empty').waitFor()
+  assert.deepEqual(stack.emulator.rows('dw', 'refunds'), [{ id: '9', amount: '2.50' }])
+})
+
+test('copy, log and stop: a copy needs a free, valid name; the log shows lines; stop stops it', async () => {
+  await byTestId('nav-instances').click()
+  await byTestId('copy-orders').click()
+  await byTestId('copy-name').fill('orders')
+  await byTestId('save-copy').click()
+  await byTestId('copy-dialog').getByText('instance orders already exists').waitFor()
+  await byTestId('copy-name').fill('bad name')
+  await byTestId('save-copy').click()
+  await byTestId('error-name').waitFor()
+  await byTestId('copy-name').fill('orders-copy')
+  await byTestId('save-copy').click()
+  await page.locator('[data-testid="state-orders-copy"][data-state="stopped"]').waitFor()
+
+  await byTestId('log-orders').click()
+  await byTestId('log-lines').waitFor()
+  await page.keyboard.press('Escape')
 
   await byTestId('stop-orders').click()
   await page.locator('[data-testid="state-orders"][data-state="stopped"]').waitFor()
+  await byTestId('delete-orders-copy').click()
+  await byTestId('confirm').click()
+  await eventually('the copy gone from the page', async () => (await byTestId('state-orders-copy').count()) === 0)
   await noPasswordOnPage()
 })
 

@@ -1,5 +1,5 @@
 import { del, get, post, seg } from '../api.js'
-import { ago, attempt, confirmDialog, fill, h, num, table, toast } from '../dom.js'
+import { ago, attempt, busy, confirmDialog, field, fill, h, modal, num, showIssues, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
 import { editInstance } from './instance-dialog.js'
 import { showLogs } from './logs.js'
@@ -71,7 +71,7 @@ export async function instancesPage(root, ctx) {
       h('button.link', { 'data-testid': `${verb}-${i.name}`, onclick: () => act(() => post(`/api/instances/${seg(i.name)}/${verb}`)) }, t(verb)),
       h('button.link', { 'data-testid': `edit-${i.name}`, onclick: () => editInstance(i.name).then((saved) => saved && load()) }, t('edit')),
       h('button.link', { 'data-testid': `copy-${i.name}`, onclick: () => copy(i) }, t('copy')),
-      h('button.link', { onclick: () => showLogs('instances', i.name) }, t('log')),
+      h('button.link', { 'data-testid': `log-${i.name}`, onclick: () => showLogs('instances', i.name) }, t('log')),
       h('a.link', { href: `#/quarantine?instance=${seg(i.name)}` }, t('navQuarantine'), i.quarantined ? ` (${i.quarantined})` : ''),
       i.desired === 'stopped' ? h('button.link.danger', { 'data-testid': `delete-${i.name}`, onclick: () => remove(i) }, t('delete')) : null,
     ]
@@ -85,9 +85,28 @@ export async function instancesPage(root, ctx) {
 
   /** @param {any} i */
   async function copy(i) {
-    const copyName = prompt(t('copyAs'), `${i.name}-copy`)
-    if (!copyName) return
-    if (await attempt(() => post(`/api/instances/${seg(i.name)}/copy`, { name: copyName }))) toast(t('copied', { name: copyName }))
+    const copyName = h('input', { name: 'name', value: `${i.name}-copy`, 'data-testid': 'copy-name' })
+    const form = h('form', { onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
+      field('name', t('copyAs'), copyName, t('copyHint')), h('div.form-error', { role: 'alert' }))
+    await modal({
+      title: t('copyInstance', { name: i.name }),
+      body: form,
+      testid: 'copy-dialog',
+      actions: (close) => [
+        h('button', { onclick: close }, t('cancel')),
+        h('button.primary', { 'data-testid': 'save-copy', onclick: (/** @type {MouseEvent} */ e) => busy(/** @type {HTMLButtonElement} */ (e.currentTarget), async () => {
+          const name = /** @type {HTMLInputElement} */ (copyName).value.trim()
+          try {
+            await post(`/api/instances/${seg(i.name)}/copy`, { name })
+            toast(t('copied', { name }))
+            close()
+          } catch (err) {
+            const ae = /** @type {import('../api.js').ApiError} */ (err)
+            showIssues(form, ae.issues ?? [], ae.message)
+          }
+        }) }, t('copy')),
+      ],
+    })
     await load()
   }
 
