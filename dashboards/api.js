@@ -45,7 +45,8 @@ export async function api(method, path, body) {
 }
 
 export const get = (/** @type {string} */ path) => api('GET', path)
-export const post = (/** @type {string} */ path, /** @type {unknown} */ body) => api('POST', path, body ?? {})
+/** @param {string} path @param {unknown} [body] */
+export const post = (path, body) => api('POST', path, body ?? {})
 export const put = (/** @type {string} */ path, /** @type {unknown} */ body) => api('PUT', path, body)
 export const del = (/** @type {string} */ path) => api('DELETE', path)
 

@@ -77,7 +77,8 @@ export function modal(opts) {
     )
     document.addEventListener('keydown', onKey)
     document.body.append(backdrop)
-    backdrop.querySelector('input, select, textarea')?.focus?.()
+    const first = /** @type {HTMLElement | null} */ (backdrop.querySelector('input:not([disabled]), select, textarea'))
+    first?.focus()
   })
 }
 

@@ -24,7 +24,7 @@ export async function instancesPage(root, ctx) {
   let clusterOf = new Map()
   fill(root,
     h('div.toolbar', null, name, cluster, node, status,
-      h('button.primary.right', { 'data-testid': 'new-instance', onclick: () => editInstance(null).then((saved) => saved && load()) }, t('newInstance'))),
+      h('button.primary.right', { 'data-testid': 'new-instance', onclick: () => editInstance(null).then((saved) => { if (saved) return load() }) }, t('newInstance'))),
     list)
 
   /** @param {HTMLElement} select @param {string} all @param {string[]} values */
@@ -69,7 +69,7 @@ export async function instancesPage(root, ctx) {
     const verb = i.desired === 'running' ? 'stop' : 'start'
     return [
       h('button.link', { 'data-testid': `${verb}-${i.name}`, onclick: () => act(() => post(`/api/instances/${seg(i.name)}/${verb}`)) }, t(verb)),
-      h('button.link', { 'data-testid': `edit-${i.name}`, onclick: () => editInstance(i.name).then((saved) => saved && load()) }, t('edit')),
+      h('button.link', { 'data-testid': `edit-${i.name}`, onclick: () => editInstance(i.name).then((saved) => { if (saved) return load() }) }, t('edit')),
       h('button.link', { 'data-testid': `copy-${i.name}`, onclick: () => copy(i) }, t('copy')),
       h('button.link', { 'data-testid': `log-${i.name}`, onclick: () => showLogs('instances', i.name) }, t('log')),
       h('a.link', { href: `#/quarantine?instance=${seg(i.name)}` }, t('navQuarantine'), i.quarantined ? ` (${i.quarantined})` : ''),
