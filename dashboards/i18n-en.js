@@ -147,6 +147,7 @@ export const en = {
   newEnv: 'New environment',
   editEnv: 'Edit environment {name}',
   envCode: 'Code',
+  envTitle: 'Name',
   envCodeHint: 'Letters, digits, "_" or "-"; instances refer to it.',
   description: 'Description',
   rules: 'Rules',

@@ -147,6 +147,7 @@ export const zh = {
   newEnv: '新建环境',
   editEnv: '编辑环境 {name}',
   envCode: '编码',
+  envTitle: '名称',
   envCodeHint: '字母、数字、"_" 或 "-"；实例通过它引用。',
   description: '描述',
   rules: '规则',

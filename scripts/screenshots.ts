@@ -20,11 +20,11 @@ try {
   await k2s.startNode({ name: 'node-a', cluster: 'alpha', leaseMs })
   await k2s.startNode({ name: 'node-b', cluster: 'alpha', leaseMs })
   const gone = await stack.spawnNode('node-old')
-  await k2s.store.saveMappingEnv({ name: 'shop', description: 'shop database into the dw warehouse', rules: [
+  await k2s.store.saveMappingEnv({ name: 'shop', title: 'Shop orders', description: 'shop database into the dw warehouse', rules: [
     { sourceDatabase: 'shop', sourceTable: 'orders_(\\d+)', targetDatabase: 'dw', targetTable: 'orders', metadataColumns: { src_table: 'sourceTable' } },
     { sourceDatabase: 'shop', sourceTable: '.*', targetDatabase: 'dw', excludeColumns: ['password_hash'], deleteMode: 'soft', softDeleteColumn: 'is_deleted' },
   ] })
-  await k2s.store.saveMappingEnv({ name: 'crm', description: 'CRM tables, renamed', rules: [{ sourceDatabase: 'crm', sourceTable: 'customer', targetDatabase: 'dw', targetTable: 'dim_customer', columnRenames: { custName: 'name' } }] })
+  await k2s.store.saveMappingEnv({ name: 'crm', title: 'CRM', description: 'CRM tables, renamed', rules: [{ sourceDatabase: 'crm', sourceTable: 'customer', targetDatabase: 'dw', targetTable: 'dim_customer', columnRenames: { custName: 'name' } }] })
   const connection = { jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/`, feHost: '127.0.0.1', feHttpPort: emulator.feHttpPort, userName: 'loader', passWord: loaderPassword, commitTimeout: 200 }
   await k2s.store.saveInstance({ name: 'shop-orders', kafkaBootstrap: kafka, topics: ['shop-binlog'], mappingEnv: 'shop', ...connection })
   await k2s.store.saveInstance({ name: 'crm-sync', kafkaBootstrap: kafka, topics: ['crm-binlog'], mappingEnv: 'crm', consumerPolicy: 'L-C', ...connection })

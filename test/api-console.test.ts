@@ -27,7 +27,7 @@ before(async () => {
   api = await adminFixture('api-console')
   api.secret(loaderPassword)
   token = await api.login()
-  assert.equal((await api.call('POST', '/api/mapping-envs', { token, body: { name: 'shop', rules: [{ sourceDatabase: 'shop', sourceTable: '.*', targetDatabase: 'dw', excludeColumns: ['secret'] }] } })).status, 201)
+  assert.equal((await api.call('POST', '/api/mapping-envs', { token, body: { name: 'shop', title: 'Shop', rules: [{ sourceDatabase: 'shop', sourceTable: '.*', targetDatabase: 'dw', excludeColumns: ['secret'] }] } })).status, 201)
 })
 
 after(async () => {
@@ -140,6 +140,14 @@ test('preview: a stored environment against the target table of an instance, col
   const missing = await api.call('POST', '/api/mapping-envs/preview', { token, body: { mappingEnv: 'shop', instance: 'orders', message: canal('INSERT', 'shop', 'refunds', [{ id: '5' }]) } })
   assert.equal(missing.body.schema, 'assumed')
   assert.match(missing.body.notes.join(' '), /dw.refunds does not exist in StarRocks yet/)
+})
+
+test('an environment has a code (its name) and a display name', async () => {
+  assert.equal((await api.call('GET', '/api/mapping-envs/shop', { token })).body.title, 'Shop')
+  const listed = (await api.call('GET', '/api/mapping-envs', { token })).body.mappingEnvs
+  assert.deepEqual(listed.map((e: { name: string; title: string }) => [e.name, e.title]), [['shop', 'Shop']])
+  const long = await api.call('PUT', '/api/mapping-envs/shop', { token, body: { title: 'x'.repeat(101), rules: [] } })
+  assert.deepEqual(long.body.issues.map((i: { path: string }) => i.path), ['title'])
 })
 
 test('preview: bad input names the field', async () => {

@@ -59,9 +59,10 @@ test('a mapping environment and a rule; the preview shows the matching rule and 
   await byTestId('nav-mapping').click()
   await byTestId('new-env').click()
   await byTestId('env-name').fill('shop')
+  await byTestId('env-title').fill('Shop orders')
   await byTestId('env-description').fill('shop orders into dw')
   await byTestId('save-env').click()
-  await byTestId('env-shop').waitFor()
+  await byTestId('envs').getByText('Shop orders', { exact: true }).waitFor()
   await byTestId('rules-empty').waitFor()
 
   await byTestId('add-rule').click()

@@ -27,6 +27,7 @@ export async function mappingPage(root, ctx) {
     current ??= envs[0]?.name ?? null
     fill(envList, table([
       { label: t('envCode'), cell: (e) => h('a', { href: '#', 'data-testid': `env-${e.name}`, onclick: (/** @type {Event} */ ev) => { ev.preventDefault(); current = e.name; load() } }, e.name) },
+      { label: t('envTitle'), cell: (e) => e.title || '—' },
       { label: t('description'), cell: (e) => e.description || '—' },
       { label: t('rules'), class: 'num', cell: (e) => e.rules },
       { label: t('usedBy'), cell: (e) => (e.usedBy.length ? e.usedBy.join(', ') : '—') },
@@ -43,9 +44,10 @@ export async function mappingPage(root, ctx) {
   /** @param {any | null} env */
   async function editEnv(env) {
     const name = h('input', { name: 'name', value: env?.name ?? '', disabled: Boolean(env), 'data-testid': 'env-name' })
+    const title = h('input', { name: 'title', value: env?.title ?? '', 'data-testid': 'env-title' })
     const description = h('input', { name: 'description', value: env?.description ?? '', 'data-testid': 'env-description' })
     const form = h('form', { onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
-      field('name', t('envCode'), name, t('envCodeHint')), field('description', t('description'), description), h('div.form-error', { role: 'alert' }))
+      field('name', t('envCode'), name, t('envCodeHint')), field('title', t('envTitle'), title), field('description', t('description'), description), h('div.form-error', { role: 'alert' }))
     await modal({
       title: env ? t('editEnv', { name: env.name }) : t('newEnv'),
       body: form,
@@ -53,13 +55,13 @@ export async function mappingPage(root, ctx) {
       actions: (close) => [
         h('button', { onclick: close }, t('cancel')),
         h('button.primary', { 'data-testid': 'save-env', onclick: (/** @type {MouseEvent} */ e) => busy(/** @type {HTMLButtonElement} */ (e.currentTarget), async () => {
-          const desc = /** @type {HTMLInputElement} */ (description).value
+          const text = { title: /** @type {HTMLInputElement} */ (title).value.trim(), description: /** @type {HTMLInputElement} */ (description).value }
           try {
             if (env) {
               const full = await get(`/api/mapping-envs/${seg(env.name)}`)
-              await put(`/api/mapping-envs/${seg(env.name)}`, { description: desc, rules: full.rules })
+              await put(`/api/mapping-envs/${seg(env.name)}`, { ...text, rules: full.rules })
             } else {
-              const created = await post('/api/mapping-envs', { name: /** @type {HTMLInputElement} */ (name).value.trim(), description: desc, rules: [] })
+              const created = await post('/api/mapping-envs', { name: /** @type {HTMLInputElement} */ (name).value.trim(), ...text, rules: [] })
               current = created.name
             }
             close()
@@ -85,7 +87,7 @@ export async function mappingPage(root, ctx) {
   async function showEnv(name) {
     const env = await get(`/api/mapping-envs/${seg(name)}`)
     /** @param {any[]} rules */
-    const saveRules = (rules) => put(`/api/mapping-envs/${seg(name)}`, { description: env.description, rules })
+    const saveRules = (rules) => put(`/api/mapping-envs/${seg(name)}`, { title: env.title, description: env.description, rules })
     /** @param {number} from @param {number} to */
     const move = async (from, to) => {
       const rules = [...env.rules]
@@ -116,7 +118,7 @@ export async function mappingPage(root, ctx) {
       } },
     ], env.rules, { testid: 'rules', empty: t('noRules') })
     fill(detail,
-      h('div.toolbar', null, h('h2', null, t('rulesOf', { name })), h('span.muted', null, t('firstMatchWins')), h('button.primary.right', { 'data-testid': 'add-rule', onclick: () => edit(null) }, t('addRule'))),
+      h('div.toolbar', null, h('h2', null, t('rulesOf', { name: env.title ? `${env.title} (${name})` : name })), h('span.muted', null, t('firstMatchWins')), h('button.primary.right', { 'data-testid': 'add-rule', onclick: () => edit(null) }, t('addRule'))),
       rulesTable,
       await previewPanel(name))
   }
