@@ -178,10 +178,14 @@ test('copy, log and stop: a copy needs a free, valid name; the log opens; stop s
   await noPasswordOnPage()
 })
 
-test('consumers: a killed node goes offline and can then be removed', async () => {
+test('consumers: filtered by cluster; a killed node goes offline and can then be removed', async () => {
   await byTestId('nav-nodes').click()
   await byTestId('node-status-node-a').getByText('online').waitFor()
   await byTestId('node-status-node-b').getByText('online').waitFor()
+  await byTestId('filter-cluster').selectOption('alpha')
+  await eventually('only the alpha node listed', async () => (await byTestId('node-status-node-b').count()) === 0 && (await byTestId('node-status-node-a').count()) === 1)
+  await byTestId('filter-cluster').selectOption('')
+  await byTestId('node-status-node-b').waitFor()
   doomed.kill('SIGKILL')
   await byTestId('node-status-node-b').getByText('offline').waitFor({ timeout: 15_000 })
   assert.match(await byTestId('node-status-node-a').innerText(), /online/)
