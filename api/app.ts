@@ -3,9 +3,12 @@ import { instanceOverviews } from '../src/instance-overview.ts'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, errorHandler } from './errors.ts'
+import { consoleFiles } from './console-files.ts'
 import { healthRoutes } from './health.ts'
+import { instanceDialogRoutes } from './instance-dialog.ts'
 import { instanceRoutes } from './instances.ts'
 import { mappingEnvRoutes } from './mapping-envs.ts'
+import { mappingPreviewRoutes } from './mapping-preview.ts'
 import { metricsRoutes } from './metrics.ts'
 import { defaultLeaseMs, nodeRoutes } from './nodes.ts'
 import { serveOpenApi } from './openapi.ts'
@@ -31,11 +34,14 @@ export function createAdminApp(opts: AdminOptions) {
   const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs)
   app.use('/api/*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
 
+  app.route('/', consoleFiles())
   app.route('/', healthRoutes(opts))
   app.route('/', authRoutes(opts))
+  app.route('/', instanceDialogRoutes(opts))
   app.route('/', instanceRoutes(opts, overviews))
   app.route('/', metricsRoutes(opts, overviews, board.queue))
   app.route('/', quarantineRoutes(opts))
+  app.route('/', mappingPreviewRoutes(opts))
   app.route('/', mappingEnvRoutes(opts))
   app.route('/', nodeRoutes(opts))
   serveOpenApi(app)

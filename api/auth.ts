@@ -21,6 +21,8 @@ const publicRoutes = [
   ['POST', /^\/api\/login$/],
   ['GET', /^\/api\/health$/],
   ['GET', /^\/api\/openapi\.json$/],
+  // The console's files (its login page among them); the data they show comes through the API.
+  ['GET', /^\/(ui(\/.*)?)?$/],
 ] as const
 const metricsRoute = [['GET', /^\/metrics$/]] as const
 const nodeRoutes = [
@@ -62,7 +64,11 @@ export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
     if (nodeRoute) throw new ApiError(401, 'this route takes a node token')
     const token = bearer ?? getCookie(c, sessionCookie)
     const session = token ? await logins.find(token) : null
-    if (!session) throw new ApiError(401, 'login required')
+    if (!session) {
+      // A browser opening Bull Board without a login is sent to the console's login page.
+      if (method === 'GET' && /^\/queues(\/|$)/.test(path) && c.req.header('accept')?.includes('text/html')) return c.redirect('/ui/#/login')
+      throw new ApiError(401, 'login required')
+    }
     c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash })
     return next()
   }

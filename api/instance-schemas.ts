@@ -25,6 +25,8 @@ export const instanceViewSchema = z.object({
   version: z.number(),
   /** When an operator last started it (ms since the epoch); 0 if never. */
   startedAt: z.number(),
+  /** When the config or desired state last changed (ISO time); null if before K2S kept it. */
+  updatedAt: z.string().nullable(),
 })
 
 export const instanceSummarySchema = z.object({
@@ -41,6 +43,8 @@ export const instanceSummarySchema = z.object({
   state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed', 'stalled']),
   reason: z.string(),
   lastLoadAt: z.string().nullable(),
+  /** When the config or desired state last changed. */
+  updatedAt: z.string().nullable(),
   health: healthSchema,
   counters: countersSchema,
   quarantined: z.number(),

@@ -51,7 +51,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const instances = await Promise.all(
         views.map(async (found) => {
           const { stalledForMs: _, ...live } = await liveStatus(found, moment)
-          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, desired: found.desired, ...live }
+          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, desired: found.desired, updatedAt: found.updatedAt, ...live }
         }),
       )
       return c.json({ instances }, 200)
@@ -124,6 +124,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
         name,
         desired: found.desired,
         epoch: found.epoch,
+        updatedAt: found.updatedAt,
         ...(await liveStatus(found, await overviews.moment())),
         skippedBySource: await activity.skippedBySource(name),
       }, 200)

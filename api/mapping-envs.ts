@@ -15,7 +15,7 @@ const base = { tags: ['mapping environments'], security: userSecurity }
 // Strict, rules too: a misspelt field (`deletemode`) is a 400 naming it, not a silent default.
 const envCreateSchema = mappingEnvSchema.extend({ rules: z.array(mappingRuleSchema.strict()) }).strict()
 const envUpdateSchema = envCreateSchema.omit({ name: true }).extend({ name: z.string().optional() }).strict()
-const envSummarySchema = z.object({ name: z.string(), description: z.string(), rules: z.number(), usedBy: z.array(z.string()) })
+const envSummarySchema = z.object({ name: z.string(), title: z.string(), description: z.string(), rules: z.number(), usedBy: z.array(z.string()) })
 
 export function mappingEnvRoutes(opts: AdminOptions) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
@@ -33,7 +33,7 @@ export function mappingEnvRoutes(opts: AdminOptions) {
       const names = await store.listMappingEnvs()
       const envs = await Promise.all(names.map((name) => store.getMappingEnv(name)))
       const mappingEnvs = await Promise.all(
-        envs.flatMap((env) => (env ? [env] : [])).map(async (env) => ({ name: env.name, description: env.description, rules: env.rules.length, usedBy: await store.instancesUsing(env.name) })),
+        envs.flatMap((env) => (env ? [env] : [])).map(async (env) => ({ name: env.name, title: env.title ?? '', description: env.description, rules: env.rules.length, usedBy: await store.instancesUsing(env.name) })),
       )
       return c.json({ mappingEnvs }, 200)
     },

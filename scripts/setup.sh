@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Brings a fresh machine to where K2S runs and its tests pass: Node packages, redis-server, and the
-# Java + Maven the test suite's Kafka broker needs. With --local-redis it also starts a Redis on
+# Brings a fresh machine to where K2S runs and its tests pass: Node packages, redis-server, the
+# Java + Maven the test suite's Kafka broker needs, and Chromium for the console's browser tests. With --local-redis it also starts a Redis on
 # 127.0.0.1:6379 when none answers there (what `npm start` uses by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# The web console's browser tests drive Debian's Chromium (test/harness/console-stack.ts).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} with apt-get..."
   as_root apt-get update -qq

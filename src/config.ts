@@ -107,7 +107,9 @@ export const mappingRuleSchema = z
 export type MappingRule = z.output<typeof mappingRuleSchema>
 
 export const mappingEnvSchema = z.object({
+  /** The code instances refer to; `title` is what people call it. */
   name,
+  title: z.string().max(100).optional(),
   description: z.string().max(500).default(''),
   rules: z.array(mappingRuleSchema),
 })

@@ -20,6 +20,8 @@ export type StoredInstance = {
   version: number
   /** When an operator last started it (ms); 0 if never, or before K2S recorded it. */
   startedAt: number
+  /** When the config or the desired state last changed (ISO time); null for instances stored before it was kept. */
+  updatedAt: string | null
 }
 
 /** An instance as the admin API shows it: the password stays sealed, only whether one is set. */
@@ -36,6 +38,8 @@ if redis.call('HGET', KEYS[1], 'desired') == 'running' then return 'running' end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 'deleted'`
+
+const now = () => new Date().toISOString()
 
 type SealedConfig = Omit<InstanceConfig, 'passWord'> & { passWordSealed: string }
 
@@ -64,6 +68,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       resetPending: h.resetPending === '1',
       version: Number(h.version ?? 0),
       startedAt: Number(h.startedAt ?? 0),
+      updatedAt: h.updatedAt ?? null,
     }
   }
 
@@ -94,6 +99,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         resetPending: h.resetPending === '1',
         version: Number(h.version ?? 0),
         startedAt: Number(h.startedAt ?? 0),
+        updatedAt: h.updatedAt ?? null,
       }
     },
 
@@ -102,7 +108,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const config = instanceConfigSchema.parse(input)
       const key = keys.instance(config.name)
       if ((await redis.hsetnx(key, 'config', sealedJson(config))) === 0) return null
-      await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).sadd(keys.instances, config.name).exec()
+      await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).sadd(keys.instances, config.name).exec()
       return config
     },
 
@@ -112,7 +118,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       if (!found) return null
       const config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
       const json = sealedJson(config, input.passWord === undefined ? found.sealed.passWordSealed : undefined)
-      await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).exec()
+      await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
       return config
     },
 
@@ -142,7 +148,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord) }))
         .hsetnx(key, 'desired', 'stopped')
         .hsetnx(key, 'epoch', '0')
-        .hincrby(key, 'version', 1)
+        .hincrby(key, 'version', 1).hset(key, 'updatedAt', now())
         .sadd(keys.instances, config.name)
         .exec()
       return config
@@ -160,11 +166,11 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       if (stored.config.consumerPolicy === 'E-B' || stored.config.consumerPolicy === 'L-B') {
         tx.hincrby(key, 'epoch', 1).hset(key, 'resetPending', '1')
       }
-      await tx.hincrby(key, 'version', 1).exec()
+      await tx.hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).exec()
     },
 
     async stopInstance(name: string): Promise<void> {
-      await redis.multi().hset(keys.instance(name), 'desired', 'stopped').hincrby(keys.instance(name), 'version', 1).exec()
+      await redis.multi().hset(keys.instance(name), 'desired', 'stopped').hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
     },
 
     async saveMappingEnv(input: MappingEnvInput): Promise<MappingEnv> {

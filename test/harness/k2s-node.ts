@@ -24,8 +24,8 @@ export type K2sUnderTest = {
   close(): Promise<void>
 }
 
-export async function k2sUnderTest(redisUrl: string, prefix: string): Promise<K2sUnderTest> {
-  const secretKey = randomBytes(32)
+/** `secretKey` is shared with an admin server when the test runs one on the same prefix. */
+export async function k2sUnderTest(redisUrl: string, prefix: string, secretKey = randomBytes(32)): Promise<K2sUnderTest> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null })
   const keys = redisKeys(prefix)
   const nodes: ConsumerNode[] = []

@@ -1,0 +1,104 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { mappingEnvSchema, mappingRuleSchema } from '../src/config.ts'
+import { instanceStore } from '../src/instance-store.ts'
+import { previewMapping, type TargetLookup } from '../src/mapping-preview.ts'
+import { createSchemaCache } from '../src/starrocks-schema.ts'
+import type { AdminOptions } from './context.ts'
+import { errorResponses, invalidInput } from './errors.ts'
+import { json, router, userSecurity } from './router.ts'
+
+/**
+ * The Table Mapping page's preview: paste a canal message, see which rule takes it and the rows a
+ * load would send. Rules come from the page (being edited) or a stored environment; the target's
+ * columns come from StarRocks through an instance's connection when one is named.
+ */
+const previewBody = z
+  .object({
+    message: z.string().min(1, 'paste a canal flat message (JSON)').max(256 * 1024),
+    rules: z.array(mappingRuleSchema.strict()).optional().describe('the rules to try, in order; or name a stored mappingEnv'),
+    mappingEnv: z.string().optional(),
+    instance: z.string().optional().describe("read the target table's columns from this instance's StarRocks"),
+  })
+  .strict()
+
+const previewReply = z.object({
+  kind: z.enum(['rows', 'skipped']),
+  reason: z.string().optional(),
+  database: z.string(),
+  table: z.string(),
+  type: z.string(),
+  match: z.object({ ruleIndex: z.number(), targetDatabase: z.string(), targetTable: z.string() }).nullable().optional(),
+  rows: z.array(z.record(z.string(), z.unknown())).optional(),
+  upserts: z.number().optional(),
+  deletes: z.number().optional(),
+  ignoredDeletes: z.number().optional(),
+  schema: z.enum(['target', 'assumed']).optional(),
+  notes: z.array(z.string()),
+})
+
+const lookupTimeoutMs = 4_000
+
+export function mappingPreviewRoutes(opts: AdminOptions) {
+  const store = instanceStore(opts.redis, opts.keys, opts.secrets)
+  const app = router()
+
+  app.openapi(
+    createRoute({
+      tags: ['mapping environments'],
+      security: userSecurity,
+      method: 'post',
+      path: '/api/mapping-envs/preview',
+      summary: 'Which rule a canal message matches and the rows (with __op) that would be sent',
+      request: { body: { required: true, content: json(previewBody) } },
+      responses: { 200: { description: 'the preview', content: json(previewReply) }, ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const input = c.req.valid('json')
+      const env = await environment(input.rules, input.mappingEnv)
+      const notes: string[] = []
+      let lookup: TargetLookup | undefined
+      if (input.instance !== undefined) {
+        const stored = await store.getInstance(input.instance)
+        if (!stored) throw invalidInput([{ path: 'instance', message: `no instance named ${input.instance}` }])
+        const { jdbcUrl, userName, passWord } = stored.config
+        lookup = async (database, table) => {
+          const schemas = createSchemaCache({ jdbcUrl, user: userName, password: passWord })
+          try {
+            const found = await withTimeout(schemas.table(database, table))
+            if (!found) notes.push(`${database}.${table} does not exist in StarRocks yet: its loads would be quarantined until it does; columns are not filtered`)
+            return found
+          } catch (err) {
+            notes.push(`StarRocks at ${jdbcUrl} could not be asked for ${database}.${table} (${(err as Error).message}); columns are not filtered`)
+            return null
+          } finally {
+            await schemas.close().catch(() => undefined)
+          }
+        }
+      } else {
+        notes.push("no instance chosen: the target table's columns are assumed from the message, so nothing is filtered out")
+      }
+      const result = await previewMapping(env, input.message, lookup)
+      if (result.kind === 'unreadable') throw invalidInput([{ path: 'message', message: result.reason }])
+      if (result.kind === 'skipped') return c.json({ ...result, notes: [`a ${result.reason} message carries no rows: it is counted and skipped`] }, 200)
+      return c.json({ ...result, notes }, 200)
+    },
+  )
+
+  async function environment(rules: unknown[] | undefined, name: string | undefined) {
+    if (rules !== undefined) return mappingEnvSchema.parse({ name: 'preview', rules })
+    if (name === undefined) throw invalidInput([{ path: 'rules', message: 'send the rules to try, or name a stored mappingEnv' }])
+    const env = await store.getMappingEnv(name)
+    if (!env) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
+    return env
+  }
+
+  return app
+}
+
+function withTimeout<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${lookupTimeoutMs / 1000} s`)), lookupTimeoutMs)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}

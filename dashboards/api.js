@@ -1,0 +1,54 @@
+/**
+ * The console's only way to the admin API: JSON in and out, the session cookie along. A refusal
+ * becomes an ApiError carrying the API's message and its `issues[]` (one per field), which forms
+ * show next to their inputs.
+ */
+export class ApiError extends Error {
+  /** @param {number} status @param {string} message @param {{path: string, message: string}[]} issues */
+  constructor(status, message, issues) {
+    super(message)
+    this.status = status
+    this.issues = issues
+  }
+}
+
+/** @type {() => void} */
+let onLoggedOut = () => {}
+/** @param {() => void} handler called when a call finds the session gone */
+export function whenLoggedOut(handler) {
+  onLoggedOut = handler
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
+export async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let data = null
+  try {
+    data = text ? JSON.parse(text) : null
+  } catch {
+    data = { error: text }
+  }
+  if (res.ok) return data
+  if (res.status === 401 && path !== '/api/login') onLoggedOut()
+  throw new ApiError(res.status, data?.error ?? `HTTP ${res.status}`, data?.issues ?? [])
+}
+
+export const get = (/** @type {string} */ path) => api('GET', path)
+/** @param {string} path @param {unknown} [body] */
+export const post = (path, body) => api('POST', path, body ?? {})
+export const put = (/** @type {string} */ path, /** @type {unknown} */ body) => api('PUT', path, body)
+export const del = (/** @type {string} */ path) => api('DELETE', path)
+
+/** A name as one URL path segment. */
+export const seg = (/** @type {string} */ name) => encodeURIComponent(name)

@@ -1,0 +1,66 @@
+import { decodeCanalMessage, type RowEvent } from './canal-message.ts'
+import type { MappingEnv } from './config.ts'
+import { tableRows } from './row-changes.ts'
+import type { TargetTable } from './starrocks-schema.ts'
+import { createTableRouter } from './table-mapping.ts'
+
+/**
+ * What a mapping environment would do with one canal message, for the console's preview: the
+ * rule that matches, the target table and the JSON rows (with `__op`) a load would send. It runs
+ * the loader's own decoding, routing and projection; only the target schema may be assumed.
+ */
+export type PreviewResult =
+  | { kind: 'unreadable'; reason: string }
+  | { kind: 'skipped'; reason: string; database: string; table: string; type: string }
+  | {
+      kind: 'rows'
+      database: string
+      table: string
+      type: RowEvent['type']
+      match: { ruleIndex: number; targetDatabase: string; targetTable: string } | null
+      rows: Record<string, unknown>[]
+      upserts: number
+      deletes: number
+      ignoredDeletes: number
+      /** Where the target's columns came from: StarRocks itself, or assumed from the message. */
+      schema: 'target' | 'assumed'
+    }
+
+/** How the target table is found: StarRocks' own schema, or null when it is missing or unknown. */
+export type TargetLookup = (database: string, table: string) => Promise<TargetTable | null>
+
+export async function previewMapping(env: MappingEnv, message: string, lookup?: TargetLookup): Promise<PreviewResult> {
+  const event = decodeCanalMessage(Buffer.from(message, 'utf8'))
+  if (event.kind === 'unreadable') return event
+  if (event.kind === 'skip') return { kind: 'skipped', reason: event.reason, database: event.database, table: event.table, type: event.type }
+  const route = createTableRouter(env)(event.database, event.table)
+  const base = { kind: 'rows' as const, database: event.database, table: event.table, type: event.type }
+  if (!route) return { ...base, match: null, rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0, schema: 'assumed' }
+  const found = lookup ? await lookup(route.database, route.table) : null
+  const target = found ?? assumedTarget(event, route.rule, route.database, route.table)
+  const result = tableRows([{ partition: 0, offset: '0', event, route }], target)
+  return {
+    ...base,
+    match: { ruleIndex: route.ruleIndex, targetDatabase: route.database, targetTable: route.table },
+    rows: result.rows.map((row) => JSON.parse(row) as Record<string, unknown>),
+    upserts: result.upserts,
+    deletes: result.deletes,
+    ignoredDeletes: result.ignoredDeletes,
+    schema: found ? 'target' : 'assumed',
+  }
+}
+
+/**
+ * Without StarRocks' schema: every column the rule would produce exists, and the table is a Primary
+ * Key table on the message's pkNames when it has any (so deletes show as `__op` 1).
+ */
+function assumedTarget(event: RowEvent, rule: MappingEnv['rules'][number], database: string, table: string): TargetTable {
+  const renames = new Map(Object.entries(rule.columnRenames).map(([from, to]) => [from.toLowerCase(), to]))
+  const renamed = (c: string) => renames.get(c.toLowerCase()) ?? c
+  const source = new Set<string>()
+  for (const image of [...event.data, ...event.old]) for (const column in image ?? {}) source.add(renamed(column))
+  const names = [...source, ...Object.keys(rule.metadataColumns), ...(rule.softDeleteColumn ? [rule.softDeleteColumn] : [])]
+  const keys = new Set(event.pkNames.map((k) => renamed(k).toLowerCase()))
+  const columns = [...new Set(names)].map((name) => ({ name, dataType: 'varchar', nullable: true, isKey: keys.has(name.toLowerCase()) }))
+  return { database, table, model: keys.size > 0 ? 'PRIMARY' : 'DUPLICATE', columns, keyColumns: columns.filter((c) => c.isKey).map((c) => c.name) }
+}
