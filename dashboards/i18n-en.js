@@ -128,6 +128,8 @@ export const en = {
   retryBackoffMsHint: 'First wait after a failed load; it doubles…',
   retryBackoffMaxMs: 'Max retry backoff',
   retryBackoffMaxMsHint: '…up to this.',
+  stallAfterMs: 'Stalled after',
+  stallAfterMsHint: 'Behind with no offset committed this long: the state says stalled, and why.',
   unitRows: 'rows',
   unitMs: 'ms',
   unitBytes: 'bytes',

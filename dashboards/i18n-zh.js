@@ -128,6 +128,8 @@ export const zh = {
   retryBackoffMsHint: '导入失败后的首次等待，之后翻倍……',
   retryBackoffMaxMs: '最大重试间隔',
   retryBackoffMaxMsHint: '……最多到这个值。',
+  stallAfterMs: '停滞判定',
+  stallAfterMsHint: '有积压且这么久没有提交位点时，状态显示为停滞及原因。',
   unitRows: '行',
   unitMs: '毫秒',
   unitBytes: '字节',

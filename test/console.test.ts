@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
+import { instanceConfigSchema } from '../src/config.ts'
 import { canal } from './harness/canal-fixtures.ts'
 import { consolePassword, consoleUser, launchChromium, leaseMs, loaderPassword, startConsoleStack, type ConsoleStack } from './harness/console-stack.ts'
 import { createTopic, produce } from './harness/kafka-helpers.ts'
@@ -85,6 +86,9 @@ test('a mapping environment and a rule; the preview shows the matching rule and 
 test('an instance: field errors inline, Test connection says which part failed, then saves', async () => {
   await byTestId('nav-instances').click()
   await byTestId('new-instance').click()
+  // Every field an instance config has is an input of the dialog, none left to raw JSON.
+  await byTestId('field-name').waitFor()
+  for (const key of Object.keys(instanceConfigSchema.shape)) assert.equal(await byTestId(`field-${key}`).count(), 1, `the dialog has no input for ${key}`)
   await byTestId('field-name').fill('orders')
   await byTestId('field-kafkaBootstrap').fill('not a host')
   await byTestId('field-topics').fill(topic)

@@ -13,6 +13,7 @@ const numbers = /** @type {const} */ ([
   ['loadTimeoutMs', 'unitMs', 60000],
   ['retryBackoffMs', 'unitMs', 1000],
   ['retryBackoffMaxMs', 'unitMs', 60000],
+  ['stallAfterMs', 'unitMs', 60000],
 ])
 
 /**

@@ -120,7 +120,7 @@ export async function instancesPage(root, ctx) {
   ctx.every(2000, () => load().catch(() => {}))
 }
 
-/** Messages and seconds behind, when the API says; `—` when it does not (yet). @param {any} l */
+/** Messages and seconds behind; `—` where unknown (stopped, or no fetcher has reported yet). @param {any} l */
 function lag(l) {
   if (!l || (l.messages == null && l.seconds == null)) return '—'
   return [l.messages == null ? null : t('lagMessages', { n: num(l.messages) }), l.seconds == null ? null : t('lagSeconds', { n: num(l.seconds) })].filter(Boolean).join(' / ')
