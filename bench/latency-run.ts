@@ -70,10 +70,13 @@ export async function runLatency(opts: {
     while (Date.now() - started < opts.seconds * 1_000) {
       const due = Math.floor(((Date.now() - started) / 1_000) * opts.rate)
       const chunk: CanalMessage[] = []
-      while (rowsSent < due) {
+      let bytes = 0
+      // Under the broker's 1 MB per partition batch; a producer that fell behind catches up over a few ticks.
+      while (rowsSent < due && bytes < 800_000) {
         const m = source.next().value as CanalMessage
         chunk.push(m)
         rowsSent += m.rows
+        bytes += m.value.length
       }
       if (chunk.length > 0) {
         const at = Date.now()
