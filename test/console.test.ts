@@ -156,6 +156,33 @@ test('quarantine: rows for a table StarRocks lacks wait there; once it exists, R
   assert.deepEqual(stack.emulator.rows('dw', 'refunds'), [{ id: '9', amount: '2.50' }])
 })
 
+test("a node's details list the instance it runs, with stop and start; instances filter by state", async () => {
+  const { instances } = await (await page.request.get(`${stack.url}/api/instances`)).json()
+  const owner = instances.find((i: { name: string }) => i.name === 'orders').runningOn
+  assert.ok(owner, 'orders runs on a node')
+  await byTestId('nav-nodes').click()
+  await byTestId(`details-${owner}`).click()
+  const details = byTestId('node-details')
+  await details.locator('[data-testid="state-orders"][data-state="running"]').waitFor()
+  await details.getByTestId('node-stop-orders').click()
+  await details.locator('[data-testid="state-orders"][data-state="stopped"]').waitFor()
+  await details.getByTestId('node-start-orders').click()
+  await details.getByTestId('node-stop-orders').waitFor()
+  await page.keyboard.press('Escape')
+
+  await byTestId('nav-instances').click()
+  await page.locator('[data-testid="state-orders"][data-state="running"]').waitFor({ timeout: 20_000 })
+  await byTestId('filter-status').selectOption('stopped')
+  await eventually('orders hidden by the stopped filter', async () => (await byTestId('state-orders').count()) === 0)
+  await byTestId('filter-status').selectOption('running')
+  await byTestId('state-orders').waitFor()
+  await byTestId('filter-name').fill('nothing-like-it')
+  await eventually('no instance matches the name', async () => (await byTestId('state-orders').count()) === 0)
+  await byTestId('filter-name').fill('')
+  await byTestId('filter-status').selectOption('')
+  await byTestId('state-orders').waitFor()
+})
+
 test('copy, log and stop: a copy needs a free, valid name; the log opens; stop stops it', async () => {
   await byTestId('nav-instances').click()
   await byTestId('copy-orders').click()

@@ -42,7 +42,7 @@ export async function nodesPage(root, ctx) {
       { label: t('version'), cell: (n) => n.version || '—' },
       { label: t('runningInstances'), cell: (n) => (n.instances.length ? n.instances.join(', ') : '—') },
       { label: t('actions'), class: 'actions', cell: (n) => [
-        h('button.link', { onclick: () => details(n) }, t('details')),
+        h('button.link', { 'data-testid': `details-${n.name}`, onclick: () => details(n) }, t('details')),
         h('button.link', { onclick: () => showLogs('nodes', n.name) }, t('log')),
         n.status === 'offline' ? h('button.link.danger', { 'data-testid': `remove-node-${n.name}`, onclick: () => remove(n) }, t('remove')) : null,
       ] },
@@ -72,8 +72,8 @@ export async function nodesPage(root, ctx) {
           { label: t('name'), cell: (i) => i.name },
           { label: t('status'), cell: (i) => stateBadge(i) },
           { label: t('actions'), class: 'actions', cell: (i) => i.desired === 'running'
-            ? h('button.link', { onclick: async () => { await attempt(() => post(`/api/instances/${seg(i.name)}/stop`)); await drawDetails() } }, t('stop'))
-            : h('button.link', { onclick: async () => { await attempt(() => post(`/api/instances/${seg(i.name)}/start`)); await drawDetails() } }, t('start')) },
+            ? h('button.link', { 'data-testid': `node-stop-${i.name}`, onclick: async () => { await attempt(() => post(`/api/instances/${seg(i.name)}/stop`)); await drawDetails() } }, t('stop'))
+            : h('button.link', { 'data-testid': `node-start-${i.name}`, onclick: async () => { await attempt(() => post(`/api/instances/${seg(i.name)}/start`)); await drawDetails() } }, t('start')) },
         ], mine, { testid: 'node-instances', empty: t('nodeRunsNothing') }))
     }
     await drawDetails().catch((err) => fill(body, h('p.form-error', null, err.message)))
