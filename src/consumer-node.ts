@@ -69,7 +69,7 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   }
 
   function startFetcher(name: string, stored: NonNullable<Awaited<ReturnType<typeof store.getInstance>>>) {
-    const fetcher = startInstanceFetcher(stored, { redis, keys, queue, waiter, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
+    const fetcher = startInstanceFetcher(stored, { redis, keys, queue, waiter, node: me, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
       log.error({ instance: name, err: err.message }, 'fetcher could not start; another node may try')
       await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
       fetchers.delete(name)

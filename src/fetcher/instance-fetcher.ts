@@ -26,6 +26,8 @@ export type InstanceFetcherDeps = {
   keys: RedisKeys
   queue: Queue<LoadJobData>
   waiter: JobWaiter
+  /** This node's name: batches are cut only while it holds the instance's lease. */
+  node: string
   log: Logger
 }
 
@@ -41,7 +43,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   })
-  const ranges = batchRanges(deps.redis, deps.keys, config.name)
+  const ranges = batchRanges(deps.redis, deps.keys, config.name, deps.node)
   const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, config, epoch) : null
   const admin = kafka.admin()
   await admin.connect()
