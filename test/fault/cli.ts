@@ -1,5 +1,6 @@
-// By hand: npm run faults -- --seed 42 --count 20 [--fault kill-worker] [--rows 50000] [--long]
-// Each run picks a fault (the one named, else the next in turn) and prints one line; then a summary.
+// By hand: npm run faults -- --seed 42 --count 20 [--fault kill-worker,redis-restart] [--rows 50000] [--long]
+// Run i takes the next fault in turn (of those named, else of all; --long adds the slow ones),
+// seed + i, and prints one line; then a summary.
 import { parseArgs } from 'node:util';
 import { faultNamed, faults } from './faults.ts';
 import { runCase, startFaultEnv, type CaseReport } from './run-case.ts';
@@ -17,9 +18,9 @@ const { values } = parseArgs({
 const seed = Number(values.seed);
 const count = Number(values.count);
 const rows = Number(values.rows);
-const pool = values.fault ? [faultNamed(values.fault)] : faults.filter((f) => values.long || !f.long);
+const pool = values.fault ? values.fault.split(',').map(faultNamed) : faults.filter((f) => values.long || !f.long);
 
-const columns = ['fault', 'seed', 'expected', 'found', 'missing', 'duplicated', 'unexpected', 'quarantined', 'recovery ms', 'result'];
+const columns = ['fault', 'seed', 'expected', 'found', 'missing', 'duplicated', 'unexpected', 'quarantined', 'recovery ms', 'run ms', 'result'];
 const line = (cells: Array<string | number>) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 26 : 11)).join(' '));
 const env = await startFaultEnv();
 const reports: CaseReport[] = [];
@@ -29,7 +30,7 @@ try {
     const fault = pool[i % pool.length]!;
     const r = await runCase(env, { fault, seed: seed + i, rows, deadlineMs: Number(values['deadline-s']) * 1000 });
     reports.push(r);
-    line([r.fault, r.seed, r.rowsExpected, r.rowsFound, r.missing, r.duplicated, r.unexpected, r.quarantined, r.recoveryMs ?? 'never', r.ok ? 'ok' : 'FAIL']);
+    line([r.fault, r.seed, r.rowsExpected, r.rowsFound, r.missing, r.duplicated, r.unexpected, r.quarantined, r.recoveryMs ?? 'never', r.durationMs, r.ok ? 'ok' : 'FAIL']);
     for (const note of r.notes) console.log(`    ${note}`);
     for (const problem of r.problems) console.log(`    ! ${problem}`);
     if (!r.ok) {

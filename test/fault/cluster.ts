@@ -29,9 +29,18 @@ export interface Cluster {
 
 const bin = fileURLToPath(new URL('../../bin/k2s.mjs', import.meta.url));
 const live = new Set<ChildProcess>();
-process.on('exit', () => {
+const killAll = () => {
   for (const child of live) child.kill('SIGKILL');
-});
+};
+process.on('exit', killAll);
+// A signal ends Node without running 'exit' handlers: clean up, then let the last listener (this
+// one or server-process.ts') raise it again.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
 
 export interface ClusterOptions {
   redisUrl: string;

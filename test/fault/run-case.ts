@@ -64,6 +64,8 @@ export interface CaseReport {
   quarantineReasons: string[];
   /** From the fault's end until every row is visible and every offset committed; null: never. */
   recoveryMs: number | null;
+  /** The whole run, set-up to tear-down excluded. */
+  durationMs: number;
   notes: string[];
   problems: string[];
   tables: Array<TableReport & { instance: string }>;
@@ -72,11 +74,12 @@ export interface CaseReport {
 }
 
 const partitions = 4;
-const leaseMs = 2_000;
+const leaseMs = 5_000;
 const loadTimeoutMs = 3_000;
 
 export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseReport> {
   const { fault, seed } = opts;
+  const startedAt = Date.now();
   const random = prng(seed ^ 0x5eed);
   const tag = `${fault.name}-${seed}-${randomBytes(3).toString('hex')}`;
   const prefix = `k2s-fault:${tag}`;
@@ -86,6 +89,8 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
   const secretKey = randomBytes(32);
   const keys = redisKeys(prefix);
   const redis = new Redis(env.redis.url, { maxRetriesPerRequest: null });
+  // It reconnects by itself when a fault restarts Redis.
+  redis.on('error', () => {});
   const emulator = await startStarRocksEmulator();
   const store = instanceStore(redis, keys, secretBox(secretKey));
   const activity = instanceActivity(redis, keys);
@@ -125,10 +130,12 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
   // The producer: half of each stream before the fault, the rest in chunks while it happens.
   let gate: Promise<void> = Promise.resolve();
   let openGate = () => {};
+  let sending: Promise<unknown> = Promise.resolve();
   let producing: Promise<void> = Promise.resolve();
   const send = async (inst: (typeof instances)[number], from: number, to: number) => {
     await gate;
-    await produce(env.kafka.bootstrap, inst.topic, inst.messages.slice(from, to).map(({ partition, value }) => ({ partition, value })));
+    sending = produce(env.kafka.bootstrap, inst.topic, inst.messages.slice(from, to).map(({ partition, value }) => ({ partition, value })));
+    await sending;
   };
   const ctx: FaultContext = {
     cluster,
@@ -143,7 +150,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     instances: instances.map(({ name, topic, db }) => ({ name, topic, db, partitions })),
     async holdProducer() {
       gate = new Promise((resolve) => (openGate = resolve));
-      await producing;
+      await sending;
     },
     releaseProducer: () => openGate(),
     note: (text) => notes.push(text),
@@ -208,6 +215,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
       quarantined: quarantine.length,
       quarantineReasons: quarantine.map((q) => `${q.table || q.topic}: ${q.reason}`),
       recoveryMs,
+      durationMs: Date.now() - startedAt,
       notes,
       problems,
       tables,
