@@ -24,6 +24,8 @@ export interface Cluster {
   start(name: string): void;
   freeze(name: string): void;
   thaw(name: string): void;
+  /** Thaws the frozen and starts the missing, whatever a fault left behind. */
+  heal(): void;
   stop(): Promise<void>;
 }
 
@@ -110,6 +112,13 @@ export function startCluster(opts: ClusterOptions): Cluster {
     thaw(name) {
       children.get(name)?.kill('SIGCONT');
       frozen.delete(name);
+    },
+    heal() {
+      for (const { name } of layout) {
+        if (frozen.has(name)) children.get(name)?.kill('SIGCONT');
+        frozen.delete(name);
+        start(name);
+      }
     },
     async stop() {
       await Promise.all(layout.map(({ name }) => kill(name)));

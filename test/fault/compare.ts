@@ -1,4 +1,4 @@
-import { faultTables, strictTable, type Row } from './stream.ts';
+import { blobTable, faultTables, strictTable, type Row } from './stream.ts';
 import { rowKey, type Expected } from './oracle.ts';
 
 /** How one target table compares with the oracle. */
@@ -23,7 +23,7 @@ export function compareTable(table: string, expected: readonly Row[], found: rea
   const have = new Map<string, number>();
   for (const row of found) have.set(rowKey(row, columns), (have.get(rowKey(row, columns)) ?? 0) + 1);
   const report: TableReport = { table, expected: expected.length, found: found.length, missing: 0, duplicated: 0, unexpected: 0, samples: [] };
-  const sample = (what: string, key: string) => report.samples.length < 5 && report.samples.push(`${what} ${key}`);
+  const sample = (what: string, key: string) => report.samples.length < 5 && report.samples.push(`${what} ${key.length > 120 ? `${key.slice(0, 120)}…` : key}`);
   for (const [key, n] of want) {
     const got = have.get(key) ?? 0;
     if (got < n) {
@@ -43,7 +43,7 @@ export function compareTable(table: string, expected: readonly Row[], found: rea
 }
 
 export function compareAll(expected: Expected, rowsOf: (table: string) => Row[]): TableReport[] {
-  return [...faultTables.map((t) => t.name), strictTable].map((table) => compareTable(table, expected.get(table) ?? [], rowsOf(table)));
+  return [...faultTables.map((t) => t.name), strictTable, blobTable].map((table) => compareTable(table, expected.get(table) ?? [], rowsOf(table)));
 }
 
 export function isExact(reports: readonly TableReport[]): boolean {

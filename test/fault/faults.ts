@@ -37,6 +37,8 @@ export interface Fault {
   long?: boolean;
   allowsDuplicates?: boolean;
   poison?: boolean;
+  /** A message this big (a valid canal INSERT) goes into the stream; it must load whole. */
+  hugeMessageBytes?: number;
   run(ctx: FaultContext): Promise<void>;
 }
 
@@ -220,6 +222,12 @@ export const faults: readonly Fault[] = [
     // No outage: the stream itself carries invalid JSON, an unmapped table and a row StarRocks filters.
     name: 'poison',
     poison: true,
+    async run() {},
+  },
+  {
+    name: 'message-50mb',
+    long: true,
+    hugeMessageBytes: 50 * 1024 * 1024,
     async run() {},
   },
 ];

@@ -1,4 +1,4 @@
-import { faultTables, strictTable, type Row, type StreamMessage } from './stream.ts';
+import { blobTable, faultTables, strictTable, type Row, type StreamMessage } from './stream.ts';
 
 /**
  * The expected final contents of every target table, from replaying the stream with DESIGN.md's
@@ -13,6 +13,7 @@ export function replay(db: string, messages: readonly StreamMessage[]): Expected
   const appended = new Map<string, Row[]>();
   for (const t of faultTables) (t.model === 'PRIMARY' ? keyed.set(t.name, new Map()) : appended.set(t.name, []));
   keyed.set(strictTable, new Map());
+  keyed.set(blobTable, new Map());
 
   for (const { value } of messages) {
     let m: { database?: string; table?: string; type?: string; data?: Row[]; old?: Row[] | null };

@@ -1,5 +1,5 @@
 import type { QuarantineItem } from '../../src/instance-activity.ts';
-import { canalMessage, strictTable, type StreamMessage } from './stream.ts';
+import { blobTable, canalMessage, strictTable, type StreamMessage } from './stream.ts';
 
 /**
  * Poison for one stream, mixed in at seeded positions: invalid JSON, a message for a table no rule
@@ -30,4 +30,17 @@ export function poisonProblems(db: string, items: readonly QuarantineItem[], ski
   if (others !== 0) problems.push(`${others} other quarantined items: ${items.map((i) => i.reason).join('; ')}`);
   if (skipped[`${db}.${unmappedTable}:unmapped`] !== 1) problems.push(`unmapped ${db}.${unmappedTable} counted ${skipped[`${db}.${unmappedTable}:unmapped`] ?? 0} times, expected 1`);
   return problems;
+}
+
+/**
+ * One canal INSERT of about `bytes` (wide rows into the blob table), at a seeded position: it must
+ * load whole, like any other message. The topic must accept it (max.message.bytes).
+ */
+export function mixInHugeMessage(messages: StreamMessage[], db: string, partitions: number, random: () => number, bytes: number): StreamMessage[] {
+  const width = 60_000;
+  const data = Array.from({ length: Math.ceil(bytes / width) }, (_, i) => ({ id: String(i + 1), note: String.fromCharCode(97 + (i % 26)).repeat(width) }));
+  const huge: StreamMessage = { partition: Math.floor(random() * partitions), rows: data.length, value: canalMessage('INSERT', db, blobTable, data, null, 1_700_000_000_000) };
+  const out = [...messages];
+  out.splice(Math.floor(random() * out.length), 0, huge);
+  return out;
 }

@@ -13,31 +13,53 @@ import { startKafkaBroker, type KafkaBroker } from '../harness/kafka-broker.ts';
 import { committedOffsets, createTopic, endOffsets, produce } from '../harness/kafka-helpers.ts';
 import { startRedisServer, type RedisServer } from '../harness/redis-server.ts';
 import { startStarRocksEmulator } from '../starrocks-emulator/index.ts';
-import { startCluster } from './cluster.ts';
+import { startCluster, type Cluster } from './cluster.ts';
 import { compareAll, type TableReport } from './compare.ts';
 import type { Fault, FaultContext } from './faults.ts';
 import { replay } from './oracle.ts';
-import { mixInPoison, poisonProblems } from './poison.ts';
+import { mixInHugeMessage, mixInPoison, poisonProblems } from './poison.ts';
 import { createTableStatements, generateStream, mappingFor, prng, type StreamMessage } from './stream.ts';
 
 /**
- * One fault-suite run: a fresh emulator and a fresh K2S (admin, two fetcher nodes, three loader
- * workers, real processes) on the suite's own Kafka and Redis, two instances fed a seeded stream,
- * one fault at a seeded moment, then the tables compared with the oracle's replay.
+ * One fault-suite run: a fresh emulator and two fresh instances fed a seeded stream, K2S as real
+ * processes (admin, two fetcher nodes, three loader workers; started once per environment, since
+ * starting six Node processes costs more than most runs), one fault at a seeded moment, then the
+ * tables compared with the oracle's replay.
  */
 export interface FaultEnv {
   kafka: KafkaBroker;
   redis: RedisServer;
+  cluster: Cluster;
+  prefix: string;
+  secretKey: Buffer;
+  logDir: string;
+  /** Runs so far, for instance names of their own. */
+  runs: number;
   close(): Promise<void>;
 }
 
-/** A Kafka broker and a Redis of the suite's own: faults stop and restart them. */
+const leaseMs = 5_000;
+const loadTimeoutMs = 3_000;
+const partitions = 4;
+
+/** A Kafka broker and a Redis of the suite's own (faults stop and restart them), and the K2S cluster. */
 export async function startFaultEnv(): Promise<FaultEnv> {
   const [kafka, redis] = await Promise.all([startKafkaBroker(), startRedisServer()]);
+  const secretKey = randomBytes(32);
+  const prefix = `k2s-fault:${randomBytes(3).toString('hex')}`;
+  const logDir = join(tmpdir(), `k2s-fault-${prefix.slice(-6)}`);
+  mkdirSync(logDir, { recursive: true });
+  const cluster = startCluster({ redisUrl: redis.url, prefix, secretKeyHex: secretKey.toString('hex'), adminPort: await freePort(), leaseMs, logDir });
   return {
     kafka,
     redis,
+    cluster,
+    prefix,
+    secretKey,
+    logDir,
+    runs: 0,
     async close() {
+      await cluster.stop();
       await Promise.all([kafka.close(), redis.close()]);
     },
   };
@@ -73,39 +95,35 @@ export interface CaseReport {
   logDir: string;
 }
 
-const partitions = 4;
-const leaseMs = 5_000;
-const loadTimeoutMs = 3_000;
-
 export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseReport> {
   const { fault, seed } = opts;
   const startedAt = Date.now();
   const random = prng(seed ^ 0x5eed);
-  const tag = `${fault.name}-${seed}-${randomBytes(3).toString('hex')}`;
-  const prefix = `k2s-fault:${tag}`;
-  const logDir = join(tmpdir(), `k2s-fault-${tag}`);
-  mkdirSync(logDir, { recursive: true });
+  const run = ++env.runs;
+  const tag = `${fault.name}-${seed}-${run}`;
   const notes: string[] = [];
-  const secretKey = randomBytes(32);
-  const keys = redisKeys(prefix);
+  const keys = redisKeys(env.prefix);
   const redis = new Redis(env.redis.url, { maxRetriesPerRequest: null });
   // It reconnects by itself when a fault restarts Redis.
   redis.on('error', () => {});
   const emulator = await startStarRocksEmulator();
-  const store = instanceStore(redis, keys, secretBox(secretKey));
+  const store = instanceStore(redis, keys, secretBox(env.secretKey));
   const activity = instanceActivity(redis, keys);
+  const { cluster } = env;
 
   const instances = ['a', 'b'].map((suffix, i) => {
-    const name = `fault-${suffix}`;
+    const name = `r${run}-${suffix}`;
     const db = `src_${suffix}`;
     let messages: StreamMessage[] = generateStream({ seed: seed * 2 + i, db, rows: Math.ceil(opts.rows / 2), partitions });
     if (fault.poison && i === 0) messages = mixInPoison(messages, db, partitions, random);
+    if (fault.hugeMessageBytes && i === 0) messages = mixInHugeMessage(messages, db, partitions, random, fault.hugeMessageBytes);
     return { name, db, topic: `${tag}-${suffix}`, partitions, messages };
   });
 
   for (const inst of instances) {
     for (const sql of createTableStatements(inst.db)) await emulator.execute(sql);
-    await createTopic(env.kafka.bootstrap, inst.topic, partitions);
+    const maxMessageBytes = Math.max(...inst.messages.map((m) => m.value.length)) + 1024 * 1024;
+    await createTopic(env.kafka.bootstrap, inst.topic, partitions, { 'max.message.bytes': String(maxMessageBytes) });
     await store.saveMappingEnv(mappingFor(inst.name, inst.db));
     await store.saveInstance({
       name: inst.name,
@@ -125,7 +143,6 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
       retryBackoffMaxMs: 1_000,
     });
   }
-  const cluster = startCluster({ redisUrl: env.redis.url, prefix, secretKeyHex: secretKey.toString('hex'), adminPort: await freePort(), leaseMs, logDir });
 
   // The producer: half of each stream before the fault, the rest in chunks while it happens.
   let gate: Promise<void> = Promise.resolve();
@@ -220,7 +237,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
       problems,
       tables,
       ok: false,
-      logDir,
+      logDir: env.logDir,
     };
     if (report.missing > 0) problems.push(`${report.missing} rows missing`);
     if (report.unexpected > 0) problems.push(`${report.unexpected} unexpected rows`);
@@ -229,7 +246,8 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     return report;
   } finally {
     openGate();
-    await cluster.stop();
+    cluster.heal();
+    for (const inst of instances) await store.stopInstance(inst.name).catch(() => {});
     emulator.faults.clear();
     await emulator.close();
     redis.disconnect();

@@ -36,6 +36,9 @@ export const faultTables: readonly FaultTable[] = [
 /** Receives only the poison row StarRocks filters (NULL into NOT NULL), so its quarantine is exact. */
 export const strictTable = 'notes';
 
+/** Receives only the one huge message of the long run (wide rows, ~50 MB in one Kafka message). */
+export const blobTable = 'blobs';
+
 export function createTableStatements(db: string): string[] {
   const tables = faultTables.map((t) => {
     const deleted = t.deleteMode === 'soft' ? ', deleted TINYINT' : '';
@@ -46,6 +49,7 @@ export function createTableStatements(db: string): string[] {
     `CREATE DATABASE ${db}`,
     ...tables,
     `CREATE TABLE ${db}.${strictTable} (id BIGINT NOT NULL, note VARCHAR(64) NOT NULL) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`,
+    `CREATE TABLE ${db}.${blobTable} (id BIGINT NOT NULL, note VARCHAR(65533)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`,
   ];
 }
 
@@ -61,6 +65,7 @@ export function mappingFor(name: string, db: string): MappingEnvInput {
         ...(t.deleteMode === 'soft' ? { softDeleteColumn: 'deleted' } : {}),
       })),
       { sourceDatabase: db, sourceTable: strictTable, targetDatabase: db },
+      { sourceDatabase: db, sourceTable: blobTable, targetDatabase: db },
     ],
   };
 }
