@@ -145,6 +145,21 @@ export const faults: readonly Fault[] = [
     },
   },
   {
+    // A worker frozen mid-load past its job lock: another worker runs the job again; the frozen
+    // one wakes up later and finishes its Stream Loads, after newer batches may have loaded.
+    name: 'freeze-worker',
+    async run(ctx) {
+      const victim = pickOne(ctx.random, workers(ctx));
+      ctx.emulator.faults.inject({ kind: 'slow', at: 'be', applied: false, ms: 1_000, times: 10 });
+      await sleep(300);
+      ctx.note(`froze ${victim}`);
+      ctx.cluster.freeze(victim);
+      ctx.emulator.faults.clear();
+      await sleep(16_000);
+      ctx.cluster.thaw(victim);
+    },
+  },
+  {
     name: 'kafka-restart',
     async run(ctx) {
       await ctx.holdProducer();

@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import { instanceActivity } from '../../src/instance-activity.ts';
 import { instanceStore } from '../../src/instance-store.ts';
 import { redisKeys } from '../../src/redis-keys.ts';
 import { secretBox } from '../../src/secret-box.ts';
 import { freePort } from '../harness/free-port.ts';
 import { startKafkaBroker, type KafkaBroker } from '../harness/kafka-broker.ts';
-import { committedOffsets, createTopic, endOffsets, produce } from '../harness/kafka-helpers.ts';
+import { committedOffsets, createTopic, endOffsets } from '../harness/kafka-helpers.ts';
 import { startRedisServer, type RedisServer } from '../harness/redis-server.ts';
-import { startStarRocksEmulator } from '../starrocks-emulator/index.ts';
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 import { compareAll, type TableReport } from './compare.ts';
 import type { Fault, FaultContext } from './faults.ts';
@@ -110,6 +111,11 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
   const store = instanceStore(redis, keys, secretBox(env.secretKey));
   const activity = instanceActivity(redis, keys);
   const { cluster } = env;
+  // Idempotent: on a busy machine a plain producer's retries wrote some messages twice, and the
+  // oracle replays the stream as generated.
+  const producer = new Kafka({ clientId: 'k2s-fault-producer', brokers: [env.kafka.bootstrap], logLevel: logLevel.NOTHING })
+    .producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
 
   const instances = ['a', 'b'].map((suffix, i) => {
     const name = `r${run}-${suffix}`;
@@ -151,7 +157,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
   let producing: Promise<void> = Promise.resolve();
   const send = async (inst: (typeof instances)[number], from: number, to: number) => {
     await gate;
-    sending = produce(env.kafka.bootstrap, inst.topic, inst.messages.slice(from, to).map(({ partition, value }) => ({ partition, value })));
+    sending = producer.send({ topic: inst.topic, acks: -1, messages: inst.messages.slice(from, to).map(({ partition, value }) => ({ partition, value })) });
     await sending;
   };
   const ctx: FaultContext = {
@@ -195,6 +201,11 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     await fault.run(ctx);
     healedAt = Date.now();
     await producing;
+    for (const inst of instances) {
+      const ends = await endOffsets(env.kafka.bootstrap, inst.topic);
+      const sent = [...ends.keys()].map((p) => inst.messages.filter((m) => m.partition === p).length);
+      if ([...ends.values()].some((end, p) => end !== BigInt(sent[p]!))) throw new Error(`${inst.topic}: Kafka holds ${[...ends.values()].join(',')} messages per partition, ${sent.join(',')} were sent`);
+    }
 
     const expected = instances.map((inst) => replay(inst.db, inst.messages));
     const deadline = healedAt + (opts.deadlineMs ?? 120_000);
@@ -239,6 +250,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
       ok: false,
       logDir: env.logDir,
     };
+    if (report.duplicated > 0) notes.push(...loadHistory(emulator.loads));
     if (report.missing > 0) problems.push(`${report.missing} rows missing`);
     if (report.unexpected > 0) problems.push(`${report.unexpected} unexpected rows`);
     if (report.duplicated > 0 && !fault.allowsDuplicates) problems.push(`${report.duplicated} rows duplicated`);
@@ -246,6 +258,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     return report;
   } finally {
     openGate();
+    await producer.disconnect();
     cluster.heal();
     for (const inst of instances) await store.stopInstance(inst.name).catch(() => {});
     emulator.faults.clear();
@@ -272,4 +285,15 @@ async function waitFor(what: string, probe: () => boolean, timeoutMs: number): P
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** For a run with duplicates: labels StarRocks accepted more than once, and loads per table. */
+function loadHistory(loads: StarRocksEmulator['loads']): string[] {
+  const accepted = new Map<string, number>();
+  for (const l of loads) if (l.status === 'Success' || l.status === 'Publish Timeout') accepted.set(l.label, (accepted.get(l.label) ?? 0) + 1);
+  const twice = [...accepted].filter(([, n]) => n > 1).map(([label]) => label);
+  return [
+    `labels accepted twice: ${twice.length === 0 ? 'none' : twice.join(', ')}`,
+    ...loads.filter((l) => l.table === 'events').map((l) => `  ${l.status} ${l.label} rows ${l.totalRows}`),
+  ];
 }
