@@ -28,6 +28,8 @@ export type InstanceFetcherDeps = {
   waiter: JobWaiter
   /** This node's name: batches are cut only while it holds the instance's lease. */
   node: string
+  /** The Kafka consumer crashed and kafkajs will not restart it: this fetcher is dead. */
+  onCrash(err: Error): void
   log: Logger
 }
 
@@ -95,7 +97,12 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       }
     }
   }
-  consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed'))
+  consumer.on(consumer.events.CRASH, (e) => {
+    log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed')
+    // kafkajs gives up for good on errors it deems fatal, e.g. no group coordinator while a
+    // broker restarts: without a new fetcher the instance would look running and never move.
+    if (!e.payload.restart) deps.onCrash(e.payload.error)
+  })
 
   type OpenPartition = { batcher: PartitionBatcher; loop: PartitionLoop; sought: boolean }
 
