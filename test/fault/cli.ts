@@ -32,6 +32,7 @@ try {
     reports.push(r);
     line([r.fault, r.seed, r.rowsExpected, r.rowsFound, r.missing, r.duplicated, r.unexpected, r.quarantined, r.recoveryMs ?? 'never', r.durationMs, r.ok ? 'ok' : 'FAIL']);
     for (const note of r.notes) console.log(`    ${note}`);
+    for (const reason of r.quarantineReasons) console.log(`    quarantined: ${reason.slice(0, 160)}`);
     for (const problem of r.problems) console.log(`    ! ${problem}`);
     if (!r.ok) {
       for (const t of r.tables.filter((t) => t.samples.length > 0)) console.log(`    ${t.instance} ${t.table}: ${t.samples.join(' | ')}`);
