@@ -13,11 +13,17 @@ export type BatchRanges = ReturnType<typeof batchRanges>
 
 // Delete only the range we committed: a newer fetcher may already have recorded the next one.
 const clearIfSame = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
+// A node that lost the instance's lease (frozen, cut off) may still hold buffered messages: a range
+// it cut now would differ from the new owner's, so its labels would load those rows twice.
+const recordIfHolder = `if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end redis.call('SET', KEYS[1], ARGV[1]) return 1`
 
-export function batchRanges(redis: Redis, keys: RedisKeys, instance: string) {
+/** `holder`: the node that must hold the instance's lease for a range to be recorded. */
+export function batchRanges(redis: Redis, keys: RedisKeys, instance: string, holder: string) {
   return {
-    async record(topic: string, partition: number, range: BatchRange): Promise<void> {
-      await redis.set(keys.batchRange(instance, topic, partition), JSON.stringify(range))
+    /** False, recording nothing, when `holder` no longer holds the instance: cut no batch then. */
+    async record(topic: string, partition: number, range: BatchRange): Promise<boolean> {
+      const recorded = await redis.eval(recordIfHolder, 2, keys.batchRange(instance, topic, partition), keys.owner(instance), JSON.stringify(range), holder)
+      return recorded === 1
     },
     async get(topic: string, partition: number): Promise<BatchRange | null> {
       const text = await redis.get(keys.batchRange(instance, topic, partition))

@@ -69,7 +69,14 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   }
 
   function startFetcher(name: string, stored: NonNullable<Awaited<ReturnType<typeof store.getInstance>>>) {
-    const fetcher = startInstanceFetcher(stored, { redis, keys, queue, waiter, node: me, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
+    // A crashed fetcher is stopped and its lease released, so the next tick starts a new one
+    // (here or on a peer) from the committed offsets and recorded ranges.
+    const onCrash = (err: Error) => {
+      if (fetchers.get(name)?.fetcher !== fetcher) return
+      log.warn({ instance: name, err: err.message }, 'fetcher crashed; starting it again')
+      void stopFetcher(name, true).catch((e: Error) => log.error({ instance: name, err: e.message }, 'could not stop the crashed fetcher'))
+    }
+    const fetcher: Promise<InstanceFetcher | null> = startInstanceFetcher(stored, { redis, keys, queue, waiter, node: me, onCrash, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
       log.error({ instance: name, err: err.message }, 'fetcher could not start; another node may try')
       await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
       fetchers.delete(name)

@@ -27,9 +27,14 @@ export type InstanceFetcherDeps = {
   keys: RedisKeys
   queue: Queue<LoadJobData>
   waiter: JobWaiter
-  log: Logger
-  /** The node running this fetcher, named in the lag it publishes. */
+  /**
+   * This node's name: batches are cut only while it holds the instance's lease, and the lag it
+   * publishes names it.
+   */
   node: string
+  /** The Kafka consumer crashed and kafkajs will not restart it: this fetcher is dead. */
+  onCrash(err: Error): void
+  log: Logger
 }
 
 export type InstanceFetcher = { stop(): Promise<void> }
@@ -44,7 +49,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     logLevel: logLevel.NOTHING,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   })
-  const ranges = batchRanges(deps.redis, deps.keys, config.name)
+  const ranges = batchRanges(deps.redis, deps.keys, config.name, deps.node)
   const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, config, epoch) : null
   const admin = kafka.admin()
   await admin.connect()
@@ -99,7 +104,12 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       }
     }
   }
-  consumer.on(consumer.events.CRASH, (e) => log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed'))
+  consumer.on(consumer.events.CRASH, (e) => {
+    log.error({ err: e.payload.error.message, restart: e.payload.restart }, 'kafka consumer crashed')
+    // kafkajs gives up for good on errors it deems fatal, e.g. no group coordinator while a
+    // broker restarts: without a new fetcher the instance would look running and never move.
+    if (!e.payload.restart) deps.onCrash(e.payload.error)
+  })
 
   type OpenPartition = { batcher: PartitionBatcher; loop: PartitionLoop; sought: boolean }
 

@@ -71,7 +71,10 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
         }
         const { range } = pending
         if (!pending.recorded) {
-          await d.ranges.record(d.topic, d.partition, range)
+          if (!(await d.ranges.record(d.topic, d.partition, range))) {
+            d.log.warn({ topic: d.topic, partition: d.partition }, 'instance lease lost: no batch cut, the new owner continues')
+            return
+          }
           pending.recorded = true
         }
         const job: LoadJobData = {

@@ -14,12 +14,23 @@ export interface ProducedOffset {
   offset: bigint;
 }
 
-/** Creates a topic with one replica and waits until its partitions have leaders. */
-export async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+/** Creates a topic with one replica and waits until its partitions have leaders; `configs`: topic settings. */
+export async function createTopic(bootstrap: string, topic: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+  const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
   const created = await call(bootstrap, ({ admin }) =>
-    admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true }),
+    admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: false }),
   );
   if (!created) throw new Error(`topic ${topic} already exists`);
+  // Waited for here, not by kafkajs' waitForLeaders: on a busy machine its poll meets
+  // UNKNOWN_TOPIC_OR_PARTITION from a timer, where the rejection is unhandled and ends the process.
+  const deadline = Date.now() + readRetryMs;
+  for (;;) {
+    const metadata = await read(bootstrap, ({ admin }) => admin.fetchTopicMetadata({ topics: [topic] })).catch(() => null);
+    const found = metadata?.topics.find((t) => t.name === topic)?.partitions ?? [];
+    if (found.length === partitions && found.every((p) => p.leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions without a leader after ${readRetryMs} ms`);
+    await sleep(100);
+  }
 }
 
 /** Writes `messages` in order with acks=all; returns each message's partition and offset, in the same order. */

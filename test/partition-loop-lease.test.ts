@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { Redis } from 'ioredis'
+import { pino } from 'pino'
+import { batchRanges } from '../src/batch-ranges.ts'
+import type { JobWaiter } from '../src/fetcher/job-waiter.ts'
+import { PartitionBatcher } from '../src/fetcher/partition-batcher.ts'
+import { startPartitionLoop } from '../src/fetcher/partition-loop.ts'
+import type { LoadJobData } from '../src/load-job.ts'
+import { redisKeys } from '../src/redis-keys.ts'
+import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+
+/**
+ * A fetcher node frozen past its lease (GC pause, SIGSTOP, a VM migration) wakes up with messages
+ * still buffered. Found by the fault suite (freeze-fetcher): it cut them into batches of its own,
+ * different from the new owner's, so their labels were new and the rows loaded twice — duplicates
+ * in Duplicate Key tables, older images over newer ones in Primary Key tables.
+ */
+let redis: Redis
+const keys = redisKeys(testPrefix('partition-loop-lease'))
+
+before(async () => {
+  redis = new Redis(await testRedisUrl())
+})
+
+after(() => redis?.disconnect())
+
+function runLoop(holder: string) {
+  const queued: LoadJobData[] = []
+  const warnings: string[] = []
+  let ended: () => void = () => {}
+  const waiter: JobWaiter = {
+    async run(job) {
+      queued.push(job)
+      return true
+    },
+    async close() {},
+  }
+  const batcher = new PartitionBatcher({ maxRows: 10, maxBytes: 1_000_000, maxWaitMs: 0 }, 5n, null)
+  batcher.push({ offset: '5', value: Buffer.from('{}'), rows: 1, bytes: 2, at: 0 })
+  const log = pino({ level: 'warn' }, { write: (line: string) => void (warnings.push(JSON.parse(line).msg), ended()) })
+  const done = new Promise<void>((resolve) => (ended = resolve))
+  const loop = startPartitionLoop({
+    instance: 'shop',
+    epoch: 0,
+    topic: 'binlog',
+    partition: 0,
+    batcher,
+    ranges: batchRanges(redis, keys, 'shop', holder),
+    waiter,
+    commit: async () => ended(),
+    resume: () => {},
+    isCurrent: () => true,
+    log,
+  })
+  return { queued, warnings, done: done.then(() => loop.abandon()) }
+}
+
+test('a node that lost the instance lease cuts no batch and leaves the recorded range to the new owner', async () => {
+  await redis.set(keys.owner('shop'), 'node-b')
+  const zombie = runLoop('node-a')
+  await zombie.done
+  assert.deepEqual(zombie.warnings, ['instance lease lost: no batch cut, the new owner continues'])
+  assert.deepEqual(zombie.queued, [])
+  assert.equal(await redis.get(keys.batchRange('shop', 'binlog', 0)), null)
+
+  const owner = runLoop('node-b')
+  await owner.done
+  assert.deepEqual(owner.queued.map((j) => [j.firstOffset, j.lastOffset]), [['5', '5']])
+  assert.deepEqual(owner.warnings, [])
+})
