@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { batchRanges } from '../src/batch-ranges.ts'
+import { batchRanges, type BatchRanges } from '../src/batch-ranges.ts'
 import type { JobWaiter } from '../src/fetcher/job-waiter.ts'
 import { PartitionBatcher } from '../src/fetcher/partition-batcher.ts'
 import { startPartitionLoop } from '../src/fetcher/partition-loop.ts'
@@ -25,7 +25,7 @@ before(async () => {
 
 after(() => redis?.disconnect())
 
-function runLoop(holder: string) {
+function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () => boolean } = {}) {
   const queued: LoadJobData[] = []
   const warnings: string[] = []
   let ended: () => void = () => {}
@@ -46,14 +46,14 @@ function runLoop(holder: string) {
     topic: 'binlog',
     partition: 0,
     batcher,
-    ranges: batchRanges(redis, keys, 'shop', holder),
+    ranges: opts.ranges ?? batchRanges(redis, keys, 'shop', holder),
     waiter,
     commit: async () => ended(),
     resume: () => {},
-    isCurrent: () => true,
+    isCurrent: opts.isCurrent ?? (() => true),
     log,
   })
-  return { queued, warnings, done: done.then(() => loop.abandon()) }
+  return { queued, warnings, loop, done: done.then(() => loop.abandon()) }
 }
 
 test('a node that lost the instance lease cuts no batch and leaves the recorded range to the new owner', async () => {
@@ -68,4 +68,27 @@ test('a node that lost the instance lease cuts no batch and leaves the recorded 
   await owner.done
   assert.deepEqual(owner.queued.map((j) => [j.firstOffset, j.lastOffset]), [['5', '5']])
   assert.deepEqual(owner.warnings, [])
+})
+
+test('a loop stopped while its range was being recorded queues nothing: its successor may not have seen the range', async () => {
+  await redis.set(keys.owner('shop'), 'node-a')
+  const real = batchRanges(redis, keys, 'shop', 'node-a')
+  let current = true
+  let recorded: () => void = () => {}
+  const recording = new Promise<void>((resolve) => (recorded = resolve))
+  // The fetcher restarts on the same node (a crashed Kafka consumer) between the record and its reply.
+  const ranges: BatchRanges = {
+    ...real,
+    async record(topic, partition, range) {
+      const ok = await real.record(topic, partition, range)
+      current = false
+      recorded()
+      return ok
+    },
+  }
+  const old = runLoop('node-a', { ranges, isCurrent: () => current })
+  await recording
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  old.loop.abandon()
+  assert.deepEqual(old.queued, [])
 })

@@ -75,6 +75,10 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
             d.log.warn({ topic: d.topic, partition: d.partition }, 'instance lease lost: no batch cut, the new owner continues')
             return
           }
+          // Stopped while recording (a rebalance, or the fetcher restarted on this same node): the
+          // successor may have read the ranges before ours landed and cut its own, so ours must not
+          // be loaded; it re-cuts from the committed offset, and a range it sees is cut again whole.
+          if (!current()) return
           pending.recorded = true
         }
         const job: LoadJobData = {
