@@ -4,10 +4,8 @@ import { testPrefix } from '../test/harness/redis-server.ts'
 import { sourceDatabase } from './canal-stream.ts'
 import { startEmulatorChild } from './emulator-child.ts'
 import { benchInstance, benchMappingEnv, startK2sCluster } from './k2s-cluster.ts'
-import { cpuSeconds, peakRssBytes } from './process-stats.ts'
+import { benchProcesses, processMeter, type ProcessUse } from './process-stats.ts'
 import { redisMemorySampler } from './samplers.ts'
-
-export type ProcessUse = { role: string; cpuSeconds: number; peakRssBytes: number }
 
 export type K2sRunResult = {
   workers: number
@@ -42,15 +40,10 @@ export async function runK2s(opts: {
   const emulator = await startEmulatorChild()
   await emulator.execute([`CREATE DATABASE ${opts.targetDb}`, ...opts.tables])
   const k2s = await startK2sCluster({ redisUrl: opts.redisUrl, prefix: testPrefix(name), loaders: opts.workers, loaderConcurrency: opts.loaderConcurrency })
-  const pids = [
-    { role: 'fetcher', pid: k2s.fetcherPid },
-    ...k2s.loaderPids.map((pid, i) => ({ role: `loader ${i + 1}`, pid })),
-    { role: 'emulator', pid: emulator.pid },
-  ]
   try {
     await k2s.store.saveMappingEnv(benchMappingEnv(sourceDatabase, opts.targetDb))
     await k2s.store.saveInstance(benchInstance(name, { kafka: opts.kafka, topic: opts.topic, feHttpPort: emulator.feHttpPort, mysqlPort: emulator.mysqlPort, commitBatch: 10_000, commitTimeout: 1_000 }))
-    const cpuBefore = pids.map(({ pid }) => cpuSeconds(pid))
+    const usage = processMeter(benchProcesses(k2s, emulator.pid))
     const redisMem = redisMemorySampler(k2s.redis)
     const started = performance.now()
     await k2s.store.startInstance(name)
@@ -62,7 +55,7 @@ export async function runK2s(opts: {
       await sleep(100)
     }
     const ms = performance.now() - started
-    const processes = pids.map(({ role, pid }, i) => ({ role, cpuSeconds: cpuSeconds(pid) - cpuBefore[i]!, peakRssBytes: peakRssBytes(pid) }))
+    const processes = usage()
     const redisPeak = await redisMem.stop()
     await sleep(200) // the emulator's last load report
     const ok = emulator.loads.filter((l) => l.status === 'Success')

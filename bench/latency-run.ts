@@ -5,8 +5,7 @@ import { testPrefix } from '../test/harness/redis-server.ts'
 import { canalMessages, sourceDatabase, type CanalMessage } from './canal-stream.ts'
 import { startEmulatorChild } from './emulator-child.ts'
 import { benchInstance, benchMappingEnv, startK2sCluster } from './k2s-cluster.ts'
-import type { ProcessUse } from './k2s-run.ts'
-import { cpuSeconds, peakRssBytes } from './process-stats.ts'
+import { benchProcesses, processMeter, type ProcessUse } from './process-stats.ts'
 
 export type LatencyRunResult = {
   rate: number
@@ -52,16 +51,11 @@ export async function runLatency(opts: {
   const k2s = await startK2sCluster({ redisUrl: opts.redisUrl, prefix: testPrefix(name), loaders: opts.workers, loaderConcurrency: opts.loaderConcurrency })
   const producer = new Kafka({ clientId: 'k2s-bench-steady', brokers: [opts.kafka], logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false })
   await producer.connect()
-  const pids = [
-    { role: 'fetcher', pid: k2s.fetcherPid },
-    ...k2s.loaderPids.map((pid, i) => ({ role: `loader ${i + 1}`, pid })),
-    { role: 'emulator', pid: emulator.pid },
-  ]
   try {
     await k2s.store.saveMappingEnv(benchMappingEnv(sourceDatabase, opts.targetDb))
     await k2s.store.saveInstance(benchInstance(name, { kafka: opts.kafka, topic, feHttpPort: emulator.feHttpPort, mysqlPort: emulator.mysqlPort, commitBatch: 10_000, commitTimeout }))
     await k2s.store.startInstance(name)
-    const cpuBefore = pids.map(({ pid }) => cpuSeconds(pid))
+    const usage = processMeter(benchProcesses(k2s, emulator.pid))
 
     const source = canalMessages({ partitions: opts.partitions, tables: opts.tables, seed: 7 })
     const sent: Sent[] = []
@@ -99,7 +93,7 @@ export async function runLatency(opts: {
       if (Date.now() > deadline) throw new Error(`${name}: the steady stream was not loaded within 120 s of its end`)
       await sleep(100)
     }
-    const processes = pids.map(({ role, pid }, i) => ({ role, cpuSeconds: cpuSeconds(pid) - cpuBefore[i]!, peakRssBytes: peakRssBytes(pid) }))
+    const processes = usage()
     await sleep(300) // the emulator's last load report
     const latencies = rowLatencies(sent.filter((s) => s.at - started >= warmupMs), emulator.loads.filter((l) => l.status === 'Success'), opts.targetDb)
     const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN

@@ -11,9 +11,10 @@ import { testKafkaBootstrap } from '../test/harness/kafka-broker.ts'
 import { testRedisUrl } from '../test/harness/redis-server.ts'
 import { canalStream, createTableSql, tableName } from './canal-stream.ts'
 import { produceFast, rawRead } from './kafka-bench.ts'
-import { runK2s, type K2sRunResult, type ProcessUse } from './k2s-run.ts'
+import { runK2s, type K2sRunResult } from './k2s-run.ts'
 import { runLatency } from './latency-run.ts'
 import { benchOptions } from './options.ts'
+import type { ProcessUse } from './process-stats.ts'
 
 const opts = benchOptions()
 const benchStarted = performance.now()

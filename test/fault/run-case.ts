@@ -12,6 +12,7 @@ import { secretBox } from '../../src/secret-box.ts';
 import { freePort } from '../harness/free-port.ts';
 import { startKafkaBroker, type KafkaBroker } from '../harness/kafka-broker.ts';
 import { committedOffsets, createTopic, endOffsets } from '../harness/kafka-helpers.ts';
+import { instanceFor } from '../harness/k2s-node.ts';
 import { startRedisServer, type RedisServer } from '../harness/redis-server.ts';
 import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts';
 import { startCluster, type Cluster } from './cluster.ts';
@@ -131,23 +132,17 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     const maxMessageBytes = Math.max(...inst.messages.map((m) => m.value.length)) + 1024 * 1024;
     await createTopic(env.kafka.bootstrap, inst.topic, partitions, { 'max.message.bytes': String(maxMessageBytes) });
     await store.saveMappingEnv(mappingFor(inst.name, inst.db));
-    await store.saveInstance({
-      name: inst.name,
-      kafkaBootstrap: env.kafka.bootstrap,
-      topics: [inst.topic],
-      mappingEnv: inst.name,
-      jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/`,
-      feHost: '127.0.0.1',
-      feHttpPort: emulator.feHttpPort,
-      userName: 'root',
-      passWord: '',
-      consumerPolicy: 'E-C',
-      commitBatch: 200,
-      commitTimeout: 200,
-      loadTimeoutMs,
-      retryBackoffMs: 100,
-      retryBackoffMaxMs: 1_000,
-    });
+    await store.saveInstance(
+      instanceFor(emulator, {
+        name: inst.name,
+        kafkaBootstrap: env.kafka.bootstrap,
+        topics: [inst.topic],
+        mappingEnv: inst.name,
+        commitBatch: 200,
+        loadTimeoutMs,
+        retryBackoffMaxMs: 1_000,
+      }),
+    );
   }
 
   // The producer: half of each stream before the fault, the rest in chunks while it happens.
