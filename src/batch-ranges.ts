@@ -14,15 +14,29 @@ export type BatchRanges = ReturnType<typeof batchRanges>
 // Delete only the range we committed: a newer fetcher may already have recorded the next one.
 const clearIfSame = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 // A node that lost the instance's lease (frozen, cut off) may still hold buffered messages: a range
-// it cut now would differ from the new owner's, so its labels would load those rows twice.
-const recordIfHolder = `if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end redis.call('SET', KEYS[1], ARGV[1]) return 1`
+// it cut now would differ from the new owner's, so its labels would load those rows twice. The
+// fence does the same between fetcher generations on one node (a rebalance, a restarted fetcher):
+// only the newest may record, and it reads the ranges only after taking the fence.
+const recordIfHolder = `if redis.call('GET', KEYS[2]) ~= ARGV[2] or redis.call('GET', KEYS[3]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1]) return 1`
+const fenceIfHolder = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end redis.call('SET', KEYS[2], ARGV[2]) return 1`
 
 /** `holder`: the node that must hold the instance's lease for a range to be recorded. */
 export function batchRanges(redis: Redis, keys: RedisKeys, instance: string, holder: string) {
   return {
-    /** False, recording nothing, when `holder` no longer holds the instance: cut no batch then. */
-    async record(topic: string, partition: number, range: BatchRange): Promise<boolean> {
-      const recorded = await redis.eval(recordIfHolder, 2, keys.batchRange(instance, topic, partition), keys.owner(instance), JSON.stringify(range), holder)
+    /**
+     * Makes `fence` (one per fetcher generation) the only one that may record ranges. False when
+     * `holder` does not hold the instance's lease.
+     */
+    async fence(fence: string): Promise<boolean> {
+      return (await redis.eval(fenceIfHolder, 2, keys.owner(instance), keys.rangeFence(instance), holder, fence)) === 1
+    },
+    /**
+     * False, recording nothing, when `holder` no longer holds the instance or a newer generation
+     * took the fence: cut no batch then.
+     */
+    async record(topic: string, partition: number, range: BatchRange, fence: string): Promise<boolean> {
+      const recorded = await redis.eval(recordIfHolder, 3, keys.batchRange(instance, topic, partition), keys.owner(instance), keys.rangeFence(instance), JSON.stringify(range), holder, fence)
       return recorded === 1
     },
     async get(topic: string, partition: number): Promise<BatchRange | null> {

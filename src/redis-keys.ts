@@ -15,6 +15,8 @@ export function redisKeys(prefix: string) {
     mappingEnvs: `${prefix}:mapping-envs`,
     /** A queued batch's raw Kafka values (src/job-payload.ts), by BullMQ job id. */
     jobPayload: (jobId: string) => `${prefix}:payload:${jobId}`,
+    /** The fetcher generation allowed to record batch ranges of an instance (src/batch-ranges.ts). */
+    rangeFence: (instance: string) => `${prefix}:fence:${instance}`,
     batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,
     owner: (instance: string) => `${prefix}:owner:${instance}`,

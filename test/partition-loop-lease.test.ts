@@ -25,9 +25,10 @@ before(async () => {
 
 after(() => redis?.disconnect())
 
-function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () => boolean } = {}) {
+function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () => boolean; fence?: string } = {}) {
   const queued: LoadJobData[] = []
   const warnings: string[] = []
+  const fenceLost: string[] = []
   let ended: () => void = () => {}
   const waiter: JobWaiter = {
     async run(job) {
@@ -47,20 +48,26 @@ function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () =>
     partition: 0,
     batcher,
     ranges: opts.ranges ?? batchRanges(redis, keys, 'shop', holder),
+    fence: opts.fence ?? `${holder}/gen-1`,
     waiter,
     commit: async () => ended(),
     resume: () => {},
     isCurrent: opts.isCurrent ?? (() => true),
+    fenceLost: () => fenceLost.push('lost'),
     log,
   })
-  return { queued, warnings, loop, done: done.then(() => loop.abandon()) }
+  return { queued, warnings, fenceLost, loop, done: done.then(() => loop.abandon()) }
 }
+
+const lost = 'instance lease lost or a newer fetcher took over: no batch cut, the new owner continues'
 
 test('a node that lost the instance lease cuts no batch and leaves the recorded range to the new owner', async () => {
   await redis.set(keys.owner('shop'), 'node-b')
+  assert.equal(await batchRanges(redis, keys, 'shop', 'node-a').fence('node-a/gen-1'), false, 'only the lease holder takes the fence')
+  assert.equal(await batchRanges(redis, keys, 'shop', 'node-b').fence('node-b/gen-1'), true)
   const zombie = runLoop('node-a')
   await zombie.done
-  assert.deepEqual(zombie.warnings, ['instance lease lost: no batch cut, the new owner continues'])
+  assert.deepEqual(zombie.warnings, [lost])
   assert.deepEqual(zombie.queued, [])
   assert.equal(await redis.get(keys.batchRange('shop', 'binlog', 0)), null)
 
@@ -70,17 +77,18 @@ test('a node that lost the instance lease cuts no batch and leaves the recorded 
   assert.deepEqual(owner.warnings, [])
 })
 
-test('a loop stopped while its range was being recorded queues nothing: its successor may not have seen the range', async () => {
+test('a loop stopped while its range was being recorded queues nothing: its successor cuts that range again', async () => {
   await redis.set(keys.owner('shop'), 'node-a')
   const real = batchRanges(redis, keys, 'shop', 'node-a')
+  await real.fence('node-a/gen-1')
   let current = true
   let recorded: () => void = () => {}
   const recording = new Promise<void>((resolve) => (recorded = resolve))
   // The fetcher restarts on the same node (a crashed Kafka consumer) between the record and its reply.
   const ranges: BatchRanges = {
     ...real,
-    async record(topic, partition, range) {
-      const ok = await real.record(topic, partition, range)
+    async record(topic, partition, range, fence) {
+      const ok = await real.record(topic, partition, range, fence)
       current = false
       recorded()
       return ok
@@ -91,4 +99,31 @@ test('a loop stopped while its range was being recorded queues nothing: its succ
   await new Promise((resolve) => setTimeout(resolve, 50))
   old.loop.abandon()
   assert.deepEqual(old.queued, [])
+})
+
+test('on one node, a fetcher generation that lost the fence to a newer one records nothing', async () => {
+  await redis.del(keys.batchRange('shop', 'binlog', 0))
+  await redis.set(keys.owner('shop'), 'node-a')
+  const ranges = batchRanges(redis, keys, 'shop', 'node-a')
+  // The newer generation (a rebalance, or the fetcher restarted on this node) took the fence.
+  await ranges.fence('node-a/gen-2')
+  const older = runLoop('node-a', { fence: 'node-a/gen-1' })
+  await older.done
+  assert.deepEqual(older.warnings, [lost])
+  assert.deepEqual(older.queued, [])
+  assert.deepEqual(older.fenceLost, ['lost'], 'a loop still current asks for a fresh fetcher')
+  assert.equal(await redis.get(keys.batchRange('shop', 'binlog', 0)), null)
+
+  const newer = runLoop('node-a', { fence: 'node-a/gen-2' })
+  await newer.done
+  assert.deepEqual(newer.queued.map((j) => [j.firstOffset, j.lastOffset]), [['5', '5']])
+})
+
+test('a Redis that came back without the fence: the loop asks for a fresh fetcher instead of standing still', async () => {
+  await redis.del(keys.batchRange('shop', 'binlog', 0), keys.rangeFence('shop'))
+  await redis.set(keys.owner('shop'), 'node-a')
+  const stranded = runLoop('node-a', { fence: 'node-a/gen-1' })
+  await stranded.done
+  assert.deepEqual(stranded.queued, [])
+  assert.deepEqual(stranded.fenceLost, ['lost'])
 })

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel, type Admin, type EachBatchPayload } from 'kafkajs'
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
@@ -32,7 +33,10 @@ export type InstanceFetcherDeps = {
    * publishes names it.
    */
   node: string
-  /** The Kafka consumer crashed and kafkajs will not restart it: this fetcher is dead. */
+  /**
+   * This fetcher is dead: its Kafka consumer crashed and kafkajs will not restart it, or it can no
+   * longer record batch ranges.
+   */
   onCrash(err: Error): void
   log: Logger
 }
@@ -76,9 +80,29 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   /** The partitions of this generation that are open, for the lag publisher. */
   let opened = new Map<string, OpenPartition>()
   let resetting: Promise<void> = Promise.resolve()
+  // Each generation of this fetcher takes the range fence before it reads any recorded range, so a
+  // loop of an older generation (or of a fetcher this node ran before) can record none after that.
+  const incarnation = randomUUID()
+  const fenceOf = (g: number) => `${deps.node}/${incarnation}/${g}`
+  let fencing: Promise<void> = Promise.resolve()
+
+  async function takeFence(g: number): Promise<void> {
+    // A newer generation takes the fence itself; an older attempt must not overwrite it.
+    while (running && generation === g) {
+      try {
+        // Without the lease the fence stays with the holder; this generation's records then fail.
+        await ranges.fence(fenceOf(g))
+        return
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not take the range fence yet, retrying')
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+      }
+    }
+  }
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     generation++
+    fencing = takeFence(generation)
     const old = partitions
     partitions = new Map()
     opened = new Map()
@@ -115,6 +139,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
 
   async function openPartition(topic: string, partition: number): Promise<OpenPartition> {
     const mine = generation
+    await fencing
     await resetting
     const committed = await committedOffset(admin, groupId, topic, partition)
     let range = await ranges.get(topic, partition)
@@ -135,10 +160,12 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       partition,
       batcher,
       ranges,
+      fence: fenceOf(mine),
       waiter: deps.waiter,
       commit: (offset) => consumer.commitOffsets([{ topic, partition, offset }]),
       resume: () => consumer.resume([{ topic, partitions: [partition] }]),
       isCurrent: () => running && generation === mine,
+      fenceLost: () => deps.onCrash(new Error('the instance lease or the batch range fence was lost')),
       log,
     })
     const open = { batcher, loop, sought: start >= 0n }

@@ -18,12 +18,19 @@ export type PartitionLoopDeps = {
   partition: number
   batcher: PartitionBatcher
   ranges: BatchRanges
+  /** This loop's fetcher generation: ranges are recorded only while it holds the fence. */
+  fence: string
   waiter: JobWaiter
   commit(offset: string): Promise<void>
   /** Fetching again once a cut made room in the buffer. */
   resume(): void
   /** False once the partition may belong to someone else (rebalance, stop). */
   isCurrent(): boolean
+  /**
+   * A current loop could not record a range: the lease or the fence is gone (say, a Redis that
+   * came back without it). The fetcher must start afresh rather than stand still.
+   */
+  fenceLost(): void
   log: Logger
 }
 
@@ -71,13 +78,13 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
         }
         const { range } = pending
         if (!pending.recorded) {
-          if (!(await d.ranges.record(d.topic, d.partition, range))) {
-            d.log.warn({ topic: d.topic, partition: d.partition }, 'instance lease lost: no batch cut, the new owner continues')
+          if (!(await d.ranges.record(d.topic, d.partition, range, d.fence))) {
+            d.log.warn({ topic: d.topic, partition: d.partition }, 'instance lease lost or a newer fetcher took over: no batch cut, the new owner continues')
+            if (current()) d.fenceLost()
             return
           }
-          // Stopped while recording (a rebalance, or the fetcher restarted on this same node): the
-          // successor may have read the ranges before ours landed and cut its own, so ours must not
-          // be loaded; it re-cuts from the committed offset, and a range it sees is cut again whole.
+          // Stopped while recording: the range passed the fence, so the successor, which reads the
+          // ranges only after taking the fence, cuts it again whole; its job is the one to queue.
           if (!current()) return
           pending.recorded = true
         }
