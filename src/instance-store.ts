@@ -56,20 +56,24 @@ function readSealedConfig(text: string): SealedConfig {
   return { ...(upgraded.success ? upgraded.data : rest), passWordSealed }
 }
 
+/** The instance hash's fields beside its config. */
+function lifecycle(h: Record<string, string>): Omit<StoredInstance, 'config'> {
+  return {
+    desired: h.desired === 'running' ? 'running' : 'stopped',
+    epoch: Number(h.epoch ?? 0),
+    resetPending: h.resetPending === '1',
+    version: Number(h.version ?? 0),
+    startedAt: Number(h.startedAt ?? 0),
+    updatedAt: h.updatedAt ?? null,
+  }
+}
+
 export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox) {
   async function getInstance(name: string): Promise<StoredInstance | null> {
-    const h = await redis.hgetall(keys.instance(name))
-    if (!h.config) return null
-    const { passWordSealed, ...rest } = readSealedConfig(h.config)
-    return {
-      config: { ...rest, passWord: secrets.open(passWordSealed) },
-      desired: h.desired === 'running' ? 'running' : 'stopped',
-      epoch: Number(h.epoch ?? 0),
-      resetPending: h.resetPending === '1',
-      version: Number(h.version ?? 0),
-      startedAt: Number(h.startedAt ?? 0),
-      updatedAt: h.updatedAt ?? null,
-    }
+    const found = await readSealed(name)
+    if (!found) return null
+    const { passWordSealed, ...rest } = found.sealed
+    return { config: { ...rest, passWord: secrets.open(passWordSealed) }, ...lifecycle(found.h) }
   }
 
   async function readSealed(name: string): Promise<{ h: Record<string, string>; sealed: SealedConfig } | null> {
@@ -90,17 +94,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const found = await readSealed(name)
       if (!found) return null
       const { passWordSealed, ...config } = found.sealed
-      const { h } = found
-      return {
-        config,
-        passWordSet: passWordSealed !== undefined && passWordSealed !== '',
-        desired: h.desired === 'running' ? 'running' : 'stopped',
-        epoch: Number(h.epoch ?? 0),
-        resetPending: h.resetPending === '1',
-        version: Number(h.version ?? 0),
-        startedAt: Number(h.startedAt ?? 0),
-        updatedAt: h.updatedAt ?? null,
-      }
+      return { config, passWordSet: passWordSealed !== undefined && passWordSealed !== '', ...lifecycle(found.h) }
     },
 
     /** Like saveInstance, but refuses (returns null) when the name exists, atomically. */
