@@ -29,19 +29,8 @@ export function peakSampler(read: () => Promise<number> | number, everyMs = 200)
   }
 }
 
-export const rssSampler = () => peakSampler(() => process.memoryUsage().rss)
-
 export const redisMemorySampler = (redis: Redis) =>
   peakSampler(async () => {
     const info = await redis.info('memory')
     return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0)
   })
-
-/** CPU seconds this process spent (user + system): how much of the 2 cores K2S + emulator took. */
-export function cpuClock() {
-  const start = process.cpuUsage()
-  return () => {
-    const d = process.cpuUsage(start)
-    return (d.user + d.system) / 1e6
-  }
-}

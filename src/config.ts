@@ -19,7 +19,7 @@ const isHostPort = (s: string) => {
 // Kafka's own rule for topic names.
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
 
-export const defaultStallAfterMs = 60_000
+const defaultStallAfterMs = 60_000
 
 export const instanceConfigSchema = z.object({
   name,
