@@ -139,7 +139,9 @@ async function read<T>(bootstrap: string, use: (clients: Clients) => Promise<T>)
 async function connectClients(bootstrap: string): Promise<Clients> {
   const kafka = new Kafka({ clientId: 'k2s-test-helpers', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  // Idempotent: on a busy machine kafkajs retries a send whose reply was slow, and a plain producer
+  // then writes the messages twice (a broker start in CI ended a partition at 4 after 2 sends).
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await Promise.all([admin.connect(), producer.connect()]);
   return { admin, producer };
 }
