@@ -12,6 +12,7 @@ import { PartitionBatcher } from './partition-batcher.ts'
 import { startLagPublisher } from './lag-publisher.ts'
 import { startPartitionLoop, type PartitionLoop } from './partition-loop.ts'
 import { resetPlan } from './reset-plan.ts'
+import { startPosition } from './start-position.ts'
 import type { JobWaiter } from './job-waiter.ts'
 
 /**
@@ -141,18 +142,17 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     const mine = generation
     await fencing
     await resetting
-    const committed = await committedOffset(admin, groupId, topic, partition)
-    let range = await ranges.get(topic, partition)
-    if (range && (range.epoch !== epoch || (committed !== null && BigInt(range.firstOffset) !== committed))) {
-      // From before an operator's E-B/L-B start, or its offset was committed before it was cleared.
-      await ranges.clear(topic, partition, range)
-      range = null
-    }
-    // Start exactly at the committed offset (or the recorded range, when nothing was committed
-    // yet): never trust a fetch position carried over from before a rebalance.
-    const start = range ? BigInt(range.firstOffset) : (committed ?? -1n)
-    if (start >= 0n) consumer.seek({ topic, partition, offset: String(start) })
-    const batcher = new PartitionBatcher({ maxRows: config.commitBatch, maxBytes: config.maxBatchBytes, maxWaitMs: config.commitTimeout }, start, range)
+    const { start, replay } = await startPosition(
+      {
+        range: () => ranges.get(topic, partition),
+        committed: () => committedOffset(admin, groupId, topic, partition),
+        clear: (range) => ranges.clear(topic, partition, range),
+      },
+      epoch,
+    )
+    // Start exactly there: never trust a fetch position carried over from before a rebalance.
+    if (start !== null) consumer.seek({ topic, partition, offset: String(start) })
+    const batcher = new PartitionBatcher({ maxRows: config.commitBatch, maxBytes: config.maxBatchBytes, maxWaitMs: config.commitTimeout }, start ?? -1n, replay)
     const loop = startPartitionLoop({
       instance: config.name,
       epoch,
@@ -168,7 +168,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       fenceLost: () => deps.onCrash(new Error('the instance lease or the batch range fence was lost')),
       log,
     })
-    const open = { batcher, loop, sought: start >= 0n }
+    const open = { batcher, loop, sought: start !== null }
     if (generation === mine) opened.set(`${topic}:${partition}`, open)
     return open
   }
