@@ -7,7 +7,7 @@ import type { TestMessage } from '../test/harness/kafka-helpers.ts'
  */
 export const sourceDatabase = 'shop'
 
-const columns: [name: string, mysqlType: string, sqlType: number, starrocks: string][] = [
+export const benchColumns: [name: string, mysqlType: string, sqlType: number, starrocks: string][] = [
   ['id', 'bigint(20)', -5, 'BIGINT NOT NULL'],
   ['customer_id', 'bigint(20)', -5, 'BIGINT'],
   ['order_no', 'varchar(32)', 12, 'VARCHAR(32)'],
@@ -25,7 +25,7 @@ const columns: [name: string, mysqlType: string, sqlType: number, starrocks: str
 export const tableName = (i: number) => `orders_${String(i).padStart(2, '0')}`
 
 export function createTableSql(targetDb: string, table: string): string {
-  const cols = columns.map(([name, , , type]) => `${name} ${type}`).join(', ')
+  const cols = benchColumns.map(([name, , , type]) => `${name} ${type}`).join(', ')
   return `CREATE TABLE ${targetDb}.${table} (${cols}) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 4`
 }
 
@@ -83,8 +83,8 @@ export function* canalMessages(opts: { rows?: number; partitions: number; tables
     created_at: datetime(at - 86_400_000),
     updated_at: datetime(at),
   })
-  const mysqlType = Object.fromEntries(columns.map(([n, t]) => [n, t]))
-  const sqlType = Object.fromEntries(columns.map(([n, , s]) => [n, s]))
+  const mysqlType = Object.fromEntries(benchColumns.map(([n, t]) => [n, t]))
+  const sqlType = Object.fromEntries(benchColumns.map(([n, , s]) => [n, s]))
 
   let rows = 0
   let canalId = 1

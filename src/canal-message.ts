@@ -88,8 +88,9 @@ function readImages(value: unknown, field: string): RowImage[] | string {
   if (!Array.isArray(value)) return `"${field}" must be an array of row objects`
   for (const [i, row] of value.entries()) {
     if (typeof row !== 'object' || row === null || Array.isArray(row)) return `"${field}[${i}]" is not an object`
-    for (const [column, v] of Object.entries(row)) {
+    for (const column in row) {
       // canal renders every value as a string; a number here means a producer we do not know.
+      const v = (row as Record<string, unknown>)[column]
       if (v !== null && typeof v !== 'string') return `"${field}[${i}].${column}" is ${typeof v}, canal sends strings or null`
     }
   }

@@ -20,16 +20,53 @@ export type TableRows = {
 }
 
 export function tableRows(events: SourceEvent[], target: TargetTable): TableRows {
+  const builder = tableRowsBuilder(target)
+  for (const source of events) builder.add(source)
+  return builder.result
+}
+
+/**
+ * The same rows built one event at a time, so a loader can drop each decoded message as soon as
+ * its rows are built: a whole batch of decoded messages kept until the end outlived the young
+ * generation, and copying it there and into the old one doubled the loader's CPU per row.
+ */
+export type TableRowsBuilder = { add(source: SourceEvent): void; result: TableRows }
+
+export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
   const result: TableRows = { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0 }
   // Several rules may feed one target (say, two shard families); each projects with its own rule.
   const projections = new Map<number, Projection>()
-  for (const source of events) {
-    let projection = projections.get(source.route.ruleIndex)
-    if (!projection) projections.set(source.route.ruleIndex, (projection = projectionFor(source.route, target)))
-    projection.apply(source, result)
+  return {
+    result,
+    add(source) {
+      let projection = projections.get(source.route.ruleIndex)
+      if (!projection) projections.set(source.route.ruleIndex, (projection = projectionFor(source.route, target)))
+      projection.apply(source, result)
+    },
   }
-  return result
 }
+
+/**
+ * The rows as one JSON array, the Stream Load body. Written row by row into a buffer of the exact
+ * size: joining first built one huge string and encoded it again, over 10x slower for a 10k-row batch.
+ */
+export function jsonArrayBody(rows: readonly string[]): Buffer {
+  let size = 1 + Math.max(rows.length, 1)
+  for (const row of rows) size += Buffer.byteLength(row)
+  const body = Buffer.allocUnsafe(size)
+  let at = 0
+  body[at++] = openBracket
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) body[at++] = comma
+    at += body.write(rows[i]!, at)
+  }
+  body[at++] = closeBracket
+  return body
+}
+
+const openBracket = 0x5b
+const comma = 0x2c
+const closeBracket = 0x5d
 
 type Projection = { apply(source: SourceEvent, result: TableRows): void }
 

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { tableRows, type SourceEvent } from '../src/row-changes.ts'
+import { jsonArrayBody, tableRows, type SourceEvent } from '../src/row-changes.ts'
 import { decodeCanalMessage, type RowEvent } from '../src/canal-message.ts'
 import type { MappingRule } from '../src/config.ts'
 import type { RouteTarget } from '../src/table-mapping.ts'
@@ -309,5 +309,22 @@ describe('tableRows: order and several rules', () => {
 
   test('no events → no rows', () => {
     assert.deepEqual(tableRows([], pkProducts), { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0 })
+  })
+})
+
+describe('jsonArrayBody: the Stream Load body', () => {
+  test('is the rows as one JSON array, byte for byte, whatever the characters', () => {
+    const rows = [
+      '{"id":"1","name":"中文名","__op":0}',
+      '{"id":"2","name":"emoji 🚲 and \\"quotes\\"","__op":0}',
+      '{"id":"3","name":"Ünïcödé","__op":1}',
+    ]
+    const body = jsonArrayBody(rows)
+    assert.deepEqual(body, Buffer.from(`[${rows.join(',')}]`))
+    assert.deepEqual(JSON.parse(body.toString('utf8')).map((r: { id: string }) => r.id), ['1', '2', '3'])
+  })
+
+  test('of no rows is an empty array', () => {
+    assert.equal(jsonArrayBody([]).toString(), '[]')
   })
 })

@@ -3,7 +3,7 @@ import type { InstanceConfig } from '../src/config.ts'
 import type { InstanceActivity, QuarantineItem } from '../src/instance-activity.ts'
 import { encodeValue, type LoadBatch, type LoadJobResult } from '../src/load-job.ts'
 import { loadLabel } from '../src/load-label.ts'
-import { tableRows, type SourceEvent } from '../src/row-changes.ts'
+import { jsonArrayBody, tableRowsBuilder, type TableRowsBuilder } from '../src/row-changes.ts'
 import type { SchemaCache } from '../src/starrocks-schema.ts'
 import type { StreamLoadClient } from '../src/stream-load-client.ts'
 import { PermanentLoadError } from '../src/stream-load-errors.ts'
@@ -22,6 +22,9 @@ export type LoadContext = {
   activity: InstanceActivity
   tableConcurrency: number
 }
+
+/** A target table's rows of this batch; `rows` null when the table does not exist. */
+type TargetRows = { database: string; table: string; rows: TableRowsBuilder | null; offsets: string[]; sourceRows: number }
 
 // A quarantined raw message is kept whole up to this size, so most can be replayed as they came.
 const maxQuarantinedBytes = 1024 * 1024
@@ -42,7 +45,8 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     ...fields,
   })
 
-  const targets = new Map<string, { database: string; table: string; events: SourceEvent[] }>()
+  // Rows are built as the messages are decoded, so each decoded message is garbage at once.
+  const targets = new Map<string, TargetRows>()
   for (const message of job.messages) {
     const event = decodeCanalMessage(message.value)
     if (event.kind === 'unreadable') {
@@ -74,22 +78,26 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     }
     const key = `${route.database}.${route.table}`
     let target = targets.get(key)
-    if (!target) targets.set(key, (target = { database: route.database, table: route.table, events: [] }))
-    target.events.push({ partition: job.partition, offset: message.offset, event, route })
+    if (!target) {
+      const schema = await ctx.schemas.table(route.database, route.table)
+      targets.set(key, (target = { database: route.database, table: route.table, rows: schema && tableRowsBuilder(schema), offsets: [], sourceRows: 0 }))
+    }
+    target.offsets.push(message.offset)
+    target.sourceRows += event.data.length
+    target.rows?.add({ partition: job.partition, offset: message.offset, event, route })
   }
 
   let loadedRows = 0
   let quarantinedRows = 0
   const failures: unknown[] = []
-  await forEachLimited([...targets.values()], ctx.tableConcurrency, async ({ database, table, events }) => {
+  await forEachLimited([...targets.values()], ctx.tableConcurrency, async ({ database, table, rows, offsets, sourceRows }) => {
     const label = loadLabel({ ...job, prefix: ctx.config.labelPrefix, database, table })
-    const sourceRows = events.reduce((n, e) => n + e.event.data.length, 0)
     const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind']) => {
       quarantine.push(item({
         id: label,
         label,
-        firstOffset: events[0]!.offset,
-        lastOffset: events.at(-1)!.offset,
+        firstOffset: offsets[0]!,
+        lastOffset: offsets.at(-1)!,
         reason,
         table: `${database}.${table}`,
         rows: sourceRows,
@@ -100,20 +108,18 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
       quarantinedRows += sourceRows
     }
     try {
-      const schema = await ctx.schemas.table(database, table)
-      if (!schema) {
+      if (!rows) {
         // Without the target's columns no rows can be built: keep the source messages for replay.
-        const offsets = new Set(events.map((e) => e.offset))
-        const messages = job.messages.filter((m) => offsets.has(m.offset)).map((m) => encodeValue(m.offset, m.value))
+        const mine = new Set(offsets)
+        const messages = job.messages.filter((m) => mine.has(m.offset)).map((m) => encodeValue(m.offset, m.value))
         return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages')
       }
-      const rows = tableRows(events, schema)
-      bump('ignoredDeletes', rows.ignoredDeletes)
-      if (rows.rows.length === 0) return
-      const body = Buffer.from(`[${rows.rows.join(',')}]`)
+      bump('ignoredDeletes', rows.result.ignoredDeletes)
+      if (rows.result.rows.length === 0) return
+      const body = jsonArrayBody(rows.result.rows)
       try {
         await ctx.client.load({ database, table, label, body })
-        loadedRows += rows.rows.length
+        loadedRows += rows.result.rows.length
       } catch (err) {
         if (err instanceof PermanentLoadError && (err.reason === 'rejected-data' || err.reason === 'unknown-table')) {
           if (err.reason === 'unknown-table') ctx.schemas.invalidate(database, table)

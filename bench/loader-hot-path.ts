@@ -1,0 +1,118 @@
+// The loader's CPU per row, in-process, without Redis or HTTP: the cost split of the benchmark
+// issue (decode, map, serialise). Each stage is timed over the same batches, best of several rounds.
+//   node --import tsx bench/loader-hot-path.ts [--rows=100000] [--rounds=7]
+import { parseArgs } from 'node:util'
+import { canalRowCount, decodeCanalMessage, type RowEvent } from '../src/canal-message.ts'
+import { instanceConfigSchema, mappingEnvSchema } from '../src/config.ts'
+import { decodePayload, encodePayload } from '../src/job-payload.ts'
+import type { LoadBatch } from '../src/load-job.ts'
+import { jsonArrayBody, tableRowsBuilder, type TableRowsBuilder } from '../src/row-changes.ts'
+import type { TargetTable } from '../src/starrocks-schema.ts'
+import { createTableRouter } from '../src/table-mapping.ts'
+import { loadBatch, type LoadContext } from '../workers/load-batch.ts'
+import { benchColumns, canalStream, sourceDatabase } from './canal-stream.ts'
+import { benchInstance, benchMappingEnv } from './k2s-cluster.ts'
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '7' } } })
+const rows = Number(values.rows)
+const rounds = Number(values.rounds)
+
+// Batches as the fetcher cuts them: per partition, up to commitBatch rows.
+const stream = canalStream({ rows, partitions: 4, tables: 20 })
+const commitBatch = 10_000
+const batches: LoadBatch[] = []
+for (let partition = 0; partition < 4; partition++) {
+  let messages: { offset: string; value: Buffer }[] = []
+  let batchRows = 0
+  const flush = () => {
+    if (messages.length === 0) return
+    const frame = encodePayload(messages)
+    batches.push({ instance: 'bench', epoch: 1, topic: 't', partition, firstOffset: messages[0]!.offset, lastOffset: messages.at(-1)!.offset, messageCount: messages.length, messages: decodePayload(frame) })
+    messages = []
+    batchRows = 0
+  }
+  let offset = 0
+  for (const m of stream.messages.filter((m) => m.partition === partition)) {
+    const value = Buffer.from(m.value as string)
+    const n = canalRowCount(value)
+    if (batchRows > 0 && batchRows + n > commitBatch) flush()
+    messages.push({ offset: String(offset++), value })
+    batchRows += n
+  }
+  flush()
+}
+
+const config = instanceConfigSchema.parse(benchInstance('bench', { kafka: '127.0.0.1:9092', topic: 't', mysqlPort: 9030, feHttpPort: 8030, commitBatch, commitTimeout: 1000 }))
+const env = mappingEnvSchema.parse(benchMappingEnv(sourceDatabase, 'bench'))
+const schemaOf = (table: string): TargetTable => ({
+  database: 'bench',
+  table,
+  model: 'PRIMARY',
+  columns: benchColumns.map(([name, , , type]) => ({ name, dataType: type.split(/[ (]/)[0]!.toLowerCase(), nullable: !type.includes('NOT NULL'), isKey: name === 'id' })),
+  keyColumns: ['id'],
+})
+let bodyBytes = 0
+const ctx: LoadContext = {
+  config,
+  route: createTableRouter(env),
+  schemas: { table: async (_db, table) => schemaOf(table), invalidate() {}, async close() {} },
+  client: {
+    async load(req) {
+      bodyBytes += req.body.length
+      return { status: 'Success', txnId: 1, loadedRows: 0, loadBytes: req.body.length, loadTimeMs: 0 }
+    },
+    async close() {},
+  },
+  activity: { async quarantine() {}, async count() {} } as unknown as LoadContext['activity'],
+  tableConcurrency: 4,
+}
+
+// One batch at a time, as a loader holds it: timing stages over the whole stream at once would
+// keep every decoded row alive and measure the garbage collector of a far bigger heap.
+type Stage = 'frame decode (Redis bytes → messages)' | 'canal decode (JSON.parse, checks)' | 'route + group by table' | 'map + rows (project, JSON.stringify)' | 'body (rows into one buffer)'
+function stagesOnce(): Record<Stage, number> {
+  const spent = {} as Record<Stage, number>
+  let mark = performance.now()
+  const lap = (stage: Stage) => {
+    const now = performance.now()
+    spent[stage] = (spent[stage] ?? 0) + now - mark
+    mark = now
+  }
+  for (const b of batches) {
+    mark = performance.now()
+    const messages = decodePayload(encodePayload(b.messages))
+    lap('frame decode (Redis bytes → messages)')
+    // Message by message, as loadBatch goes: each decoded message is garbage once its rows exist.
+    const byTable = new Map<string, TableRowsBuilder>()
+    for (const m of messages) {
+      mark = performance.now()
+      const event = decodeCanalMessage(m.value) as RowEvent
+      lap('canal decode (JSON.parse, checks)')
+      const target = ctx.route(event.database, event.table)!
+      let rows = byTable.get(target.table)
+      if (!rows) byTable.set(target.table, (rows = tableRowsBuilder(schemaOf(target.table))))
+      lap('route + group by table')
+      rows.add({ partition: b.partition, offset: m.offset, event, route: target })
+      lap('map + rows (project, JSON.stringify)')
+    }
+    for (const rows of byTable.values()) jsonArrayBody(rows.result.rows)
+    lap('body (rows into one buffer)')
+  }
+  return spent
+}
+
+const perRow = (ms: number) => `${((ms * 1000) / stream.rows).toFixed(2).padStart(6)} µs/row  ${ms.toFixed(0).padStart(5)} ms`
+console.log(`${stream.rows} rows, ${stream.messages.length} messages, ${batches.length} batches, ${(stream.bytes / 1e6).toFixed(1)} MB of canal JSON; best of ${rounds}`)
+const fastest: Record<string, number> = {}
+for (let i = 0; i < rounds; i++) {
+  for (const [stage, ms] of Object.entries(stagesOnce())) fastest[stage] = Math.min(fastest[stage] ?? Infinity, ms)
+}
+for (const [stage, ms] of Object.entries(fastest)) console.log(`${stage.padEnd(40)} ${perRow(ms)}`)
+let whole = Infinity
+for (let i = 0; i < rounds; i++) {
+  const started = performance.now()
+  for (const b of batches) await loadBatch(b, ctx)
+  whole = Math.min(whole, performance.now() - started)
+}
+console.log(`${'whole job (loadBatch, no Redis or HTTP)'.padEnd(40)} ${perRow(whole)}`)
+console.log(`Stream Load bodies: ${(bodyBytes / rounds / 1e6).toFixed(1)} MB per round`)
