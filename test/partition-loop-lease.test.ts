@@ -25,14 +25,16 @@ before(async () => {
 
 after(() => redis?.disconnect())
 
-function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () => boolean; fence?: string } = {}) {
+function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () => boolean; fence?: string; duringLoad?: () => void } = {}) {
   const queued: LoadJobData[] = []
+  const commits: string[] = []
   const warnings: string[] = []
   const fenceLost: string[] = []
   let ended: () => void = () => {}
   const waiter: JobWaiter = {
     async run(job) {
       queued.push(job)
+      opts.duringLoad?.()
       return true
     },
     async close() {},
@@ -50,13 +52,16 @@ function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () =>
     ranges: opts.ranges ?? batchRanges(redis, keys, 'shop', holder),
     fence: opts.fence ?? `${holder}/gen-1`,
     waiter,
-    commit: async () => ended(),
+    commit: async (offset) => {
+      commits.push(offset)
+      ended()
+    },
     resume: () => {},
     isCurrent: opts.isCurrent ?? (() => true),
     fenceLost: () => fenceLost.push('lost'),
     log,
   })
-  return { queued, warnings, fenceLost, loop, done: done.then(() => loop.abandon()) }
+  return { queued, commits, warnings, fenceLost, loop, done: done.then(() => loop.abandon()) }
 }
 
 const lost = 'instance lease lost or a newer fetcher took over: no batch cut, the new owner continues'
@@ -126,4 +131,18 @@ test('a Redis that came back without the fence: the loop asks for a fresh fetche
   await stranded.done
   assert.deepEqual(stranded.queued, [])
   assert.deepEqual(stranded.fenceLost, ['lost'])
+})
+
+test('a loop abandoned as its job completed commits nothing: the successor cuts the recorded range again and commits it', async () => {
+  await redis.del(keys.batchRange('shop', 'binlog', 0))
+  await redis.set(keys.owner('shop'), 'node-a')
+  await batchRanges(redis, keys, 'shop', 'node-a').fence('node-a/gen-1')
+  let current = true
+  // A rebalance lands while the job completes: a commit of ours now could arrive after the
+  // successor's and move the offset back.
+  const old = runLoop('node-a', { isCurrent: () => current, duringLoad: () => (current = false) })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.deepEqual(old.queued.map((j) => [j.firstOffset, j.lastOffset]), [['5', '5']])
+  assert.deepEqual(old.commits, [])
+  assert.deepEqual(JSON.parse((await redis.get(keys.batchRange('shop', 'binlog', 0)))!), { epoch: 0, firstOffset: '5', lastOffset: '5' })
 })

@@ -98,8 +98,11 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
           messageCount: pending.messageCount,
         }
         if (!(await d.waiter.run(job, pending.frame, current))) return
-        // The ownership check and the commit are not atomic; a commit that slips past a rebalance
-        // only confirms loaded rows, and the next owner re-cuts from the recorded range.
+        // Abandoned meanwhile: the successor re-cuts the recorded range (same labels, nothing loads
+        // twice) and commits it itself; a late commit of ours, landing after the successor committed
+        // further, would move the offset back. The check and the commit are not atomic; one that
+        // slips past a rebalance only confirms loaded rows.
+        if (!current()) return
         await d.commit(String(BigInt(range.lastOffset) + 1n))
         await d.ranges.clear(d.topic, d.partition, range)
         pending = null
