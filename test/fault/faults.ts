@@ -65,6 +65,20 @@ function starRocks(name: string, ms: number, inject: (ctx: FaultContext) => void
   };
 }
 
+/** The broker stopped for `ms` (the producer held meanwhile), then started on the same data. */
+function kafkaDown(name: string, ms: number): Fault {
+  return {
+    name,
+    async run(ctx) {
+      await ctx.holdProducer();
+      await ctx.kafka.stop();
+      await sleep(ms);
+      await ctx.kafka.start();
+      ctx.releaseProducer();
+    },
+  };
+}
+
 export const faults: readonly Fault[] = [
   {
     name: 'kill-worker',
@@ -159,16 +173,9 @@ export const faults: readonly Fault[] = [
       ctx.cluster.thaw(victim);
     },
   },
-  {
-    name: 'kafka-restart',
-    async run(ctx) {
-      await ctx.holdProducer();
-      await ctx.kafka.stop();
-      await sleep(2_000);
-      await ctx.kafka.start();
-      ctx.releaseProducer();
-    },
-  },
+  kafkaDown('kafka-restart', 2_000),
+  // Three times the consumer's session timeout, and longer than kafkajs' request retries.
+  { ...kafkaDown('kafka-down-30s', 30_000), long: true },
   {
     // A Redis without persistence of its latest writes: it comes back from a snapshot taken a
     // moment before it died, with jobs, ranges and leases as they were then.
