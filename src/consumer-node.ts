@@ -76,7 +76,7 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
       log.warn({ instance: name, err: err.message }, 'fetcher crashed; starting it again')
       void stopFetcher(name, true).catch((e: Error) => log.error({ instance: name, err: e.message }, 'could not stop the crashed fetcher'))
     }
-    const fetcher: Promise<InstanceFetcher | null> = startInstanceFetcher(stored, { redis, keys, queue, waiter, node: me, onCrash, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
+    const fetcher: Promise<InstanceFetcher | null> = startInstanceFetcher(stored, { redis, keys, waiter, node: me, onCrash, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
       log.error({ instance: name, err: err.message }, 'fetcher could not start; another node may try')
       await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
       fetchers.delete(name)

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel, type Admin, type EachBatchPayload } from 'kafkajs'
-import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { batchRanges } from '../batch-ranges.ts'
 import { canalRowCount } from '../canal-message.ts'
 import type { StoredInstance } from '../instance-store.ts'
-import type { LoadJobData } from '../load-job.ts'
 import type { Logger } from '../logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import { PartitionBatcher } from './partition-batcher.ts'
@@ -27,7 +25,6 @@ import type { JobWaiter } from './job-waiter.ts'
 export type InstanceFetcherDeps = {
   redis: Redis
   keys: RedisKeys
-  queue: Queue<LoadJobData>
   waiter: JobWaiter
   /**
    * This node's name: batches are cut only while it holds the instance's lease, and the lag it
