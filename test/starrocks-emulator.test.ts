@@ -434,6 +434,11 @@ describe('BE port: mapping, conversion and filtering (§6)', () => {
     assert.equal(await message('[[1]]', { strip_outer_array: 'true' }), 'Error: nested array is not supported. Row: [1]');
     const stream = await load('dup', '{"id":500}\n{"id":501}', { strip_outer_array: 'false' });
     assert.deepEqual([stream.Status, stream.NumberLoadedRows], ['Success', 2]);
+    // A syntax error voids the rows before it in the document; a scalar item is one filtered row.
+    assert.equal(await message('[{"id":1},{"id":2,}]', { strip_outer_array: 'true' }), 'Error: Failed to parse json: object key expected at offset 18. Row: [{"id":1},{"id":2,}]');
+    const scalar = await load('dup', '[{"id":502},7] [{"id":503}]', { max_filter_ratio: '0.5' });
+    assert.deepEqual([scalar.Status, scalar.NumberTotalRows, scalar.NumberLoadedRows], ['Success', 3, 2]);
+    assert.equal(await errorLog(scalar), 'Error: JSON value is not an object. Row: 7\n');
   });
 
   test('jsonpaths feed columns in order; a path through a scalar filters the row (§6.2)', async () => {
