@@ -365,6 +365,52 @@ describe('BE port: mapping, conversion and filtering (§6)', () => {
     assert.ok(emu.rows('db1', 'types').some((r) => r.id === '17'));
   });
 
+  test('the shapes clients usually send convert and fail like any other (§6.2, §6.3)', async () => {
+    // Plain `YYYY-MM-DD HH:MM:SS`, `digits.digits`, short integers and strings without escapes take
+    // the emulator's shortcuts; escapes, raw numbers beyond 2^53 and a repeated key do not.
+    const body = String.raw`[
+      {"id":20,"dtm":"2024-02-29 23:59:59","dt":"2024-02-29 12:00:00","amount":"00012.3","bi":"9007199254740993",
+       "si":"+007","ti":"-0","vc":"a\"\u00e9","s":"tab\t\\"},
+      {"id":21,"bi":9007199254740993,"li":170141183460469231731687303715884105727,"vc":1.50,"amount":"-0.00",
+       "dt":"2024-02-29","dtm":"2024-02-29","id":99}]`;
+    assert.equal((await load('types', body)).Status, 'Success');
+    const loaded = emu.rows('db1', 'types').filter((r) => r.id === '20' || r.id === '21');
+    assert.deepEqual(loaded, [
+      {
+        id: '20', ti: '0', si: '7', bi: '9007199254740993', li: null, f: null, d: null, b: null, amount: '12.30', c: null,
+        vc: 'a"é', s: 'tab\t\\', dt: '2024-02-29', dtm: '2024-02-29 23:59:59', j: null,
+      },
+      {
+        id: '21', ti: null, si: null, bi: '9007199254740993', li: '170141183460469231731687303715884105727', f: null, d: null, b: null,
+        amount: '0.00', c: null, vc: '1.50', s: null, dt: '2024-02-29', dtm: '2024-02-29 00:00:00', j: null,
+      },
+    ]);
+
+    const rejected = String.raw`[{"id":30,"dtm":"2024-02-30 00:00:00"},{"id":31,"dtm":"2024-01-01 24:00:00"},
+      {"id":32,"amount":"123456789.00"},{"id":33,"vc":"ééé"},{"id":34,"vc":"ab\u00e9\u00e9"},{"id":35,"ti":"128"},
+      {"id":36,"bi":"9223372036854775808"},{"id":37,"dt":"2023-02-29"},{"id":38,"vc":"abcde","amount":"99999999.99"}]`;
+    const r = await load('types', rejected, { strict_mode: 'true', max_filter_ratio: '1' });
+    assert.deepEqual([r.Status, r.NumberLoadedRows, r.NumberFilteredRows], ['Success', 1, 8]);
+    assert.equal(
+      await errorLog(r),
+      [
+        "Error: Value '2024-02-30 00:00:00' is out of range. The type of 'dtm' is DATETIME. Row: {\"id\":30,\"dtm\":\"2024-02-30 00:00:00\"}",
+        "Error: Value '2024-01-01 24:00:00' is out of range. The type of 'dtm' is DATETIME. Row: {\"id\":31,\"dtm\":\"2024-01-01 24:00:00\"}",
+        "Error: Value '123456789.00' is out of range. The type of 'amount' is DECIMAL(10,2). Row: {\"id\":32,\"amount\":\"123456789.00\"}",
+        'Error: Value length is beyond the capacity. column=vc, capacity=5. Row: {"id":33,"vc":"ééé"}',
+        'Error: Value length is beyond the capacity. column=vc, capacity=5. Row: {"id":34,"vc":"abéé"}',
+        'Error: Value is overflow. column=ti, value=128. Row: {"id":35,"ti":"128"}',
+        'Error: Value is overflow. column=bi, value=9223372036854775808. Row: {"id":36,"bi":"9223372036854775808"}',
+        "Error: Value '2023-02-29' is out of range. The type of 'dt' is DATE. Row: {\"id\":37,\"dt\":\"2023-02-29\"}",
+        '',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      emu.rows('db1', 'types').filter((row) => row.id === '38').map((row) => [row.vc, row.amount]),
+      [['abcde', '99999999.99']],
+    );
+  });
+
   test('NULL in a NOT NULL column is filtered even without strict mode (§6.2)', async () => {
     const r = await load('nn', [{ id: 1, v: 'x' }, { id: 2, v: 2 }, { id: 3 }, { id: 4, v: 4 }], { max_filter_ratio: '0.4' });
     assert.equal(r.Status, 'Fail');
@@ -388,6 +434,11 @@ describe('BE port: mapping, conversion and filtering (§6)', () => {
     assert.equal(await message('[[1]]', { strip_outer_array: 'true' }), 'Error: nested array is not supported. Row: [1]');
     const stream = await load('dup', '{"id":500}\n{"id":501}', { strip_outer_array: 'false' });
     assert.deepEqual([stream.Status, stream.NumberLoadedRows], ['Success', 2]);
+    // A syntax error voids the rows before it in the document; a scalar item is one filtered row.
+    assert.equal(await message('[{"id":1},{"id":2,}]', { strip_outer_array: 'true' }), 'Error: Failed to parse json: object key expected at offset 18. Row: [{"id":1},{"id":2,}]');
+    const scalar = await load('dup', '[{"id":502},7] [{"id":503}]', { max_filter_ratio: '0.5' });
+    assert.deepEqual([scalar.Status, scalar.NumberTotalRows, scalar.NumberLoadedRows], ['Success', 3, 2]);
+    assert.equal(await errorLog(scalar), 'Error: JSON value is not an object. Row: 7\n');
   });
 
   test('jsonpaths feed columns in order; a path through a scalar filters the row (§6.2)', async () => {

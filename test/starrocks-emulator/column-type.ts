@@ -25,9 +25,19 @@ const INTEGER_WIDTH: Record<IntegerTypeName, number> = { TINYINT: 4, SMALLINT: 6
 /** Decimal digits of each integer type, reported as COLUMN_SIZE. */
 const INTEGER_DIGITS: Record<IntegerTypeName, number> = { TINYINT: 3, SMALLINT: 5, INT: 10, BIGINT: 19, LARGEINT: 39 };
 
-export function integerRange(name: IntegerTypeName): { min: bigint; max: bigint } {
-  const bits = BigInt(INTEGER_BITS[name] - 1);
-  return { min: -(1n << bits), max: (1n << bits) - 1n };
+/** The bounds, also as doubles (rounded) for comparing values a double holds exactly. */
+export type IntegerRange = { min: bigint; max: bigint; minNumber: number; maxNumber: number };
+
+/** Computed once: range checks run for every integer value a load reads. */
+const INTEGER_RANGES = Object.fromEntries(
+  Object.entries(INTEGER_BITS).map(([name, bits]) => {
+    const max = (1n << BigInt(bits - 1)) - 1n;
+    return [name, { min: -max - 1n, max, minNumber: Number(-max - 1n), maxNumber: Number(max) }];
+  }),
+) as Record<IntegerTypeName, IntegerRange>;
+
+export function integerRange(name: IntegerTypeName): IntegerRange {
+  return INTEGER_RANGES[name];
 }
 
 /** Upper-case type as in DESC and in error messages: `INT`, `DECIMAL(10,2)`, `VARCHAR(65533)`. */

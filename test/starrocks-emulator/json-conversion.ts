@@ -3,99 +3,113 @@
  * reader's rules; CSV fields (`text`) go through a SQL cast. A failure carries the reason StarRocks
  * logs; the caller turns it into NULL (strict_mode=false) or a filtered row (strict_mode=true).
  */
-import { castBoolean, castText, checkInteger, renderFloating } from './sql-cast.ts';
+import { castBoolean, castInteger, castText, checkInteger, fitsBytes, renderFloating } from './sql-cast.ts';
 import { sqlTypeName, type IntegerTypeName } from './column-type.ts';
 import { minifyJson, renderJsonColumn, type JsonNode } from './json-value.ts';
 import type { ColumnSchema } from './schema.ts';
 
 export type SourceValue = JsonNode | { t: 'text'; v: string };
 
-export type Conversion = { ok: true; value: string | null } | { ok: false; error: string };
+/** Why a value does not convert. A class, so that a successful conversion allocates nothing. */
+export class ConversionError {
+  constructor(readonly message: string) {}
+}
+
+/** The column value (canonical text or NULL), or why the source value does not convert. */
+export type Converted = string | null | ConversionError;
+
+export type Converter = (src: SourceValue) => Converted;
 
 const INTEGER_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export function convertSource(column: ColumnSchema, src: SourceValue): Conversion {
-  if (src.t === 'null') return ok(null);
-  if (src.t === 'text') return cast(column, src.v);
+/** The column's converter, with the per-type choice made once per load rather than per value. */
+export function converterFor(column: ColumnSchema): Converter {
+  const read = jsonReaderFor(column);
+  return (src) => (src.t === 'null' ? null : src.t === 'text' ? cast(column, src.v) : read(src));
+}
+
+function jsonReaderFor(column: ColumnSchema): (src: JsonNode) => Converted {
   const { type, name } = column;
   switch (type.kind) {
-    case 'integer':
-      return type.name === 'LARGEINT' ? cast(column, nodeText(src)) : readInteger(column, type.name, src);
+    case 'integer': {
+      const typeName = type.name;
+      if (typeName === 'LARGEINT') return (src) => cast(column, nodeText(src));
+      return (src) => readInteger(name, typeName, src);
+    }
     case 'float':
-    case 'double':
-      return readFloating(name, type.kind, src);
+    case 'double': {
+      const kind = type.kind;
+      return (src) => readFloating(name, kind, src);
+    }
     case 'boolean':
-      return readBoolean(name, src);
+      return (src) => readBoolean(name, src);
     case 'char':
     case 'varchar': {
-      const text = nodeText(src);
-      // §6.3: capacity is in bytes.
-      if (Buffer.byteLength(text) > type.length) {
-        return fail(`Value length is beyond the capacity. column=${name}, capacity=${type.length}`);
-      }
-      return ok(text);
+      const capacity = type.length;
+      return (src) => readString(name, capacity, src);
     }
     case 'json':
       // §6.3: a JSON string is stored as a JSON string, not re-parsed.
-      return ok(renderJsonColumn(src));
+      return renderJsonColumn;
     default:
       // DECIMAL, DATE, DATETIME: read as VARCHAR text, then cast.
-      return cast(column, nodeText(src));
+      return (src) => cast(column, nodeText(src));
   }
 }
 
 /** The error of a cast that turned a non-NULL value into NULL under strict mode (§6.3). */
-function castError(column: ColumnSchema, source: string): string {
-  return `Value '${source}' is out of range. The type of '${column.name}' is ${sqlTypeName(column.type)}`;
+function castError(column: ColumnSchema, source: string): ConversionError {
+  return new ConversionError(`Value '${source}' is out of range. The type of '${column.name}' is ${sqlTypeName(column.type)}`);
 }
 
-function cast(column: ColumnSchema, text: string): Conversion {
-  const value = castText(column.type, text);
-  return value === null ? fail(castError(column, text)) : ok(value);
+function cast(column: ColumnSchema, text: string): Converted {
+  return castText(column.type, text) ?? castError(column, text);
 }
 
-function readInteger(column: ColumnSchema, typeName: IntegerTypeName, src: JsonNode): Conversion {
-  const overflow = (v: string) => fail(`Value is overflow. column=${column.name}, value=${v}`);
+function readString(name: string, capacity: number, src: JsonNode): Converted {
+  const text = nodeText(src);
+  return fitsBytes(text, capacity) ? text : new ConversionError(`Value length is beyond the capacity. column=${name}, capacity=${capacity}`);
+}
+
+function readInteger(name: string, typeName: IntegerTypeName, src: JsonNode): Converted {
   let text: string;
   if (src.t === 'num') text = src.raw;
   else if (src.t === 'str') text = src.v.trim();
-  else return fail(`Unsupported value type. Numeric type is required. column=${column.name}`);
-  if (INTEGER_RE.test(text)) {
-    const value = checkInteger(typeName, BigInt(text));
-    return value === null ? overflow(text) : ok(value);
-  }
+  else return new ConversionError(`Unsupported value type. Numeric type is required. column=${name}`);
+  if (INTEGER_RE.test(text)) return castInteger(typeName, text) ?? overflow(name, text);
   if (FLOAT_RE.test(text)) {
     // Floats are truncated toward zero (C cast), then range-checked.
     const truncated = Math.trunc(Number(text));
     const value = Number.isFinite(truncated) ? checkInteger(typeName, BigInt(truncated)) : null;
-    return value === null ? overflow(text) : ok(value);
+    return value ?? overflow(name, text);
   }
-  return fail(`Unable to cast string value to BIGINT. value=${text}, column=${column.name}`);
+  return new ConversionError(`Unable to cast string value to BIGINT. value=${text}, column=${name}`);
 }
 
-function readFloating(name: string, kind: 'float' | 'double', src: JsonNode): Conversion {
+function overflow(name: string, text: string): ConversionError {
+  return new ConversionError(`Value is overflow. column=${name}, value=${text}`);
+}
+
+function readFloating(name: string, kind: 'float' | 'double', src: JsonNode): Converted {
   let text: string;
   if (src.t === 'num') text = src.raw;
   else if (src.t === 'str' && FLOAT_RE.test(src.v.trim())) text = src.v.trim();
-  else if (src.t === 'str') return fail(`Unable to cast string value to ${kind.toUpperCase()}. value=${src.v}, column=${name}`);
-  else return fail(`Unsupported value type. Numeric type is required. column=${name}`);
-  const value = renderFloating(kind, Number(text));
-  return value === null ? fail(`Value is overflow. column=${name}, value=${text}`) : ok(value);
+  else if (src.t === 'str') return new ConversionError(`Unable to cast string value to ${kind.toUpperCase()}. value=${src.v}, column=${name}`);
+  else return new ConversionError(`Unsupported value type. Numeric type is required. column=${name}`);
+  return renderFloating(kind, Number(text)) ?? overflow(name, text);
 }
 
-function readBoolean(name: string, src: JsonNode): Conversion {
+function readBoolean(name: string, src: JsonNode): Converted {
   switch (src.t) {
     case 'bool':
-      return ok(src.v ? '1' : '0');
+      return src.v ? '1' : '0';
     case 'num':
-      return ok(Number(src.raw) !== 0 ? '1' : '0');
-    case 'str': {
-      const value = castBoolean(src.v.trim());
-      return value === null ? fail(`Failed to parse string value as boolean. column=${name}, value=${src.v}`) : ok(value);
-    }
+      return Number(src.raw) !== 0 ? '1' : '0';
+    case 'str':
+      return castBoolean(src.v.trim()) ?? new ConversionError(`Failed to parse string value as boolean. column=${name}, value=${src.v}`);
     default:
-      return fail('Unsupported value type to boolean');
+      return new ConversionError('Unsupported value type to boolean');
   }
 }
 
@@ -111,12 +125,4 @@ function nodeText(src: JsonNode): string {
     default:
       return minifyJson(src);
   }
-}
-
-function ok(value: string | null): Conversion {
-  return { ok: true, value };
-}
-
-function fail(error: string): Conversion {
-  return { ok: false, error };
 }

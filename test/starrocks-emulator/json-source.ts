@@ -2,7 +2,7 @@
  * Splits a JSON body into row objects following StarRocks' document shapes (§6.1), and reads the
  * source fields of a row in simple mode (exact key names) or matched mode (`jsonpaths`, §6.2).
  */
-import { JsonSyntaxError, minifyJson, parseJsonValue, skipWhitespace, type JsonNode } from './json-value.ts';
+import { JsonReader, JsonSyntaxError, minifyJson, parseJsonValue, skipWhitespace, type JsonNode } from './json-value.ts';
 
 export type JsonObject = JsonNode & { t: 'obj' };
 
@@ -41,6 +41,69 @@ export function readJsonRecords(text: string, stripOuterArray: boolean, jsonRoot
     for (const row of documentRows(doc, stripOuterArray)) records.push(row);
   }
   return records;
+}
+
+/** Simple mode's source slots by key name; null when names repeat (a slot per key would not do). */
+export function sourceSlots(sourceNames: string[]): Map<string, number> | null {
+  const slots = new Map(sourceNames.map((name, i) => [name, i]));
+  return slots.size === sourceNames.length ? slots : null;
+}
+
+/**
+ * Simple mode (§6.2) straight from the text: each row object's fields go into `values` by key
+ * (missing: undefined, as in readJsonRecords), with no tree per row. `onRow` gets the values
+ * (reused for the next row) and the object's text range. Returns false at the first thing that is
+ * not a well-formed document of row objects; the rows read so far are then void and the caller
+ * reads the body with readJsonRecords, which reports it.
+ */
+export function readRowObjects(
+  text: string,
+  stripOuterArray: boolean,
+  slotOf: Map<string, number>,
+  onRow: (values: (JsonNode | undefined)[], start: number, end: number) => void,
+): boolean {
+  const reader = new JsonReader(text, skipWhitespace(text, 0));
+  const values = new Array<JsonNode | undefined>(slotOf.size);
+  const readRow = (): void => {
+    const start = reader.pos;
+    values.fill(undefined);
+    reader.fieldsInto(slotOf, values);
+    onRow(values, start, reader.pos);
+  };
+  try {
+    while (reader.pos < text.length) {
+      if (text[reader.pos] !== (stripOuterArray ? '[' : '{')) return false;
+      if (stripOuterArray) {
+        if (!readRowArray(reader, readRow)) return false;
+      } else {
+        readRow();
+      }
+      reader.pos = skipWhitespace(text, reader.pos);
+    }
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return false;
+    throw e;
+  }
+  return true;
+}
+
+/** An array of objects, each read by `readRow`; false at an item that is not an object. */
+function readRowArray(reader: JsonReader, readRow: () => void): boolean {
+  const { text } = reader;
+  reader.pos = skipWhitespace(text, reader.pos + 1);
+  if (text[reader.pos] === ']') {
+    reader.pos++;
+    return true;
+  }
+  for (;;) {
+    reader.pos = skipWhitespace(text, reader.pos);
+    if (text[reader.pos] !== '{') return false;
+    readRow();
+    reader.pos = skipWhitespace(text, reader.pos);
+    const sep = text[reader.pos++];
+    if (sep === ']') return true;
+    if (sep !== ',') return false;
+  }
 }
 
 function documentRows(doc: JsonNode, stripOuterArray: boolean): JsonRecord[] {

@@ -24,7 +24,7 @@ const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Parses one JSON value starting at `start` (after optional whitespace); returns it and the end offset. */
 export function parseJsonValue(text: string, start: number): { node: JsonNode; end: number } {
-  const p = new Parser(text, start);
+  const p = new JsonReader(text, start);
   const node = p.value();
   return { node, end: p.pos };
 }
@@ -38,9 +38,10 @@ export function skipWhitespace(text: string, pos: number): number {
   return pos;
 }
 
-class Parser {
+/** Reads JSON values from `pos` on; throws JsonSyntaxError. */
+export class JsonReader {
   constructor(
-    private readonly text: string,
+    readonly text: string,
     public pos: number,
   ) {}
 
@@ -67,6 +68,32 @@ class Parser {
         this.pos += m[0].length;
         return { t: 'num', raw: m[0] };
       }
+    }
+  }
+
+  /**
+   * Reads an object's fields into `slots` by key (`slotOf`), first occurrence winning like
+   * object(); other keys are read and dropped. A row this way needs no Map and no node of its own.
+   */
+  fieldsInto(slotOf: Map<string, number>, slots: (JsonNode | undefined)[]): void {
+    this.pos++;
+    this.pos = skipWhitespace(this.text, this.pos);
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return;
+    }
+    for (;;) {
+      this.pos = skipWhitespace(this.text, this.pos);
+      if (this.text[this.pos] !== '"') throw this.error('object key expected');
+      const slot = slotOf.get(this.string());
+      this.pos = skipWhitespace(this.text, this.pos);
+      if (this.text[this.pos++] !== ':') throw this.error("':' expected after object key");
+      const v = this.value();
+      if (slot !== undefined && slots[slot] === undefined) slots[slot] = v;
+      this.pos = skipWhitespace(this.text, this.pos);
+      const sep = this.text[this.pos++];
+      if (sep === '}') return;
+      if (sep !== ',') throw this.error("',' or '}' expected in object");
     }
   }
 
@@ -112,6 +139,15 @@ class Parser {
 
   private string(): string {
     const start = ++this.pos;
+    // Most strings have no escapes: up to the next quote is then the whole string.
+    const quote = this.text.indexOf('"', start);
+    if (quote !== -1) {
+      const raw = this.text.slice(start, quote);
+      if (!raw.includes('\\')) {
+        this.pos = quote + 1;
+        return raw;
+      }
+    }
     let end = start;
     let escaped = false;
     while (end < this.text.length) {

@@ -2,13 +2,14 @@
  * The data phase of a load: plan it (FE), read the body (BE scanner), build row operations and
  * collect filtered rows with their error-log lines (§3.1, §4.3, §6).
  */
+import { isAscii } from 'node:buffer';
 import { readCsvRecords } from './csv-source.ts';
 import type { SourceValue } from './json-conversion.ts';
-import { JsonPath, parseJsonPaths, readJsonRecords, type JsonObject } from './json-source.ts';
-import { minifyJson } from './json-value.ts';
+import { JsonPath, parseJsonPaths, readJsonRecords, readRowObjects, sourceSlots, type JsonObject } from './json-source.ts';
+import { minifyJson, parseJsonValue } from './json-value.ts';
 import type { LoadOptions } from './load-options.ts';
 import { planLoad, type LoadPlan } from './load-plan.ts';
-import { buildRow } from './row-builder.ts';
+import { RowBuilder } from './row-builder.ts';
 import type { RowOp } from './table-store.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
 
@@ -53,37 +54,67 @@ export function prepareLoad(table: TableSchema, options: LoadOptions): PreparedL
 }
 
 export function readLoadData(load: PreparedLoad, body: Buffer, now: Date): LoadData {
-  const data: LoadData = { ops: [], columns: load.schema.columns, totalRows: 0, filteredRows: 0, errorLines: [] };
-  const filter = (error: string, row: string) => {
-    data.filteredRows++;
-    if (data.errorLines.length < MAX_ERROR_LINES) data.errorLines.push(`Error: ${error}. Row: ${row}`);
-  };
-  const accept = (values: (SourceValue | undefined)[], row: () => string) => {
-    const built = buildRow(load.schema, load.plan, load.options.strictMode, values, now);
-    if (built.ok) data.ops.push(built.op);
-    else filter(built.error, row());
-  };
-  const text = body.toString('utf8');
-  const { options, plan } = load;
-  if (options.format === 'json') {
-    for (const record of readJsonRecords(text, options.stripOuterArray, load.jsonRoot)) {
-      data.totalRows++;
-      if (!record.ok) {
-        filter(record.error, record.row);
-        continue;
-      }
-      const values = jsonValues(record.object, plan.sourceNames, load.jsonPaths);
-      if (values === null) filter('The JSON element does not have the requested type', minifyJson(record.object));
-      else accept(values, () => minifyJson(record.object));
+  // An ASCII body (the usual one) reads the same as latin1, which is much cheaper than UTF-8 decoding.
+  const text = isAscii(body) ? body.toString('latin1') : body.toString('utf8');
+  const rows = new RowBuilder(load.schema, load.plan, load.options.strictMode, now);
+  if (load.options.format === 'csv') return readCsv(load, text, rows);
+  const slotOf = load.jsonPaths === null && load.jsonRoot === null ? sourceSlots(load.plan.sourceNames) : null;
+  return (slotOf && readSimpleJson(load, text, rows, slotOf)) ?? readJson(load, text, rows);
+}
+
+/** The usual body, simple-mode row objects, without a tree per row; null if it needs readJson. */
+function readSimpleJson(load: PreparedLoad, text: string, rows: RowBuilder, slotOf: Map<string, number>): LoadData | null {
+  const data = emptyData(load);
+  const complete = readRowObjects(text, load.options.stripOuterArray, slotOf, (values, start, end) => {
+    data.totalRows++;
+    const built = rows.build(values);
+    if (typeof built !== 'string') data.ops.push(built);
+    // The object parsed on its own is the node readJsonRecords would have made.
+    else filter(data, built, () => minifyJson(parseJsonValue(text.slice(start, end), 0).node));
+  });
+  return complete ? data : null;
+}
+
+function readJson(load: PreparedLoad, text: string, rows: RowBuilder): LoadData {
+  const data = emptyData(load);
+  for (const record of readJsonRecords(text, load.options.stripOuterArray, load.jsonRoot)) {
+    data.totalRows++;
+    if (!record.ok) {
+      filter(data, record.error, () => record.row);
+      continue;
     }
-  } else {
-    for (const record of readCsvRecords(text, options.columnSeparator, options.rowDelimiter, plan.sourceNames.length)) {
-      data.totalRows++;
-      if (!record.ok) filter(record.error, record.row);
-      else accept(record.fields.map((f) => (f === null ? { t: 'null' } : { t: 'text', v: f })), () => record.line);
-    }
+    const values = jsonValues(record.object, load.plan.sourceNames, load.jsonPaths);
+    const built = values === null ? 'The JSON element does not have the requested type' : rows.build(values);
+    if (typeof built !== 'string') data.ops.push(built);
+    else filter(data, built, () => minifyJson(record.object));
   }
   return data;
+}
+
+function readCsv(load: PreparedLoad, text: string, rows: RowBuilder): LoadData {
+  const data = emptyData(load);
+  const { options, plan } = load;
+  for (const record of readCsvRecords(text, options.columnSeparator, options.rowDelimiter, plan.sourceNames.length)) {
+    data.totalRows++;
+    if (!record.ok) {
+      filter(data, record.error, () => record.row);
+      continue;
+    }
+    const built = rows.build(record.fields.map((f) => (f === null ? { t: 'null' } : { t: 'text', v: f })));
+    if (typeof built !== 'string') data.ops.push(built);
+    else filter(data, built, () => record.line);
+  }
+  return data;
+}
+
+function emptyData(load: PreparedLoad): LoadData {
+  return { ops: [], columns: load.schema.columns, totalRows: 0, filteredRows: 0, errorLines: [] };
+}
+
+/** Counts a filtered row. The log takes the first ones only, so the row's text is made only for them. */
+function filter(data: LoadData, error: string, row: () => string): void {
+  data.filteredRows++;
+  if (data.errorLines.length < MAX_ERROR_LINES) data.errorLines.push(`Error: ${error}. Row: ${row()}`);
 }
 
 /** Simple mode looks keys up by exact name; matched mode feeds the i-th source from the i-th path (§6.2). */

@@ -2,54 +2,88 @@
  * Turns one source record into a row operation, or into the reason it is filtered: conversion per
  * §6.3 under strict_mode, then the sink's NOT NULL check, then `__op` (§2.2).
  */
-import { convertSource, type SourceValue } from './json-conversion.ts';
-import type { LoadPlan } from './load-plan.ts';
+import { ConversionError, converterFor, type Converted, type Converter, type SourceValue } from './json-conversion.ts';
+import type { LoadPlan, OpBinding } from './load-plan.ts';
 import { castDecimal } from './sql-cast.ts';
 import type { Row, RowOp } from './table-store.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
 
-export type BuiltRow = { ok: true; op: RowOp } | { ok: false; error: string };
+/** A row operation, or the reason the row is filtered. */
+export type BuiltRow = RowOp | string;
 
-/** `values[i]` feeds `plan.sourceNames[i]`; `undefined` is a missing key (→ NULL, not DEFAULT: §6.2). */
-export function buildRow(schema: TableSchema, plan: LoadPlan, strictMode: boolean, values: (SourceValue | undefined)[], now: Date): BuiltRow {
-  const row: Row = [];
-  for (const [i, column] of schema.columns.entries()) {
-    const binding = plan.bindings[i]!;
-    let source: SourceValue | undefined;
-    if (binding.kind === 'source') source = values[binding.index];
-    else if (binding.kind === 'constant') source = binding.value;
-    else {
-      row.push(unwrittenValue(column, binding.kind === 'keep', now));
-      continue;
-    }
-    if (source === undefined) {
-      row.push(null);
-      continue;
-    }
-    const converted = convertSource(column, source);
-    if (converted.ok) row.push(converted.value);
-    else if (strictMode) return { ok: false, error: converted.error };
-    else row.push(null); // §6.3: non-strict turns an unconvertible value into NULL
-  }
-  // The OLAP sink rejects NULL in NOT NULL columns whatever the op: a key-only DELETE must still
-  // carry NOT NULL values ([unconfirmed] §2.2).
-  const nullInNotNull = schema.columns.find((c, i) => row[i] === null && !c.nullable);
-  if (nullInNotNull) return { ok: false, error: `NULL value in non-nullable column '${nullInNotNull.name}'` };
-
-  const op = readOp(plan, values);
-  if (op === null) return { ok: false, error: "NULL value in non-nullable column '__op'" };
-  if (op === 1) return { ok: true, op: { op: 'delete', row } };
-  return { ok: true, op: plan.partialColumns ? { op: 'upsert', row, columns: plan.partialColumns } : { op: 'upsert', row } };
+/** How one column gets its value: from a source slot, or a value fixed for the whole load. */
+interface ColumnStep {
+  /** The source slot, or -1 for a fixed value. */
+  source: number;
+  convert: Converter;
+  fixed: Converted;
+  name: string;
+  nullable: boolean;
 }
 
-/** §2.2: 0 upsert, 1 delete; a missing `__op` key is 0. Other values are filtered ([unconfirmed]). */
-function readOp(plan: LoadPlan, values: (SourceValue | undefined)[]): 0 | 1 | null {
-  if (plan.op === null) return 0;
-  if (plan.op.kind === 'constant') return plan.op.op;
-  const v = values[plan.op.index];
-  if (v === undefined) return 0;
-  const text = v.t === 'num' ? v.raw : v.t === 'str' || v.t === 'text' ? v.v.trim() : null;
-  return text === '0' ? 0 : text === '1' ? 1 : null;
+/** The rows of one load. The plan is resolved into per-column steps once, not for every row. */
+export class RowBuilder {
+  private readonly steps: ColumnStep[];
+  private readonly op: OpBinding | null;
+  private readonly partialColumns: number[] | null;
+
+  constructor(
+    schema: TableSchema,
+    plan: LoadPlan,
+    private readonly strictMode: boolean,
+    now: Date,
+  ) {
+    this.steps = schema.columns.map((column, i) => columnStep(column, plan.bindings[i]!, now));
+    this.op = plan.op;
+    this.partialColumns = plan.partialColumns;
+  }
+
+  /** `values[i]` feeds `plan.sourceNames[i]`; `undefined` is a missing key (→ NULL, not DEFAULT: §6.2). */
+  build(values: (SourceValue | undefined)[]): BuiltRow {
+    const row: Row = [];
+    // The OLAP sink rejects NULL in NOT NULL columns whatever the op: a key-only DELETE must still
+    // carry NOT NULL values ([unconfirmed] §2.2). A conversion error of any column comes first.
+    let nullInNotNull: string | null = null;
+    for (const step of this.steps) {
+      let value = step.fixed;
+      if (step.source >= 0) {
+        const source = values[step.source];
+        value = source === undefined ? null : step.convert(source);
+      }
+      if (value instanceof ConversionError) {
+        if (this.strictMode) return value.message;
+        value = null; // §6.3: non-strict turns an unconvertible value into NULL
+      }
+      if (value === null && !step.nullable) nullInNotNull ??= step.name;
+      row.push(value);
+    }
+    if (nullInNotNull !== null) return `NULL value in non-nullable column '${nullInNotNull}'`;
+
+    const op = this.readOp(values);
+    if (op === null) return "NULL value in non-nullable column '__op'";
+    if (op === 1) return { op: 'delete', row };
+    return this.partialColumns ? { op: 'upsert', row, columns: this.partialColumns } : { op: 'upsert', row };
+  }
+
+  /** §2.2: 0 upsert, 1 delete; a missing `__op` key is 0. Other values are filtered ([unconfirmed]). */
+  private readOp(values: (SourceValue | undefined)[]): 0 | 1 | null {
+    if (this.op === null) return 0;
+    if (this.op.kind === 'constant') return this.op.op;
+    const v = values[this.op.index];
+    if (v === undefined) return 0;
+    const text = v.t === 'num' ? v.raw : v.t === 'str' || v.t === 'text' ? v.v.trim() : null;
+    return text === '0' ? 0 : text === '1' ? 1 : null;
+  }
+}
+
+/** A constant converts the same for every row, and so does an unwritten column's value. */
+function columnStep(column: ColumnSchema, binding: LoadPlan['bindings'][number], now: Date): ColumnStep {
+  const convert = converterFor(column);
+  const step = { source: -1, convert, fixed: null as Converted, name: column.name, nullable: column.nullable };
+  if (binding.kind === 'source') step.source = binding.index;
+  else if (binding.kind === 'constant') step.fixed = convert(binding.value);
+  else step.fixed = unwrittenValue(column, binding.kind === 'keep', now);
+  return step;
 }
 
 /**

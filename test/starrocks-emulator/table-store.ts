@@ -14,7 +14,7 @@ export type Row = (string | null)[];
 export type RowOp = { op: 'upsert'; row: Row; columns?: number[] } | { op: 'delete'; row: Row };
 
 export class TableStore {
-  private byKey = new Map<string, Row>();
+  private byKey = new Map<string | null, Row>();
   private readonly appended: Row[] = [];
   private keyIndexes: number[];
 
@@ -42,9 +42,13 @@ export class TableStore {
         continue;
       }
       const key = this.keyOf(op.row);
-      const stored = this.byKey.get(key);
-      if (op.op === 'delete') this.byKey.delete(key);
-      else if (op.columns && stored) this.byKey.set(key, mergePartial(stored, op.row, op.columns));
+      if (op.op === 'delete') {
+        this.byKey.delete(key);
+        continue;
+      }
+      // Only partial updates and Aggregate tables combine with the stored row.
+      const stored = op.columns || this.schema.keysType === 'AGGREGATE' ? this.byKey.get(key) : undefined;
+      if (op.columns && stored) this.byKey.set(key, mergePartial(stored, op.row, op.columns));
       else if (this.schema.keysType === 'AGGREGATE' && stored) this.byKey.set(key, aggregate(this.schema.columns, stored, op.row));
       else this.byKey.set(key, op.row);
     }
@@ -84,7 +88,9 @@ export class TableStore {
     this.byKey = new Map(rows.map((row) => [this.keyOf(row), row]));
   }
 
-  private keyOf(row: Row): string {
+  /** A one-column key is its value (NULL stays apart from 'NULL' as a Map key); a composite key its JSON. */
+  private keyOf(row: Row): string | null {
+    if (this.keyIndexes.length === 1) return row[this.keyIndexes[0]!]!;
     return JSON.stringify(this.keyIndexes.map((i) => row[i]));
   }
 
