@@ -52,14 +52,8 @@ export function decodeCanalMessage(value: Buffer | null): CanalEvent {
   const table = typeof m.table === 'string' ? m.table : ''
   const type = m.type
   const sql = typeof m.sql === 'string' ? m.sql : undefined
-
-  // isDdl is not reliable alone (canal #3418 sent CREATE with isDdl:false), so the type decides too.
-  if (m.isDdl === true || ddlTypes.has(type)) return { kind: 'skip', reason: 'ddl', database, table, type, sql }
-  if (type === 'QUERY') return { kind: 'skip', reason: 'query', database, table, type, sql }
-  if (!rowTypes.has(type)) return { kind: 'skip', reason: 'unknown-type', database, table, type }
-  if (m.data === null || m.data === undefined) return { kind: 'skip', reason: 'statement-dml', database, table, type, sql }
-
-  if (database === '' || table === '') return { kind: 'unreadable', reason: `${type} without "database" or "table"` }
+  const notRows = classifyCanalHeader({ type, database, table, isDdl: m.isDdl === true, hasData: m.data !== null && m.data !== undefined, sql })
+  if (notRows) return notRows
   const data = readImages(m.data, 'data')
   if (typeof data === 'string') return { kind: 'unreadable', reason: data }
   let old: (RowImage | undefined)[] = []
@@ -82,6 +76,24 @@ export function decodeCanalMessage(value: Buffer | null): CanalEvent {
     data,
     old,
   }
+}
+
+/** The header fields that decide what a message is before its rows are read. */
+export type CanalHeader = { type: string; database: string; table: string; isDdl: boolean; hasData: boolean; sql: string | undefined }
+
+/**
+ * A message that is not a row event to read, or null when it is one: shared with the canal fast
+ * path (canal-scan.ts), so both classify a message alike.
+ */
+export function classifyCanalHeader(h: CanalHeader): SkippedEvent | UnreadableEvent | null {
+  const { type, database, table, sql } = h
+  // isDdl is not reliable alone (canal #3418 sent CREATE with isDdl:false), so the type decides too.
+  if (h.isDdl || ddlTypes.has(type)) return { kind: 'skip', reason: 'ddl', database, table, type, sql }
+  if (type === 'QUERY') return { kind: 'skip', reason: 'query', database, table, type, sql }
+  if (!rowTypes.has(type)) return { kind: 'skip', reason: 'unknown-type', database, table, type }
+  if (!h.hasData) return { kind: 'skip', reason: 'statement-dml', database, table, type, sql }
+  if (database === '' || table === '') return { kind: 'unreadable', reason: `${type} without "database" or "table"` }
+  return null
 }
 
 function readImages(value: unknown, field: string): RowImage[] | string {

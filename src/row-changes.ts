@@ -1,5 +1,5 @@
-import type { MetadataKind } from './config.ts'
 import type { RowEvent, RowImage } from './canal-message.ts'
+import { columnTargets, metadataValue } from './column-targets.ts'
 import type { RouteTarget } from './table-mapping.ts'
 import type { TargetTable } from './starrocks-schema.ts'
 
@@ -72,27 +72,7 @@ type Projection = { apply(source: SourceEvent, result: TableRows): void }
 
 function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { rule } = route
-  const exact = new Map(target.columns.map((c) => [c.name.toLowerCase(), c.name]))
-  // StarRocks matches JSON keys to columns by exact name (§6.2), so every key we send is spelled
-  // as the target spells it, whatever case the MySQL column had.
-  // MySQL column names are case-insensitive, so renames and exclusions are too.
-  const renames = new Map(Object.entries(rule.columnRenames).map(([from, to]) => [from.toLowerCase(), to]))
-  const columnOf = (source: string): string | undefined => exact.get((renames.get(source.toLowerCase()) ?? source).toLowerCase())
-  const excluded = new Set(rule.excludeColumns.map((c) => c.toLowerCase()))
-  // Every row of a table repeats the same column names: resolve each once per batch, not per row.
-  const resolved = new Map<string, string | null>()
-  const targetOf = (column: string): string | null => {
-    let name = resolved.get(column)
-    if (name === undefined) resolved.set(column, (name = excluded.has(column.toLowerCase()) ? null : (columnOf(column) ?? null)))
-    return name
-  }
-  const metadata = Object.entries(rule.metadataColumns).flatMap(([column, kind]) => {
-    const name = exact.get(column.toLowerCase())
-    return name ? [[name, kind] as const] : []
-  })
-  const softColumn = rule.softDeleteColumn ? exact.get(rule.softDeleteColumn.toLowerCase()) : undefined
-  const primaryKey = target.model === 'PRIMARY'
-  const keys = new Set(target.keyColumns)
+  const { targetOf, columnOf, metadata, softColumn, primaryKey, keys } = columnTargets(rule, target)
   // `old` holds only the columns that changed; one of them being a key column moves the row.
   const changesKey = (before: RowImage, after: RowImage): boolean => {
     for (const column in before) {
@@ -108,7 +88,7 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
       const name = targetOf(column)
       if (name !== null) row[name] = image[column] ?? null
     }
-    for (const [name, kind] of metadata) row[name] = metadataValue(kind, source)
+    for (const [name, kind] of metadata) row[name] = metadataValue(kind, source.event, source.partition, source.offset)
     if (softColumn) row[softColumn] = softDeleted ? '1' : '0'
     if (primaryKey) row.__op = op
     return JSON.stringify(row)
@@ -146,24 +126,4 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
     })
   }
   return { apply }
-}
-
-function metadataValue(kind: MetadataKind, source: SourceEvent): string {
-  const { event } = source
-  switch (kind) {
-    case 'sourceDatabase':
-      return event.database
-    case 'sourceTable':
-      return event.table
-    case 'eventType':
-      return event.type
-    case 'binlogTime':
-      return new Date(event.es).toISOString().slice(0, 19).replace('T', ' ')
-    case 'binlogTimeMs':
-      return String(event.es)
-    case 'kafkaPartition':
-      return String(source.partition)
-    case 'kafkaOffset':
-      return source.offset
-  }
 }
