@@ -1,4 +1,6 @@
 import type { RowEvent, RowImage } from './canal-message.ts'
+import { scannedProjection, type ScannedProjection } from './canal-fast-rows.ts'
+import type { CanalScan } from './canal-scan.ts'
 import { columnTargets, metadataValue } from './column-targets.ts'
 import type { RouteTarget } from './table-mapping.ts'
 import type { TargetTable } from './starrocks-schema.ts'
@@ -30,18 +32,29 @@ export function tableRows(events: SourceEvent[], target: TargetTable): TableRows
  * its rows are built: a whole batch of decoded messages kept until the end outlived the young
  * generation, and copying it there and into the old one doubled the loader's CPU per row.
  */
-export type TableRowsBuilder = { add(source: SourceEvent): void; result: TableRows }
+export type TableRowsBuilder = {
+  add(source: SourceEvent): void
+  /** A scanned message's rows straight from its bytes; false, adding nothing, to take add() instead. */
+  addScanned(scan: CanalScan, partition: number, offset: string, route: RouteTarget): boolean
+  result: TableRows
+}
 
 export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
   const result: TableRows = { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0 }
   // Several rules may feed one target (say, two shard families); each projects with its own rule.
   const projections = new Map<number, Projection>()
+  const scanned = new Map<number, ScannedProjection>()
   return {
     result,
     add(source) {
       let projection = projections.get(source.route.ruleIndex)
       if (!projection) projections.set(source.route.ruleIndex, (projection = projectionFor(source.route, target)))
       projection.apply(source, result)
+    },
+    addScanned(scan, partition, offset, route) {
+      let projection = scanned.get(route.ruleIndex)
+      if (!projection) scanned.set(route.ruleIndex, (projection = scannedProjection(route.rule, target)))
+      return projection.apply(scan, partition, offset, result)
     },
   }
 }

@@ -1,4 +1,5 @@
 import { decodeCanalMessage } from '../src/canal-message.ts'
+import { canalScanner } from '../src/canal-scan.ts'
 import type { InstanceConfig } from '../src/config.ts'
 import type { InstanceActivity, QuarantineItem } from '../src/instance-activity.ts'
 import { encodeValue, type LoadBatch, type LoadJobResult } from '../src/load-job.ts'
@@ -7,7 +8,7 @@ import { jsonArrayBody, tableRowsBuilder, type TableRowsBuilder } from '../src/r
 import type { SchemaCache } from '../src/starrocks-schema.ts'
 import type { StreamLoadClient } from '../src/stream-load-client.ts'
 import { PermanentLoadError } from '../src/stream-load-errors.ts'
-import type { TableRouter } from '../src/table-mapping.ts'
+import type { RouteTarget, TableRouter } from '../src/table-mapping.ts'
 
 /**
  * One job: decode → map → rows → one Stream Load per target table → quarantine what StarRocks
@@ -47,7 +48,37 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
 
   // Rows are built as the messages are decoded, so each decoded message is garbage at once.
   const targets = new Map<string, TargetRows>()
+  const targetFor = async (route: RouteTarget): Promise<TargetRows> => {
+    const key = `${route.database}.${route.table}`
+    let target = targets.get(key)
+    if (!target) {
+      const schema = await ctx.schemas.table(route.database, route.table)
+      targets.set(key, (target = { database: route.database, table: route.table, rows: schema && tableRowsBuilder(schema), offsets: [], sourceRows: 0 }))
+    }
+    return target
+  }
+  const unmapped = (database: string, table: string, rows: number) => {
+    bump('skipped.unmapped', rows)
+    bumpSource(`${database}.${table}:unmapped`, rows)
+  }
+  const scan = canalScanner()
   for (const message of job.messages) {
+    // Plain row events go the fast way, from bytes to rows; whatever it declines, decodeCanalMessage
+    // and the row builder handle as the reference.
+    const scanned = scan(message.value)
+    if (scanned) {
+      const route = ctx.route(scanned.database, scanned.table)
+      if (!route) {
+        unmapped(scanned.database, scanned.table, scanned.rows)
+        continue
+      }
+      const target = await targetFor(route)
+      if (!target.rows || target.rows.addScanned(scanned, job.partition, message.offset, route)) {
+        target.offsets.push(message.offset)
+        target.sourceRows += scanned.rows
+        continue
+      }
+    }
     const event = decodeCanalMessage(message.value)
     if (event.kind === 'unreadable') {
       const raw = encodeValue(message.offset, message.value).value ?? ''
@@ -72,16 +103,10 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     }
     const route = ctx.route(event.database, event.table)
     if (!route) {
-      bump('skipped.unmapped', event.data.length)
-      bumpSource(`${event.database}.${event.table}:unmapped`, event.data.length)
+      unmapped(event.database, event.table, event.data.length)
       continue
     }
-    const key = `${route.database}.${route.table}`
-    let target = targets.get(key)
-    if (!target) {
-      const schema = await ctx.schemas.table(route.database, route.table)
-      targets.set(key, (target = { database: route.database, table: route.table, rows: schema && tableRowsBuilder(schema), offsets: [], sourceRows: 0 }))
-    }
+    const target = await targetFor(route)
     target.offsets.push(message.offset)
     target.sourceRows += event.data.length
     target.rows?.add({ partition: job.partition, offset: message.offset, event, route })

@@ -1,0 +1,184 @@
+import { keyFields, rowHeader, type CanalScan } from './canal-scan.ts'
+import { columnTargets, metadataValue } from './column-targets.ts'
+import type { MappingRule } from './config.ts'
+import type { TableRows } from './row-changes.ts'
+import type { TargetTable } from './starrocks-schema.ts'
+
+/**
+ * The rows of a scanned canal message (canal-scan.ts) for one rule and target table, cut straight
+ * from the message's bytes: a column that keeps its name is copied with its value as canal wrote
+ * it, so a row of a table without renames is one slice of the message plus `__op`. It must give
+ * exactly what the row builder gives for the same message, or nothing: apply() returns false,
+ * having added no row, whenever the result could differ, and the caller takes the slow path.
+ */
+export type ScannedProjection = { apply(scan: CanalScan, partition: number, offset: string, result: TableRows): boolean }
+
+/** What one source column name becomes in this target table. */
+type SourceColumn = {
+  /** Index into the target's columns, -1 when the column is not sent. */
+  target: number
+  /** `"name":` as sent; empty when the source key is sent as it is spelled. */
+  key: string
+  /** Sending it could differ from the row builder: see refuses(). */
+  refused: boolean
+  /** Names a key column of a Primary Key table, exclusions aside. */
+  primaryKey: boolean
+}
+
+export function scannedProjection(rule: MappingRule, target: TargetTable): ScannedProjection {
+  const resolve = columnTargets(rule, target)
+  const targetIndex = new Map(target.columns.map((c, i) => [c.name, i]))
+  // Columns the builder writes after the source columns, in its order; a source column landing on
+  // one of them, or two of them being the same, would move or merge keys.
+  const trailer = [...resolve.metadata.map(([name]) => name), ...(resolve.softColumn ? [resolve.softColumn] : []), ...(resolve.primaryKey ? ['__op'] : [])]
+  const usable = new Set(trailer).size === trailer.length && !trailer.some(awkwardKey)
+  const trailerKeys = resolve.metadata.map(([name, kind]) => [JSON.stringify(name) + ':', kind] as const)
+  const softKey = resolve.softColumn ? JSON.stringify(resolve.softColumn) + ':' : ''
+
+  const ids = new Map<string, number>()
+  const columns: SourceColumn[] = []
+  const columnId = (name: string): number => {
+    let id = ids.get(name)
+    if (id !== undefined) return id
+    const sent = resolve.targetOf(name)
+    const named = resolve.columnOf(name)
+    columns.push({
+      target: sent === null ? -1 : targetIndex.get(sent)!,
+      key: sent === null || sent === name ? '' : JSON.stringify(sent) + ':',
+      refused: awkwardKey(name) || (sent !== null && (awkwardKey(sent) || trailer.includes(sent))),
+      primaryKey: resolve.primaryKey && named !== undefined && resolve.keys.has(named),
+    })
+    ids.set(name, (id = columns.length - 1))
+    return id
+  }
+
+  // Duplicate keys and two keys sent as one column are found by stamping each row's columns.
+  let stamp = 0
+  let seenIds = new Int32Array(64)
+  const seenTargets = new Int32Array(target.columns.length)
+  const nextStamp = () => {
+    if (++stamp < 0x3fffffff) return
+    seenIds.fill(0)
+    seenTargets.fill(0)
+    stamp = 1
+  }
+
+  /** Fills each key's column id into the layout; false when a row cannot be cut as it is. */
+  const resolveRows = (scan: CanalScan, at: number, rows: number, sent: boolean): boolean => {
+    const { layout, value } = scan
+    const first = at
+    for (let r = 0; r < rows; r++) {
+      nextStamp()
+      const keys = layout[at + 2]!
+      at += rowHeader
+      for (let k = 0; k < keys; k++, at += keyFields) {
+        // Rows of one message nearly always repeat the first row's keys: compare bytes, not strings.
+        const same = first + rowHeader + k * keyFields
+        const id = r > 0 && k < layout[first + 2]! && sameBytes(value, layout[at]!, layout[at + 1]!, layout[same]!, layout[same + 1]!)
+          ? layout[same + 4]!
+          : columnId(value.toString(scan.ascii ? 'latin1' : 'utf8', layout[at]!, layout[at + 1]!))
+        layout[at + 4] = id
+        if (id >= seenIds.length) seenIds = grown(seenIds)
+        if (seenIds[id] === stamp) return false
+        seenIds[id] = stamp
+        const column = columns[id]!
+        if (!sent) {
+          // The builder deletes the old key when `old` holds a key column: left to it.
+          if (column.primaryKey) return false
+          continue
+        }
+        if (column.refused) return false
+        if (column.target < 0) continue
+        if (seenTargets[column.target] === stamp) return false
+        seenTargets[column.target] = stamp
+      }
+    }
+    return true
+  }
+
+  const trailerText = (scan: CanalScan, partition: number, offset: string, op: 0 | 1, softDeleted: boolean): string => {
+    let text = ''
+    for (const [key, kind] of trailerKeys) text += `,${key}${JSON.stringify(metadataValue(kind, scan, partition, offset))}`
+    if (softKey) text += `,${softKey}"${softDeleted ? 1 : 0}"`
+    if (resolve.primaryKey) text += `,"__op":${op}`
+    return text
+  }
+
+  const apply = (scan: CanalScan, partition: number, offset: string, result: TableRows): boolean => {
+    if (!usable) return false
+    if (!resolveRows(scan, scan.dataAt, scan.rows, true)) return false
+    if (scan.type === 'UPDATE' && resolve.primaryKey && !resolveRows(scan, scan.oldAt, scan.oldRows, false)) return false
+    let op: 0 | 1 = 0
+    let softDeleted = false
+    if (scan.type === 'DELETE') {
+      if (rule.deleteMode === 'soft' && resolve.softColumn) softDeleted = true
+      else if (rule.deleteMode === 'hard' && resolve.primaryKey) op = 1
+      else {
+        result.ignoredDeletes += scan.rows
+        return true
+      }
+    }
+    // Metadata values are only worked out for rows that exist: a binlogTime of a bad `es` throws.
+    if (scan.rows === 0) return true
+    const trailerBody = trailerText(scan, partition, offset, op, softDeleted)
+    const tail = trailerBody + '}'
+    const alone = `{${trailerBody.slice(1)}}`
+    for (let r = 0, at = scan.dataAt; r < scan.rows; r++) {
+      result.rows.push(rowText(scan, at, columns, tail, alone))
+      at += rowHeader + scan.layout[at + 2]! * keyFields
+    }
+    if (op === 1) result.deletes += scan.rows
+    else result.upserts += scan.rows
+    return true
+  }
+  return { apply }
+}
+
+/** One row of the scan as the builder would write it, `tail` closing it after the last column. */
+function rowText(scan: CanalScan, at: number, columns: SourceColumn[], tail: string, alone: string): string {
+  const { layout, value } = scan
+  const encoding = scan.ascii ? 'latin1' : 'utf8'
+  const keys = layout[at + 2]!
+  const firstKey = at + rowHeader
+  let out = ''
+  // A run of consecutive columns sent under their own names is copied as one slice; one that
+  // starts at the first column takes the row's `{` with it.
+  let runStart = -1
+  let runEnd = -1
+  for (let k = 0, p = firstKey; k <= keys; k++, p += keyFields) {
+    const column = k < keys ? columns[layout[p + 4]!]! : undefined
+    if (column && column.target >= 0 && column.key === '') {
+      if (runStart < 0) runStart = p === firstKey ? layout[at]! : layout[p]! - 1
+      runEnd = layout[p + 3]!
+      continue
+    }
+    if (runStart >= 0) {
+      const run = value.toString(encoding, runStart, runEnd)
+      out = out === '' ? (runStart === layout[at] ? run : '{' + run) : out + ',' + run
+      runStart = -1
+    }
+    if (column && column.target >= 0) out = `${out === '' ? '{' : out + ','}${column.key}${value.toString(encoding, layout[p + 2]!, layout[p + 3]!)}`
+  }
+  return out === '' ? alone : out + tail
+}
+
+/**
+ * A key JSON.parse would not keep in place: an array index sorts first in an object, and
+ * `__proto__` does not land as a key when the builder assigns it.
+ */
+function awkwardKey(name: string): boolean {
+  const c = name.charCodeAt(0)
+  return (c >= 0x30 && c <= 0x39) || name === '__proto__'
+}
+
+function sameBytes(b: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
+  if (end - start !== otherEnd - otherStart) return false
+  for (let i = 0; i < end - start; i++) if (b[start + i] !== b[otherStart + i]) return false
+  return true
+}
+
+function grown(stamps: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(stamps.length * 2)
+  bigger.set(stamps)
+  return bigger
+}
