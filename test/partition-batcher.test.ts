@@ -134,9 +134,9 @@ describe('PartitionBatcher: push and full', () => {
     assert.equal(b.cut(0), null)
   })
 
-  test('full once two batches worth of rows or bytes are buffered', () => {
+  test('full once a batch worth of rows or bytes is buffered', () => {
     const rows = batcher({ maxRows: 10 })
-    pushAll(rows, [msg(0, { rows: 10 }), msg(1, { rows: 9 })])
+    pushAll(rows, [msg(0, { rows: 6 }), msg(1, { rows: 3 })])
     assert.equal(rows.full, false)
     pushAll(rows, [msg(2, { rows: 1 })])
     assert.equal(rows.full, true)
@@ -144,9 +144,9 @@ describe('PartitionBatcher: push and full', () => {
     assert.equal(rows.full, false)
 
     const bytes = batcher({ maxBytes: 100 })
-    pushAll(bytes, [msg(0, { bytes: 150 })])
+    pushAll(bytes, [msg(0, { bytes: 60 })])
     assert.equal(bytes.full, false)
-    pushAll(bytes, [msg(1, { bytes: 50 })])
+    pushAll(bytes, [msg(1, { bytes: 40 })])
     assert.equal(bytes.full, true)
   })
 })

@@ -69,7 +69,9 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     sessionTimeout: 10_000,
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 500,
+    // Also how long kafkajs sleeps when every partition is paused, even if one is resumed
+    // meanwhile: kept short, so a partition resumed after a commit refills at once.
+    maxWaitTimeInMs: 100,
     allowAutoTopicCreation: false,
   })
   let generation = 0

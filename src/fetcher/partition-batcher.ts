@@ -43,12 +43,14 @@ export class PartitionBatcher {
   }
 
   /**
-   * Enough buffered for a full batch: time to stop fetching this partition. Never while a replay
-   * waits for its last offset: the range was cut under older limits and must arrive whole.
+   * A full batch is buffered behind the one in flight: time to stop fetching this partition. One
+   * batch ahead is enough, since Kafka refills it far faster than StarRocks loads one; each more
+   * would only hold another batch of raw messages in memory. Never while a replay waits for its
+   * last offset: the range was cut under older limits and must arrive whole.
    */
   get full(): boolean {
     if (this.replay) return false
-    return this.rows >= this.limits.maxRows * 2 || this.bytes >= this.limits.maxBytes * 2
+    return this.rows >= this.limits.maxRows || this.bytes >= this.limits.maxBytes
   }
 
   /** Milliseconds until the time rule cuts, or null with nothing buffered (or a replay pending). */
