@@ -1,3 +1,5 @@
+import { backslash, closeBrace, closeBracket, colon, openBrace, openBracket, quote, space } from './json-bytes.ts'
+
 /**
  * canal "flat messages" (canal.mq.flatMessage=true), reference cdc-formats.md §A. Every row value is
  * a JSON string or null; we keep those strings untouched so BIGINT UNSIGNED and DECIMAL keep their
@@ -175,12 +177,3 @@ export function canalRowCount(value: Buffer | null): number {
   }
   return 1
 }
-
-const quote = 0x22
-const backslash = 0x5c
-const colon = 0x3a
-const openBrace = 0x7b
-const closeBrace = 0x7d
-const openBracket = 0x5b
-const closeBracket = 0x5d
-const space = 0x20

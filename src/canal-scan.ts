@@ -1,5 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer'
 import { classifyCanalHeader } from './canal-message.ts'
+import { backslash, closeBrace, closeBracket, colon, comma, minus, openBrace, openBracket, quote } from './json-bytes.ts'
 
 /**
  * A canal row event read without JSON.parse, for the loader's fast path (canal-fast-rows.ts): one
@@ -327,12 +328,3 @@ const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x4
 const trueBytes = Buffer.from('true')
 const falseBytes = Buffer.from('false')
 const nullBytes = Buffer.from('null')
-const quote = 0x22
-const backslash = 0x5c
-const colon = 0x3a
-const comma = 0x2c
-const minus = 0x2d
-const openBrace = 0x7b
-const closeBrace = 0x7d
-const openBracket = 0x5b
-const closeBracket = 0x5d

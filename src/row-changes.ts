@@ -4,6 +4,7 @@ import type { CanalScan } from './canal-scan.ts'
 import { columnTargets, metadataValue } from './column-targets.ts'
 import type { RouteTarget } from './table-mapping.ts'
 import type { TargetTable } from './starrocks-schema.ts'
+import { closeBracket, comma, openBracket } from './json-bytes.ts'
 
 /**
  * canal row events → the JSON rows of one target table, in Kafka order (DESIGN.md "canal flat
@@ -77,9 +78,6 @@ export function jsonArrayBody(rows: readonly string[]): Buffer {
   return body
 }
 
-const openBracket = 0x5b
-const comma = 0x2c
-const closeBracket = 0x5d
 
 type Projection = { apply(source: SourceEvent, result: TableRows): void }
 
