@@ -4,8 +4,6 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { ZodError } from 'zod'
-import { startAdminServer } from '../api/serve.ts'
-import { startConsumerNode } from './consumer-node.ts'
 import { instanceActivity } from './instance-activity.ts'
 import { instanceStore } from './instance-store.ts'
 import { createLogger } from './logger.ts'
@@ -67,10 +65,12 @@ async function run(command: string, args: string[]): Promise<number> {
   const log = createLogger('k2s', { file: config.logPath ? join(config.logPath, 'k2s.log') : undefined, streams: logSink ? [logSink.stream] : [] })
   const secretKey = loadSecretKey(env, join(home, 'secret.key'))
   const { leaseMs } = config
+  // Each role loads only its own libraries: the admin API's (Hono, Bull Board, OpenAPI) are about
+  // 30 MB of a node process' RSS, and the data path's (kafkajs, BullMQ workers) are not the admin's.
   const admin =
     command === 'node'
       ? null
-      : await startAdminServer({
+      : await (await import('../api/serve.ts')).startAdminServer({
           redisUrl: config.redisUrl,
           prefix: config.redisPrefix,
           secretKey,
@@ -90,7 +90,7 @@ async function run(command: string, args: string[]): Promise<number> {
   const node =
     command === 'admin'
       ? null
-      : await startConsumerNode({
+      : await (await import('./consumer-node.ts')).startConsumerNode({
           redisUrl: config.redisUrl,
           prefix: config.redisPrefix,
           secretKey,
