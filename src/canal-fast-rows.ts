@@ -1,6 +1,8 @@
 import { keyFields, rowHeader, type CanalScan } from './canal-scan.ts'
 import { columnTargets, metadataValue } from './column-targets.ts'
 import type { MappingRule } from './config.ts'
+import { comma, openBrace } from './json-bytes.ts'
+import type { JsonRowsBody } from './json-rows-body.ts'
 import type { TableRows } from './row-changes.ts'
 import type { TargetTable } from './starrocks-schema.ts'
 
@@ -15,15 +17,19 @@ export type ScannedProjection = { apply(scan: CanalScan, partition: number, offs
 
 /** What one source column name becomes in this target table. */
 type SourceColumn = {
+  /** The source key's bytes in UTF-8, to know it again without decoding it. */
+  name: Buffer
   /** Index into the target's columns, -1 when the column is not sent. */
   target: number
-  /** `"name":` as sent; empty when the source key is sent as it is spelled. */
-  key: string
+  /** `"name":` as sent, in UTF-8; empty when the source key is sent as it is spelled. */
+  key: Buffer
   /** Sending it could differ from the row builder: see refuses(). */
   refused: boolean
   /** Names a key column of a Primary Key table, exclusions aside. */
   primaryKey: boolean
 }
+
+const noKey = Buffer.alloc(0)
 
 export function scannedProjection(rule: MappingRule, target: TargetTable): ScannedProjection {
   const resolve = columnTargets(rule, target)
@@ -34,23 +40,6 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
   const usable = new Set(trailer).size === trailer.length && !trailer.some(awkwardKey)
   const trailerKeys = resolve.metadata.map(([name, kind]) => [JSON.stringify(name) + ':', kind] as const)
   const softKey = resolve.softColumn ? JSON.stringify(resolve.softColumn) + ':' : ''
-
-  const ids = new Map<string, number>()
-  const columns: SourceColumn[] = []
-  const columnId = (name: string): number => {
-    let id = ids.get(name)
-    if (id !== undefined) return id
-    const sent = resolve.targetOf(name)
-    const named = resolve.columnOf(name)
-    columns.push({
-      target: sent === null ? -1 : targetIndex.get(sent)!,
-      key: sent === null || sent === name ? '' : JSON.stringify(sent) + ':',
-      refused: awkwardKey(name) || (sent !== null && (awkwardKey(sent) || trailer.includes(sent))),
-      primaryKey: resolve.primaryKey && named !== undefined && resolve.keys.has(named),
-    })
-    ids.set(name, (id = columns.length - 1))
-    return id
-  }
 
   // Duplicate keys and two keys sent as one column are found by stamping each row's columns.
   let stamp = 0
@@ -63,35 +52,77 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
     stamp = 1
   }
 
+  const ids = new Map<string, number>()
+  const columns: SourceColumn[] = []
+  const columnId = (name: string): number => {
+    let id = ids.get(name)
+    if (id !== undefined) return id
+    const sent = resolve.targetOf(name)
+    const named = resolve.columnOf(name)
+    columns.push({
+      name: Buffer.from(name),
+      target: sent === null ? -1 : targetIndex.get(sent)!,
+      key: sent === null || sent === name ? noKey : Buffer.from(JSON.stringify(sent) + ':'),
+      refused: awkwardKey(name) || (sent !== null && (awkwardKey(sent) || trailer.includes(sent))),
+      primaryKey: resolve.primaryKey && named !== undefined && resolve.keys.has(named),
+    })
+    ids.set(name, (id = columns.length - 1))
+    if (columns.length > seenIds.length) seenIds = grown(seenIds)
+    return id
+  }
+
+  // Messages of a table nearly always hold the same keys in the same order: per position, the
+  // column id last seen there is checked against the key's bytes before any key is decoded.
+  // `data` and `old` rows hold different keys, so each has its own.
+  const guesses = [new Int32Array(64).fill(-1), new Int32Array(64).fill(-1)]
+
   /** Fills each key's column id into the layout; false when a row cannot be cut as it is. */
   const resolveRows = (scan: CanalScan, at: number, rows: number, sent: boolean): boolean => {
     const { layout, value } = scan
-    const first = at
+    const g = sent ? 0 : 1
+    let guess = guesses[g]!
     for (let r = 0; r < rows; r++) {
-      nextStamp()
       const keys = layout[at + 2]!
-      at += rowHeader
-      for (let k = 0; k < keys; k++, at += keyFields) {
-        // Rows of one message nearly always repeat the first row's keys: compare bytes, not strings.
-        const same = first + rowHeader + k * keyFields
-        const id = r > 0 && k < layout[first + 2]! && sameBytes(value, layout[at]!, layout[at + 1]!, layout[same]!, layout[same + 1]!)
-          ? layout[same + 4]!
-          : columnId(value.toString(scan.ascii ? 'latin1' : 'utf8', layout[at]!, layout[at + 1]!))
-        layout[at + 4] = id
-        if (id >= seenIds.length) seenIds = grown(seenIds)
-        if (seenIds[id] === stamp) return false
-        seenIds[id] = stamp
-        const column = columns[id]!
-        if (!sent) {
-          // The builder deletes the old key when `old` holds a key column: left to it.
-          if (column.primaryKey) return false
-          continue
-        }
-        if (column.refused) return false
-        if (column.target < 0) continue
-        if (seenTargets[column.target] === stamp) return false
-        seenTargets[column.target] = stamp
+      const firstKey = at + rowHeader
+      const next = firstKey + keys * keyFields
+      if (layout[at + 3] === 1) {
+        // The keys of the row before, which passed the checks below already.
+        const above = next - at
+        for (let p = firstKey; p < next; p += keyFields) layout[p + 4] = layout[p - above + 4]!
+        at = next
+        continue
       }
+      if (keys > guess.length) guess = guesses[g] = grownGuesses(guess, keys)
+      for (let k = 0, p = firstKey; k < keys; k++, p += keyFields) {
+        let id = guess[k]!
+        if (id < 0 || !sameBytes(value, layout[p]!, layout[p + 1]!, columns[id]!.name)) {
+          id = columnId(value.toString(scan.ascii ? 'latin1' : 'utf8', layout[p]!, layout[p + 1]!))
+          guess[k] = id
+        }
+        layout[p + 4] = id
+      }
+      if (!acceptedRow(layout, firstKey, keys, sent)) return false
+      at = next
+    }
+    return true
+  }
+
+  const acceptedRow = (layout: Int32Array, firstKey: number, keys: number, sent: boolean): boolean => {
+    nextStamp()
+    for (let k = 0, p = firstKey; k < keys; k++, p += keyFields) {
+      const id = layout[p + 4]!
+      if (seenIds[id] === stamp) return false
+      seenIds[id] = stamp
+      const column = columns[id]!
+      if (!sent) {
+        // The builder deletes the old key when `old` holds a key column: left to it.
+        if (column.primaryKey) return false
+        continue
+      }
+      if (column.refused) return false
+      if (column.target < 0) continue
+      if (seenTargets[column.target] === stamp) return false
+      seenTargets[column.target] = stamp
     }
     return true
   }
@@ -121,11 +152,23 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
     // Metadata values are only worked out for rows that exist: a binlogTime of a bad `es` throws.
     if (scan.rows === 0) return true
     const trailerBody = trailerText(scan, partition, offset, op, softDeleted)
-    const tail = trailerBody + '}'
+    const tail = Buffer.from(trailerBody + '}')
     const alone = `{${trailerBody.slice(1)}}`
+    const { layout, value } = scan
+    const body = result.body
+    // A row with the keys of the row before is cut the same way: when that was one slice of the
+    // message, its columns need no looking at.
+    let oneSlice = false
     for (let r = 0, at = scan.dataAt; r < scan.rows; r++) {
-      result.rows.push(rowText(scan, at, columns, tail, alone))
-      at += rowHeader + scan.layout[at + 2]! * keyFields
+      const next = at + rowHeader + layout[at + 2]! * keyFields
+      if (oneSlice && layout[at + 3] === 1) {
+        body.startRow()
+        body.copy(value, layout[at]!, layout[next - keyFields + 3]!)
+        body.copy(tail)
+      } else {
+        oneSlice = writeRow(scan, at, columns, tail, alone, body)
+      }
+      at = next
     }
     if (op === 1) result.deletes += scan.rows
     else result.upserts += scan.rows
@@ -134,32 +177,48 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
   return { apply }
 }
 
-/** One row of the scan as the builder would write it, `tail` closing it after the last column. */
-function rowText(scan: CanalScan, at: number, columns: SourceColumn[], tail: string, alone: string): string {
+/**
+ * One row of the scan as the builder would write it, its bytes copied from the message (valid
+ * UTF-8, so the same bytes the builder's string would encode to); `tail` closes it after the last
+ * column, `alone` is the row when no column is sent. True when the row was its slice of the
+ * message up to its last value, and `tail`.
+ */
+function writeRow(scan: CanalScan, at: number, columns: SourceColumn[], tail: Buffer, alone: string, body: JsonRowsBody): boolean {
   const { layout, value } = scan
-  const encoding = scan.ascii ? 'latin1' : 'utf8'
   const keys = layout[at + 2]!
   const firstKey = at + rowHeader
-  let out = ''
+  body.startRow()
+  let written = false
+  let oneSlice = keys > 0
   // A run of consecutive columns sent under their own names is copied as one slice; one that
   // starts at the first column takes the row's `{` with it.
   let runStart = -1
   let runEnd = -1
   for (let k = 0, p = firstKey; k <= keys; k++, p += keyFields) {
     const column = k < keys ? columns[layout[p + 4]!]! : undefined
-    if (column && column.target >= 0 && column.key === '') {
+    if (column && column.target >= 0 && column.key.length === 0) {
       if (runStart < 0) runStart = p === firstKey ? layout[at]! : layout[p]! - 1
       runEnd = layout[p + 3]!
       continue
     }
+    if (column) oneSlice = false
     if (runStart >= 0) {
-      const run = value.toString(encoding, runStart, runEnd)
-      out = out === '' ? (runStart === layout[at] ? run : '{' + run) : out + ',' + run
+      if (written) body.byte(comma)
+      else if (runStart !== layout[at]) body.byte(openBrace)
+      body.copy(value, runStart, runEnd)
+      written = true
       runStart = -1
     }
-    if (column && column.target >= 0) out = `${out === '' ? '{' : out + ','}${column.key}${value.toString(encoding, layout[p + 2]!, layout[p + 3]!)}`
+    if (column && column.target >= 0) {
+      body.byte(written ? comma : openBrace)
+      body.copy(column.key)
+      body.copy(value, layout[p + 2]!, layout[p + 3]!)
+      written = true
+    }
   }
-  return out === '' ? alone : out + tail
+  if (written) body.copy(tail)
+  else body.text(alone)
+  return oneSlice
 }
 
 /**
@@ -171,14 +230,20 @@ function awkwardKey(name: string): boolean {
   return (c >= 0x30 && c <= 0x39) || name === '__proto__'
 }
 
-function sameBytes(b: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
-  if (end - start !== otherEnd - otherStart) return false
-  for (let i = 0; i < end - start; i++) if (b[start + i] !== b[otherStart + i]) return false
+function sameBytes(b: Buffer, start: number, end: number, other: Buffer): boolean {
+  if (end - start !== other.length) return false
+  for (let i = 0; i < other.length; i++) if (b[start + i] !== other[i]) return false
   return true
 }
 
 function grown(stamps: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
   const bigger = new Int32Array(stamps.length * 2)
   bigger.set(stamps)
+  return bigger
+}
+
+function grownGuesses(guesses: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(Math.max(length, guesses.length * 2)).fill(-1)
+  bigger.set(guesses)
   return bigger
 }

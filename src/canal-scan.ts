@@ -26,25 +26,27 @@ export type CanalScan = {
   oldRows: number
   oldAt: number
   /**
-   * Per row: the offset of `{`, the offset of `}`, the key count; then per key: the key's first
-   * byte and its closing quote, the value's first byte and one past its last (a string with its
-   * quotes, or `null`), and a slot the projection fills with the key's column id.
+   * Per row: the offset of `{`, the offset of `}`, the key count, and 1 when the row's keys are
+   * those of the row before in the same array, byte for byte and in order (0 otherwise); then per
+   * key: the key's first byte and its closing quote, the value's first byte and one past its last
+   * (a string with its quotes, or `null`), and a slot the projection fills with the key's column id.
    */
   layout: Int32Array
 }
 
-export const rowHeader = 3
+export const rowHeader = 4
 export const keyFields = 5
 
 export type CanalScanner = (value: Buffer | null) => CanalScan | null
 
 /** One scanner per job: a scan's layout is only valid until the scanner reads the next message. */
 export function canalScanner(): CanalScanner {
-  const state: ScanState = { layout: new Int32Array(4096), at: 0, rowsEnd: 0 }
+  const state: ScanState = { layout: new Int32Array(4096), at: 0, rowsEnd: 0, starts: new Int32Array(fieldNames.length), ends: new Int32Array(fieldNames.length) }
   return (value) => (value === null ? null : scan(value, state))
 }
 
-type ScanState = { layout: Int32Array; at: number; rowsEnd: number }
+/** Reused across messages; `starts` and `ends` hold where each top-level field's value lies, -1 when absent. */
+type ScanState = { layout: Int32Array; at: number; rowsEnd: number; starts: Int32Array; ends: Int32Array }
 
 const maxDepth = 64
 // Top-level fields the fast path reads; each may appear once.
@@ -57,9 +59,8 @@ function scan(b: Buffer, state: ScanState): CanalScan | null {
   if (!ascii && !isUtf8(b)) return null
   const n = b.length
   state.at = 0
-  // Where each field's value starts and ends; -1 for a field not seen.
-  const starts = [-1, -1, -1, -1, -1, -1, -1]
-  const ends = [-1, -1, -1, -1, -1, -1, -1]
+  const { starts, ends } = state
+  starts.fill(-1)
   let rows = -1
   let dataAt = 0
   let oldRows = 0
@@ -106,14 +107,20 @@ function scan(b: Buffer, state: ScanState): CanalScan | null {
   if (skipWs(b, i + 1, n) !== n) return null
   if (rows < 0 || starts[type]! < 0 || starts[database]! < 0 || starts[table]! < 0) return null
 
-  const text = (f: number) => b.toString(ascii ? 'latin1' : 'utf8', starts[f]! + 1, ends[f]! - 1)
-  const first = (f: number) => (starts[f]! < 0 ? -1 : b[starts[f]!]!)
-  const header = { type: text(type), database: text(database), table: text(table), isDdl: first(isDdl) === 0x74, hasData: true, sql: undefined }
+  const encoding = ascii ? 'latin1' : 'utf8'
+  const header = {
+    type: b.toString(encoding, starts[type]! + 1, ends[type]! - 1),
+    database: b.toString(encoding, starts[database]! + 1, ends[database]! - 1),
+    table: b.toString(encoding, starts[table]! + 1, ends[table]! - 1),
+    isDdl: firstByte(b, starts, isDdl) === 0x74,
+    hasData: true,
+    sql: undefined,
+  }
   if (classifyCanalHeader(header)) return null
   // decodeCanalMessage reads `old` on UPDATEs only: null, absent, or an array lined up with `data`.
-  const oldKind = first(old)
+  const oldKind = firstByte(b, starts, old)
   if (header.type === 'UPDATE' && oldKind !== -1 && oldKind !== 0x6e && (oldKind !== openBracket || (oldRows !== 0 && oldRows !== rows))) return null
-  const esFirst = first(es)
+  const esFirst = firstByte(b, starts, es)
   return {
     value: b,
     ascii,
@@ -127,6 +134,11 @@ function scan(b: Buffer, state: ScanState): CanalScan | null {
     oldAt,
     layout: state.layout,
   }
+}
+
+/** The first byte of a field's value, -1 when the field is absent. */
+function firstByte(b: Buffer, starts: Int32Array, field: number): number {
+  return starts[field]! < 0 ? -1 : b[starts[field]!]!
 }
 
 function fieldOf(b: Buffer, start: number, end: number): number {
@@ -152,6 +164,8 @@ function countedRows(b: Buffer, i: number, n: number, state: ScanState): number 
     state.rowsEnd = i + 1
     return 0
   }
+  // Where the row before starts in the layout, -1 for the first row.
+  let previous = -1
   for (;;) {
     if (b[i] !== openBrace) return -1
     reserve(state, rowHeader)
@@ -159,13 +173,25 @@ function countedRows(b: Buffer, i: number, n: number, state: ScanState): number 
     state.at += rowHeader
     state.layout[header] = i
     let keys = 0
+    // Rows nearly always repeat the keys of the row before: a key with the same bytes as the one
+    // at its place there is checked by that one comparison, and the projection need not look at it.
+    const previousKeys = previous < 0 ? 0 : state.layout[previous + 2]!
+    let repeated = previous >= 0
     i = skipWs(b, i + 1, n)
     if (b[i] !== closeBrace) {
       for (;;) {
         if (b[i] !== quote) return -1
         const keyStart = i + 1
-        const keyEnd = plainStringEnd(b, keyStart, n)
-        if (keyEnd < 0) return -1
+        let keyEnd = -1
+        if (repeated && keys < previousKeys) {
+          const above = previous + rowHeader + keys * keyFields
+          keyEnd = sameKeyEnd(b, keyStart, n, state.layout[above]!, state.layout[above + 1]!)
+        }
+        if (keyEnd < 0) {
+          repeated = false
+          keyEnd = plainStringEnd(b, keyStart, n)
+          if (keyEnd < 0) return -1
+        }
         i = skipWs(b, keyEnd + 1, n)
         if (b[i] !== colon) return -1
         const valueStart = skipWs(b, i + 1, n)
@@ -192,6 +218,8 @@ function countedRows(b: Buffer, i: number, n: number, state: ScanState): number 
     }
     state.layout[header + 1] = i
     state.layout[header + 2] = keys
+    state.layout[header + 3] = repeated && keys === previousKeys ? 1 : 0
+    previous = header
     rows++
     i = skipWs(b, i + 1, n)
     if (b[i] === comma) i = skipWs(b, i + 1, n)
@@ -200,6 +228,14 @@ function countedRows(b: Buffer, i: number, n: number, state: ScanState): number 
   }
   state.rowsEnd = i + 1
   return rows
+}
+
+/** The closing quote of a key starting at i whose bytes are those of the key at start..end, else -1. */
+function sameKeyEnd(b: Buffer, i: number, n: number, start: number, end: number): number {
+  const keyEnd = i + end - start
+  if (keyEnd >= n || b[keyEnd] !== quote) return -1
+  for (let j = start; j < end; j++, i++) if (b[i] !== b[j]) return -1
+  return keyEnd
 }
 
 function reserve(state: ScanState, ints: number): void {
@@ -274,37 +310,29 @@ function digitsEnd(b: Buffer, i: number, n: number): number {
 
 /** The offset of the closing quote of a string whose body starts at i, or -1 if it is not valid JSON. */
 function stringEnd(b: Buffer, i: number, n: number): number {
-  while (i < n) {
+  for (;;) {
+    // Most of a message's bytes are plain string text: run past them before anything else.
+    while (i < n && plainByte[b[i]!] === 1) i++
+    if (i >= n) return -1
     const c = b[i]!
     if (c === quote) return i
-    if (c === backslash) {
-      const e = b[i + 1]
-      if (e === 0x75) {
-        if (i + 5 >= n || !isHex(b[i + 2]!) || !isHex(b[i + 3]!) || !isHex(b[i + 4]!) || !isHex(b[i + 5]!)) return -1
-        i += 6
-      } else if (e === quote || e === backslash || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-        i += 2
-      } else {
-        return -1
-      }
-    } else if (c < 0x20) {
-      return -1
+    if (c !== backslash) return -1
+    const e = b[i + 1]
+    if (e === 0x75) {
+      if (i + 5 >= n || !isHex(b[i + 2]!) || !isHex(b[i + 3]!) || !isHex(b[i + 4]!) || !isHex(b[i + 5]!)) return -1
+      i += 6
+    } else if (e === quote || e === backslash || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      i += 2
     } else {
-      i++
+      return -1
     }
   }
-  return -1
 }
 
 /** Like stringEnd for strings taken as they are (keys, header fields): any escape declines. */
 function plainStringEnd(b: Buffer, i: number, n: number): number {
-  while (i < n) {
-    const c = b[i]!
-    if (c === quote) return i
-    if (c === backslash || c < 0x20) return -1
-    i++
-  }
-  return -1
+  while (i < n && plainByte[b[i]!] === 1) i++
+  return i < n && b[i] === quote ? i : -1
 }
 
 function skipWs(b: Buffer, i: number, n: number): number {
@@ -324,6 +352,10 @@ function isLiteral(b: Buffer, i: number, n: number, literal: Buffer): boolean {
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39
 const isHex = (c: number) => isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
+
+// 1 for a byte that stands for itself in a JSON string; one table load per byte is cheaper than
+// testing for `"`, `\\` and control bytes one by one.
+const plainByte = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== quote && c !== backslash ? 1 : 0))
 
 const trueBytes = Buffer.from('true')
 const falseBytes = Buffer.from('false')

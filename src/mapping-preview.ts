@@ -42,7 +42,7 @@ export async function previewMapping(env: MappingEnv, message: string, lookup?: 
   return {
     ...base,
     match: { ruleIndex: route.ruleIndex, targetDatabase: route.database, targetTable: route.table },
-    rows: result.rows.map((row) => JSON.parse(row) as Record<string, unknown>),
+    rows: JSON.parse(result.body.bytes().toString('utf8')) as Record<string, unknown>[],
     upserts: result.upserts,
     deletes: result.deletes,
     ignoredDeletes: result.ignoredDeletes,

@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { jsonArrayBody, tableRows, type SourceEvent } from '../src/row-changes.ts'
+import { JsonRowsBody } from '../src/json-rows-body.ts'
+import { tableRows, type SourceEvent } from '../src/row-changes.ts'
 import { decodeCanalMessage, type RowEvent } from '../src/canal-message.ts'
 import type { MappingRule } from '../src/config.ts'
 import type { RouteTarget } from '../src/table-mapping.ts'
@@ -67,7 +68,7 @@ describe('tableRows: Primary Key table', () => {
     assert.equal(out.upserts, 9)
     assert.equal(out.deletes, 0)
     assert.equal(out.ignoredDeletes, 0)
-    const rows = parsed(out.rows)
+    const rows = parsed(out.body.texts())
     assert.equal(rows.length, 9)
     assert.deepEqual(rows[0], { id: '101', name: 'scooter', description: 'Small 2-wheel scooter', weight: '3.14', __op: 0 })
     assert.deepEqual(rows[8], { id: '109', name: 'spare tire', description: '24 inch spare tire', weight: '22.2', __op: 0 })
@@ -77,16 +78,16 @@ describe('tableRows: Primary Key table', () => {
   test('values go into the body as the exact strings; null stays null', () => {
     const target = table('PRIMARY', [col('id', true), col('amount'), col('note')])
     const out = tableRows([src(event('INSERT', [{ id: '18446744073709551615', amount: '12345678901234567890.123456789', note: null }]))], target)
-    assert.equal(out.rows.length, 1)
-    assert.deepEqual(JSON.parse(out.rows[0]!), { id: '18446744073709551615', amount: '12345678901234567890.123456789', note: null, __op: 0 })
-    assert.match(out.rows[0]!, /"id":"18446744073709551615"/)
-    assert.match(out.rows[0]!, /"amount":"12345678901234567890\.123456789"/)
-    assert.match(out.rows[0]!, /"note":null/)
+    assert.equal(out.body.texts().length, 1)
+    assert.deepEqual(JSON.parse(out.body.texts()[0]!), { id: '18446744073709551615', amount: '12345678901234567890.123456789', note: null, __op: 0 })
+    assert.match(out.body.texts()[0]!, /"id":"18446744073709551615"/)
+    assert.match(out.body.texts()[0]!, /"amount":"12345678901234567890\.123456789"/)
+    assert.match(out.body.texts()[0]!, /"note":null/)
   })
 
   test('DELETE in hard mode (C1 line 11): __op 1 with the before image', () => {
     const out = tableRows([src(decode(C1_L11))], pkProducts)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { id: '102', name: 'car battery', description: '12V car battery', weight: '5.17', __op: 1 },
       { id: '103', name: '12-pack drill bits', description: '12-pack of drill bits with sizes ranging from #40 to #3', weight: '0.8', __op: 1 },
     ])
@@ -97,14 +98,14 @@ describe('tableRows: Primary Key table', () => {
 
   test('UPDATE that does not touch the key (C1 line 6): one upsert of the after image', () => {
     const out = tableRows([src(decode(C1_L6))], pkProducts)
-    assert.deepEqual(parsed(out.rows), [{ id: '110', name: 'jacket', description: 'new water resistent white wind breaker', weight: '0.5', __op: 0 }])
+    assert.deepEqual(parsed(out.body.texts()), [{ id: '110', name: 'jacket', description: 'new water resistent white wind breaker', weight: '0.5', __op: 0 }])
     assert.equal(out.upserts, 1)
     assert.equal(out.deletes, 0)
   })
 
   test('multi-row UPDATE (C1 line 9): one upsert per row', () => {
     const out = tableRows([src(decode(C1_L9))], pkProducts)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { id: '101', name: 'scooter', description: 'Small 2-wheel scooter', weight: '5.17', __op: 0 },
       { id: '102', name: 'car battery', description: '12V car battery', weight: '5.17', __op: 0 },
     ])
@@ -117,7 +118,7 @@ describe('tableRows: Primary Key table', () => {
     const m = JSON.parse(C1_L2) as { old: unknown }
     m.old = [{ id: '105', description: "16oz carpenter's hammer" }]
     const out = tableRows([src(decode(JSON.stringify(m)))], pkProducts)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { id: '105', name: 'hammer', description: "16oz carpenter's hammer", weight: '1.0', __op: 1 },
       { id: '106', name: 'hammer', description: '18oz carpenter hammer', weight: '1.0', __op: 0 },
     ])
@@ -128,7 +129,7 @@ describe('tableRows: Primary Key table', () => {
   test('UPDATE changing one column of a composite key deletes the old key', () => {
     const target = table('PRIMARY', [col('tenant', true), col('id', true), col('v')])
     const out = tableRows([src(event('UPDATE', [{ tenant: 't2', id: '7', v: 'x' }], [{ tenant: 't1' }]))], target)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { tenant: 't1', id: '7', v: 'x', __op: 1 },
       { tenant: 't2', id: '7', v: 'x', __op: 0 },
     ])
@@ -136,13 +137,13 @@ describe('tableRows: Primary Key table', () => {
 
   test('UPDATE whose old holds the key with the same value (canal old quirk) is just an upsert', () => {
     const out = tableRows([src(event('UPDATE', [{ id: '1', name: 'b', description: null, weight: '1' }], [{ id: '1', name: 'a' }]))], pkProducts)
-    assert.deepEqual(parsed(out.rows), [{ id: '1', name: 'b', description: null, weight: '1', __op: 0 }])
+    assert.deepEqual(parsed(out.body.texts()), [{ id: '1', name: 'b', description: null, weight: '1', __op: 0 }])
     assert.equal(out.deletes, 0)
   })
 
   test('UPDATE where the old value was NULL (C2 line 2, "old":[{"description":null}]) is just an upsert', () => {
     const out = tableRows([src(decode(C2_L2))], pkProducts)
-    assert.deepEqual(parsed(out.rows), [{ id: '106', name: 'hammer', description: '18oz carpenter hammer', weight: '1.0', __op: 0 }])
+    assert.deepEqual(parsed(out.body.texts()), [{ id: '106', name: 'hammer', description: '18oz carpenter hammer', weight: '1.0', __op: 0 }])
     assert.equal(out.upserts, 1)
     assert.equal(out.deletes, 0)
   })
@@ -151,7 +152,7 @@ describe('tableRows: Primary Key table', () => {
     const target = table('PRIMARY', [col('id', true), col('name')])
     const r = route(rule({ columnRenames: { PID: 'ID' } }))
     const out = tableRows([src(event('UPDATE', [{ PID: '2', name: 'n' }], [{ PID: '1' }]), r)], target)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { id: '1', name: 'n', __op: 1 },
       { id: '2', name: 'n', __op: 0 },
     ])
@@ -159,14 +160,14 @@ describe('tableRows: Primary Key table', () => {
 
   test('delete mode ignore: DELETEs send nothing and are counted', () => {
     const out = tableRows([src(decode(C1_L11), route(rule({ deleteMode: 'ignore' })))], pkProducts)
-    assert.deepEqual(out, { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 2 })
+    assert.deepEqual([out.body.count, out.upserts, out.deletes, out.ignoredDeletes], [0, 0, 0, 2])
   })
 
   test('delete mode soft on a Primary Key table: the delete is an upsert setting the column to 1', () => {
     const target = table('PRIMARY', [...productColumns, col('is_deleted')])
     const r = route(rule({ deleteMode: 'soft', softDeleteColumn: 'is_deleted' }))
     const out = tableRows([src(event('INSERT', [{ id: '1', name: 'a', description: null, weight: '1' }]), r), src(event('DELETE', [{ id: '1', name: 'a', description: null, weight: '1' }]), r)], target)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { id: '1', name: 'a', description: null, weight: '1', is_deleted: '0', __op: 0 },
       { id: '1', name: 'a', description: null, weight: '1', is_deleted: '1', __op: 0 },
     ])
@@ -179,23 +180,23 @@ describe('tableRows: Primary Key table', () => {
 describe('tableRows: Duplicate Key table', () => {
   test('rows carry no __op key at all', () => {
     const out = tableRows([src(decode(C1_L1)), src(decode(C1_L6))], dupProducts)
-    assert.equal(out.rows.length, 10)
-    for (const row of out.rows) {
+    assert.equal(out.body.texts().length, 10)
+    for (const row of out.body.texts()) {
       assert.ok(!row.includes('__op'), row)
       assert.ok(!Object.hasOwn(JSON.parse(row) as object, '__op'), row)
     }
-    assert.deepEqual(JSON.parse(out.rows[9]!), { id: '110', name: 'jacket', description: 'new water resistent white wind breaker', weight: '0.5' })
+    assert.deepEqual(JSON.parse(out.body.texts()[9]!), { id: '110', name: 'jacket', description: 'new water resistent white wind breaker', weight: '0.5' })
     assert.equal(out.upserts, 10)
   })
 
   test('hard DELETEs cannot be applied: nothing sent, each row counted in ignoredDeletes', () => {
     const out = tableRows([src(decode(C1_L11))], dupProducts)
-    assert.deepEqual(out, { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 2 })
+    assert.deepEqual([out.body.count, out.upserts, out.deletes, out.ignoredDeletes], [0, 0, 0, 2])
   })
 
   test('an UPDATE that moves the key appends the new image only (no delete on Duplicate Key)', () => {
     const out = tableRows([src(event('UPDATE', [{ id: '2', name: 'a', description: null, weight: '1' }], [{ id: '1' }]))], dupProducts)
-    assert.deepEqual(parsed(out.rows), [{ id: '2', name: 'a', description: null, weight: '1' }])
+    assert.deepEqual(parsed(out.body.texts()), [{ id: '2', name: 'a', description: null, weight: '1' }])
     assert.equal(out.deletes, 0)
   })
 
@@ -203,7 +204,7 @@ describe('tableRows: Duplicate Key table', () => {
     const target = table('DUPLICATE', [...productColumns, col('is_deleted')])
     const r = route(rule({ deleteMode: 'soft', softDeleteColumn: 'is_deleted' }))
     const out = tableRows([src(decode(C1_L6), r), src(decode(C1_L11), r)], target)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       { id: '110', name: 'jacket', description: 'new water resistent white wind breaker', weight: '0.5', is_deleted: '0' },
       { id: '102', name: 'car battery', description: '12V car battery', weight: '5.17', is_deleted: '1' },
       { id: '103', name: '12-pack drill bits', description: '12-pack of drill bits with sizes ranging from #40 to #3', weight: '0.8', is_deleted: '1' },
@@ -215,7 +216,7 @@ describe('tableRows: Duplicate Key table', () => {
   test('ignore mode: deletes counted, upserts unchanged', () => {
     const r = route(rule({ deleteMode: 'ignore' }))
     const out = tableRows([src(decode(C1_L11), r), src(decode(C1_L6), r)], dupProducts)
-    assert.equal(out.rows.length, 1)
+    assert.equal(out.body.texts().length, 1)
     assert.equal(out.upserts, 1)
     assert.equal(out.ignoredDeletes, 2)
   })
@@ -226,13 +227,13 @@ describe('tableRows: columns', () => {
     const target = table('PRIMARY', [col('id', true), col('product_name'), col('description'), col('weight')])
     const r = route(rule({ columnRenames: { name: 'product_name' }, excludeColumns: ['description'] }))
     const out = tableRows([src(event('INSERT', [{ id: '1', name: 'scooter', description: 'secret', weight: '3.14', extra: 'dropped' }]), r)], target)
-    assert.deepEqual(parsed(out.rows), [{ id: '1', product_name: 'scooter', weight: '3.14', __op: 0 }])
+    assert.deepEqual(parsed(out.body.texts()), [{ id: '1', product_name: 'scooter', weight: '3.14', __op: 0 }])
   })
 
   test('keys are spelled as the target spells them (source UserName → target username)', () => {
     const target = table('PRIMARY', [col('id', true), col('username'), col('Weight')])
     const out = tableRows([src(event('INSERT', [{ ID: '1', UserName: 'ann', weight: '2' }]))], target)
-    assert.equal(out.rows[0], '{"id":"1","username":"ann","Weight":"2","__op":0}')
+    assert.equal(out.body.texts()[0], '{"id":"1","username":"ann","Weight":"2","__op":0}')
   })
 
   test('metadata columns: source database and table, event type, binlog time (UTC), binlog ms, partition, offset', () => {
@@ -250,7 +251,7 @@ describe('tableRows: columns', () => {
       src(event('INSERT', [{ id: '1', name: 'a' }], [], { database: 'shop_eu', table: 'order_3', es: 1589373515000 }), r, '9223372036854775806', 7),
       src(decode(C2_L2), r, '42', 7),
     ], target)
-    assert.deepEqual(parsed(out.rows), [
+    assert.deepEqual(parsed(out.body.texts()), [
       {
         id: '1', name: 'a', src_db: 'shop_eu', src_table: 'order_3', op_type: 'INSERT', binlog_time: '2020-05-13 12:38:35',
         binlog_ms: '1589373515000', kafka_partition: '7', kafka_offset: '9223372036854775806', __op: 0,
@@ -273,7 +274,7 @@ describe('tableRows: order and several rules', () => {
       src(event('UPDATE', [{ id: '2', v: 'c' }], [{ id: '9' }]), undefined, '13'),
       src(event('INSERT', [{ id: '1', v: 'd' }]), undefined, '14'),
     ], target)
-    assert.deepEqual(out.rows, [
+    assert.deepEqual(out.body.texts(), [
       '{"id":"1","v":"a","__op":0}',
       '{"id":"1","v":"b","__op":0}',
       '{"id":"1","v":"b","__op":1}',
@@ -296,7 +297,7 @@ describe('tableRows: order and several rules', () => {
       src(event('INSERT', [{ id: '3', amt: '7.25' }], [], { table: 'order_2' }), orders),
       src(event('DELETE', [{ id: '1', amt: '10.00' }], [], { table: 'order_1' }), orders),
     ], target)
-    assert.deepEqual(out.rows, [
+    assert.deepEqual(out.body.texts(), [
       '{"id":"1","amount":"10.00","kind":"order_1","__op":0}',
       '{"id":"2","amount":"-3.50","kind":"refund","__op":0}',
       '{"id":"3","amount":"7.25","kind":"order_2","__op":0}',
@@ -308,23 +309,44 @@ describe('tableRows: order and several rules', () => {
   })
 
   test('no events → no rows', () => {
-    assert.deepEqual(tableRows([], pkProducts), { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0 })
+    const out = tableRows([], pkProducts)
+    assert.deepEqual([out.body.count, out.body.bytes().toString(), out.upserts, out.deletes, out.ignoredDeletes], [0, '[]', 0, 0, 0])
   })
 })
 
-describe('jsonArrayBody: the Stream Load body', () => {
+describe('JsonRowsBody: the Stream Load body', () => {
+  const rows = [
+    '{"id":"1","name":"中文名","__op":0}',
+    '{"id":"2","name":"emoji 🚲 and \\"quotes\\"","__op":0}',
+    '{"id":"3","name":"Ünïcödé","__op":1}',
+  ]
+
   test('is the rows as one JSON array, byte for byte, whatever the characters', () => {
-    const rows = [
-      '{"id":"1","name":"中文名","__op":0}',
-      '{"id":"2","name":"emoji 🚲 and \\"quotes\\"","__op":0}',
-      '{"id":"3","name":"Ünïcödé","__op":1}',
-    ]
-    const body = jsonArrayBody(rows)
-    assert.deepEqual(body, Buffer.from(`[${rows.join(',')}]`))
-    assert.deepEqual(JSON.parse(body.toString('utf8')).map((r: { id: string }) => r.id), ['1', '2', '3'])
+    const body = new JsonRowsBody(16)
+    for (const row of rows) body.addText(row)
+    assert.deepEqual(body.bytes(), Buffer.from(`[${rows.join(',')}]`))
+    assert.deepEqual(JSON.parse(body.bytes().toString('utf8')).map((r: { id: string }) => r.id), ['1', '2', '3'])
+    assert.deepEqual(body.texts(), rows)
+    assert.equal(body.count, 3)
+  })
+
+  test('rows pieced from bytes, short and long, across growth of the buffer', () => {
+    const body = new JsonRowsBody(16)
+    const long = Buffer.from(`"note":"${'x'.repeat(100)}"`)
+    for (let i = 0; i < 50; i++) {
+      body.startRow()
+      body.byte(0x7b)
+      body.copy(Buffer.from(`--"id":"${i}",--`), 2, 10 + String(i).length)
+      body.copy(long)
+      body.text(',"name":"中文名"}')
+    }
+    const parsed = JSON.parse(body.bytes().toString('utf8')) as { id: string; note: string; name: string }[]
+    assert.deepEqual(parsed.map((r) => r.id), Array.from({ length: 50 }, (_, i) => String(i)))
+    assert.ok(parsed.every((r) => r.note === 'x'.repeat(100) && r.name === '中文名'))
+    assert.deepEqual(body.texts().map((t) => JSON.parse(t) as unknown), parsed)
   })
 
   test('of no rows is an empty array', () => {
-    assert.equal(jsonArrayBody([]).toString(), '[]')
+    assert.equal(new JsonRowsBody().bytes().toString(), '[]')
   })
 })

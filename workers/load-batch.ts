@@ -4,7 +4,7 @@ import type { InstanceConfig } from '../src/config.ts'
 import type { InstanceActivity, QuarantineItem } from '../src/instance-activity.ts'
 import { encodeValue, type LoadBatch, type LoadJobResult } from '../src/load-job.ts'
 import { loadLabel } from '../src/load-label.ts'
-import { jsonArrayBody, tableRowsBuilder, type TableRowsBuilder } from '../src/row-changes.ts'
+import { tableRowsBuilder, type TableRowsBuilder } from '../src/row-changes.ts'
 import type { SchemaCache } from '../src/starrocks-schema.ts'
 import type { StreamLoadClient } from '../src/stream-load-client.ts'
 import { PermanentLoadError } from '../src/stream-load-errors.ts'
@@ -140,11 +140,11 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages')
       }
       bump('ignoredDeletes', rows.result.ignoredDeletes)
-      if (rows.result.rows.length === 0) return
-      const body = jsonArrayBody(rows.result.rows)
+      if (rows.result.body.count === 0) return
+      const body = rows.result.body.bytes()
       try {
         await ctx.client.load({ database, table, label, body })
-        loadedRows += rows.result.rows.length
+        loadedRows += rows.result.body.count
       } catch (err) {
         if (err instanceof PermanentLoadError && (err.reason === 'rejected-data' || err.reason === 'unknown-table')) {
           if (err.reason === 'unknown-table') ctx.schemas.invalidate(database, table)
