@@ -129,36 +129,40 @@ export function canalEventTime(value: Buffer | null): number | null {
  * Rows a raw message holds, for cutting batches by commitBatch. Anything that is not a row event
  * counts as one, so a stream of DDL or garbage still cuts batches. A byte scan, not JSON.parse:
  * the fetcher sees every message and the loader parses it anyway, so parsing here would do the
- * hot path's most expensive step twice. A miscount can only move a batch boundary, never lose a row.
+ * hot path's most expensive step twice. It stops at the end of the first top-level "data" array
+ * (JSON.parse would take the last one, if a message repeated the key). A miscount can only move a
+ * batch boundary, never lose a row.
  */
 export function canalRowCount(value: Buffer | null): number {
   if (value === null) return 1
+  const n = value.length
   let depth = 0
-  let inString = false
-  let escaped = false
-  let stringStart = 0
-  let lastString = ''
+  // The last string at depth 1, which is the key when a colon follows.
+  let keyStart = 0
+  let keyEnd = 0
   let awaitingData = false
   let inData = false
   let rows = 0
-  for (let i = 0; i < value.length; i++) {
+  let i = 0
+  while (i < n) {
     const c = value[i]!
-    if (inString) {
-      if (escaped) escaped = false
-      else if (c === backslash) escaped = true
-      else if (c === quote) {
-        inString = false
-        if (depth === 1) lastString = value.toString('latin1', stringStart, i)
-      }
-      continue
-    }
     if (c === quote) {
-      inString = true
-      stringStart = i + 1
       // A string where the value of "data" belongs: not an array of rows.
       if (awaitingData) return 1
+      // Most bytes are inside strings: a loop of their own skips them fastest.
+      const start = ++i
+      for (;;) {
+        if (i >= n) return 1
+        const s = value[i]!
+        if (s === quote) break
+        i += s === backslash ? 2 : 1
+      }
+      if (depth === 1) {
+        keyStart = start
+        keyEnd = i
+      }
     } else if (c === colon) {
-      if (depth === 1 && lastString === 'data') awaitingData = true
+      if (depth === 1 && isDataKey(value, keyStart, keyEnd)) awaitingData = true
     } else if (c === openBrace || c === openBracket) {
       if (awaitingData) {
         if (c !== openBracket) return 1
@@ -174,6 +178,19 @@ export function canalRowCount(value: Buffer | null): number {
       // null, a number, true/false: no rows.
       return 1
     }
+    i++
   }
   return 1
+}
+
+function isDataKey(b: Buffer, start: number, end: number): boolean {
+  if (end - start === 4) return b[start] === 0x64 && b[start + 1] === 0x61 && b[start + 2] === 0x74 && b[start + 3] === 0x61
+  // "d\u0061ta" is "data" too; canal never escapes a key, so this is rare.
+  const escape = b.indexOf(backslash, start)
+  if (end - start > 24 || escape < 0 || escape >= end) return false
+  try {
+    return JSON.parse(b.toString('utf8', start - 1, end + 1)) === 'data'
+  } catch {
+    return false
+  }
 }
