@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { PartitionBatcher, type BufferedMessage, type Cut, type CutLimits } from '../src/fetcher/partition-batcher.ts'
+import { holdBack, PartitionBatcher, type BufferedMessage, type Cut, type CutLimits } from '../src/fetcher/partition-batcher.ts'
 import type { BatchRange } from '../src/batch-ranges.ts'
 
 const big = 1_000_000_000
@@ -204,5 +204,30 @@ describe('PartitionBatcher: replay of a recorded range', () => {
     assert.equal(b.full, false)
     pushAll(b, [105, 106, 107, 108, 109].map((o) => msg(o)))
     assert.deepEqual(offsets(b.cut(0)), ['100', '101', '102', '103', '104', '105', '106', '107', '108', '109'])
+  })
+})
+
+describe('holdBack: when a partition stops fetching', () => {
+  const budget = 1_000
+  test('a full next batch always stops it', () => {
+    const b = batcher({ maxRows: 2 })
+    pushAll(b, [msg(0), msg(1)])
+    assert.equal(holdBack(b, false, 0, budget), true)
+  })
+
+  test('over the fetcher-wide budget, only a partition with a batch in flight is held back', () => {
+    const b = batcher({ maxRows: 10 })
+    pushAll(b, [msg(0)])
+    assert.equal(b.buffered, 10)
+    assert.equal(holdBack(b, true, budget + 1, budget), true)
+    assert.equal(holdBack(b, true, budget, budget), false, 'at the budget, not over it')
+    assert.equal(holdBack(b, false, budget + 1, budget), false, 'nothing in flight: it must fill its next batch')
+  })
+
+  test('a replay is never held back, full or over budget: the range must arrive whole', () => {
+    const b = batcher({ maxRows: 1 }, 0n, { epoch: 0, firstOffset: '0', lastOffset: '5' })
+    pushAll(b, [msg(0), msg(1)])
+    assert.equal(b.replaying, true)
+    assert.equal(holdBack(b, true, budget + 1, budget), false)
   })
 })

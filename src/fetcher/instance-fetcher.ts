@@ -6,7 +6,7 @@ import { canalRowCount } from '../canal-message.ts'
 import type { StoredInstance } from '../instance-store.ts'
 import type { Logger } from '../logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
-import { PartitionBatcher } from './partition-batcher.ts'
+import { holdBack, PartitionBatcher } from './partition-batcher.ts'
 import { startLagPublisher } from './lag-publisher.ts'
 import { startPartitionLoop, type PartitionLoop } from './partition-loop.ts'
 import { resetPlan } from './reset-plan.ts'
@@ -107,6 +107,9 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     partitions = new Map()
     opened = new Map()
     for (const open of old.values()) void open.then((p) => p.loop.abandon())
+    // kafkajs keeps a pause across a rebalance, but the loop that would resume it is gone: a
+    // partition paused then would never be fetched again, and its partition never opened.
+    consumer.resume(Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions })))
     if (resets) resetting = applyResets(payload.memberAssignment)
   })
 
@@ -188,14 +191,24 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       return
     }
     const now = Date.now()
+    // Resolved once for the batch: kafkajs parses and formats the offset as a Long on every call.
+    let last: string | null = null
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break
       open.batcher.push({ offset: m.offset, value: m.value, rows: canalRowCount(m.value), bytes: m.value?.length ?? 0, at: now })
-      resolveOffset(m.offset)
+      last = m.offset
     }
+    if (last !== null) resolveOffset(last)
     open.loop.wake()
-    // One batch in flight and the next one full: stop fetching until the commit lets us cut again.
-    if (open.batcher.full) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+    if (holdBack(open.batcher, open.loop.inFlight(), lookAheadBytes(), lookAheadBudget)) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+  }
+
+  // What partitions with a batch in flight may buffer ahead, all together (holdBack).
+  const lookAheadBudget = 2 * config.maxBatchBytes
+  function lookAheadBytes(): number {
+    let bytes = 0
+    for (const open of opened.values()) bytes += open.batcher.buffered
+    return bytes
   }
 
   try {

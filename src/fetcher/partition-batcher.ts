@@ -37,6 +37,16 @@ export class PartitionBatcher {
     return true
   }
 
+  /** Bytes of the messages waiting to be cut. */
+  get buffered(): number {
+    return this.bytes
+  }
+
+  /** A recorded range is being cut again: it must arrive whole, so it is never held back. */
+  get replaying(): boolean {
+    return this.replay !== null
+  }
+
   /** The oldest message waiting to be cut. */
   get first(): BufferedMessage | null {
     return this.messages[0] ?? null
@@ -49,7 +59,7 @@ export class PartitionBatcher {
    * last offset: the range was cut under older limits and must arrive whole.
    */
   get full(): boolean {
-    if (this.replay) return false
+    if (this.replaying) return false
     return this.rows >= this.limits.maxRows || this.bytes >= this.limits.maxBytes
   }
 
@@ -99,4 +109,15 @@ export class PartitionBatcher {
     }
     return { firstOffset: messages[0]!.offset, lastOffset: messages.at(-1)!.offset, messages }
   }
+}
+
+/**
+ * Whether a partition stops fetching after a push: its next batch is full, or the fetcher's
+ * look-ahead across all its partitions is over budget and this one has a batch in flight (its
+ * commit lets it fetch again). Without a budget the fetcher's memory would grow with its partition
+ * count. A partition with nothing in flight must fill its next batch, and a replay must arrive
+ * whole, so neither is held back for the budget.
+ */
+export function holdBack(batcher: PartitionBatcher, inFlight: boolean, lookAheadBytes: number, budget: number): boolean {
+  return batcher.full || (inFlight && !batcher.replaying && lookAheadBytes > budget)
 }

@@ -22,7 +22,7 @@ export type PartitionLoopDeps = {
   fence: string
   waiter: JobWaiter
   commit(offset: string): Promise<void>
-  /** Fetching again once a cut made room in the buffer. */
+  /** Fetching again once a cut made room in the buffer, or a commit ended the batch in flight. */
   resume(): void
   /** False once the partition may belong to someone else (rebalance, stop). */
   isCurrent(): boolean
@@ -60,7 +60,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 
   // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
   // cut, never a new one, which would change the labels. Of its messages only the frame and the
-  // first (for the lag in seconds) are kept.
+  // first (for the lag in seconds) are kept, the first as a copy: its value is a view into a whole
+  // kafkajs fetch response, which it would keep alive as long as the batch is in flight.
   let pending: { range: BatchRange; frame: Buffer; messageCount: number; first: BufferedMessage; recorded: boolean } | null = null
 
   void (async () => {
@@ -73,7 +74,7 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
             continue
           }
           const range = { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }
-          pending = { range, frame: encodePayload(cut.messages), messageCount: cut.messages.length, first: cut.messages[0]!, recorded: false }
+          pending = { range, frame: encodePayload(cut.messages), messageCount: cut.messages.length, first: ownCopy(cut.messages[0]!), recorded: false }
           d.resume()
         }
         const { range } = pending
@@ -106,6 +107,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
         await d.commit(String(BigInt(range.lastOffset) + 1n))
         await d.ranges.clear(d.topic, d.partition, range)
         pending = null
+        // Held back for the fetcher's buffer budget while this batch was in flight: fetch again.
+        d.resume()
         d.log.debug({ topic: d.topic, partition: d.partition, firstOffset: range.firstOffset, lastOffset: range.lastOffset }, 'batch committed')
       } catch (err) {
         d.log.warn({ topic: d.topic, partition: d.partition, err: (err as Error).message }, 'batch hand-off failed, retrying')
@@ -123,4 +126,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
       wake()
     },
   }
+}
+
+function ownCopy(m: BufferedMessage): BufferedMessage {
+  return { ...m, value: m.value && Buffer.from(m.value) }
 }
