@@ -17,7 +17,8 @@ import { secretBox } from './secret-box.ts'
 /**
  * A consumer node: loader workers and/or fetchers. Every tick it heartbeats, renews the leases of
  * the instances it runs, and claims running instances nobody holds when it is among the least
- * loaded eligible nodes. Starting, stopping or editing an instance reaches it without a restart.
+ * loaded eligible nodes. Starting, stopping or editing an instance reaches it without a restart,
+ * at once: the instance store announces each change and a fetcher node ticks when it hears one.
  */
 export type ConsumerNodeOptions = {
   redisUrl: string
@@ -129,15 +130,45 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
     }
   }
 
-  let timer: NodeJS.Timeout | undefined
-  async function tick() {
+  async function reconcileAndHeartbeat() {
     try {
       if (opts.fetcher) await reconcile()
       await presence.heartbeat(me, [...fetchers.keys()])
     } catch (err) {
       log.error({ err: (err as Error).message }, 'reconcile failed')
     }
-    if (!stopping) timer = setTimeout(tick, Math.max(100, Math.floor(leaseMs / 3)))
+  }
+
+  // The timer and the store's announcements both come through here: two reconciles at once would
+  // stop and start the same fetchers over each other. A wake-up during a tick asks for exactly one
+  // more right after it, however many arrive: that one reads everything they announced.
+  let timer: NodeJS.Timeout | undefined
+  let ticking: Promise<void> | undefined
+  let again = false
+  function tick(): Promise<void> {
+    if (stopping) return Promise.resolve()
+    if (ticking) {
+      again = true
+      return ticking
+    }
+    clearTimeout(timer)
+    ticking = (async () => {
+      do {
+        again = false
+        await reconcileAndHeartbeat()
+      } while (again && !stopping)
+      ticking = undefined
+      if (!stopping) timer = setTimeout(tick, Math.max(100, Math.floor(leaseMs / 3)))
+    })()
+    return ticking
+  }
+
+  // Its own connection: one that subscribed can run no other command. The timer stays the
+  // fallback, for announcements lost while this connection reconnects.
+  const wakeups = opts.fetcher ? redis.duplicate() : null
+  if (wakeups) {
+    wakeups.on('message', () => void tick())
+    await wakeups.subscribe(keys.instanceChanges)
   }
   await tick()
   log.info({ fetcher: opts.fetcher, loader: opts.loader }, 'consumer node started')
@@ -147,6 +178,9 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
     async stop() {
       stopping = true
       clearTimeout(timer)
+      wakeups?.disconnect()
+      // A tick a wake-up started may be about to start a fetcher: let it finish before stopping them.
+      await ticking
       await Promise.all([...fetchers.keys()].map((name) => stopFetcher(name, true)))
       await waiter.close()
       await worker?.close()

@@ -86,6 +86,13 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     return JSON.stringify({ ...rest, passWordSealed: passWordSealed ?? secrets.seal(passWord) })
   }
 
+  // Every write that bumps an instance's version or removes it ends here, so fetcher nodes act at
+  // once instead of on their next tick. The change is already stored: a publish lost or refused
+  // only delays it to that tick, so it never fails the operator's call.
+  async function announce(name: string): Promise<void> {
+    await redis.publish(keys.instanceChanges, name).catch(() => {})
+  }
+
   return {
     getInstance,
 
@@ -103,6 +110,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const key = keys.instance(config.name)
       if ((await redis.hsetnx(key, 'config', sealedJson(config))) === 0) return null
       await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).sadd(keys.instances, config.name).exec()
+      await announce(config.name)
       return config
     },
 
@@ -113,13 +121,16 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
       const json = sealedJson(config, input.passWord === undefined ? found.sealed.passWordSealed : undefined)
       await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
+      await announce(name)
       return config
     },
 
     /** Only a stopped instance can go: a running one still has fetchers and loaders working for it. */
     async deleteInstance(name: string): Promise<'deleted' | 'missing' | 'running'> {
       // One script, so a start between the check and the delete cannot orphan a running fetcher.
-      return (await redis.eval(deleteIfStopped, 2, keys.instance(name), keys.instances, name)) as 'deleted' | 'missing' | 'running'
+      const outcome = (await redis.eval(deleteIfStopped, 2, keys.instance(name), keys.instances, name)) as 'deleted' | 'missing' | 'running'
+      if (outcome === 'deleted') await announce(name)
+      return outcome
     },
 
     /** Instances whose config names this mapping environment (read without opening passwords). */
@@ -145,6 +156,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         .hincrby(key, 'version', 1).hset(key, 'updatedAt', now())
         .sadd(keys.instances, config.name)
         .exec()
+      await announce(config.name)
       return config
     },
 
@@ -161,10 +173,12 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
         tx.hincrby(key, 'epoch', 1).hset(key, 'resetPending', '1')
       }
       await tx.hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).exec()
+      await announce(name)
     },
 
     async stopInstance(name: string): Promise<void> {
       await redis.multi().hset(keys.instance(name), 'desired', 'stopped').hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
+      await announce(name)
     },
 
     async saveMappingEnv(input: MappingEnvInput): Promise<MappingEnv> {

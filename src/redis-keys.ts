@@ -11,6 +11,8 @@ export function redisKeys(prefix: string) {
     bullPrefix: `${prefix}:bull`,
     instance: (name: string) => `${prefix}:instance:${name}`,
     instances: `${prefix}:instances`,
+    /** Pub/sub channel: an instance's name, published after the store changed what a node must run. */
+    instanceChanges: `${prefix}:instance-changes`,
     mappingEnv: (name: string) => `${prefix}:mapping-env:${name}`,
     mappingEnvs: `${prefix}:mapping-envs`,
     /** A queued batch's raw Kafka values (src/job-payload.ts), by BullMQ job id. */
