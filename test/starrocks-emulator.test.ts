@@ -281,6 +281,15 @@ describe('BE port: __op (§2.2)', () => {
     ]);
   });
 
+  test('stored rows read back exactly: NULL, empty and control characters, keyed and appended', async () => {
+    const names = [null, '', '\u0000', '\u0001', 'a\u0001b', '[x', 'NULL'];
+    await load('pk', names.map((name, i) => ({ id: 300 + i, name })));
+    await load('dup', names.map((name, i) => ({ id: 300 + i, name })));
+    const expected = names.map((name, i) => ({ id: String(300 + i), name }));
+    assert.deepEqual(emu.rows('db1', 'pk').filter((r) => Number(r.id) >= 300).map(({ id, name }) => ({ id, name })), expected);
+    assert.deepEqual(emu.rows('db1', 'dup').filter((r) => Number(r.id) >= 300), expected);
+  });
+
   test('columns header: __op constant mapping and its errors', async () => {
     await load('pk', [{ id: 200, name: 'z' }]);
     assert.equal((await load('pk', [{ id: 200 }], { columns: "id, __op='delete'" })).Status, 'Success');
@@ -408,6 +417,101 @@ describe('BE port: mapping, conversion and filtering (§6)', () => {
     assert.deepEqual(
       emu.rows('db1', 'types').filter((row) => row.id === '38').map((row) => [row.vc, row.amount]),
       [['abcde', '99999999.99']],
+    );
+  });
+
+  test('keys in another order, repeated, escaped, unknown or near-misses map like the first row (§6.2)', async () => {
+    // Each row's keys are first compared with the previous row's key tokens at the same positions.
+    // One body per case: a body the shortcut cannot read is read again the general way.
+    const bodies = [
+      String.raw`[{"id":40,"vc":"a","si":1},{"id":41,"si":2,"vc":"b"},{"id":42,"vc":"c","si":3,"vc":"x"}]`,
+      String.raw`[{"id":43,"vc":"d"},{"i\u0064":44,"vc":"e"},{"i\u0064":45,"vc":"f"},{"id":46,"v\u0063":"g"}]`,
+      String.raw`[{"id":47,"vc":"h"},{"id":48,"vcx":"i","vc":"j"},{"id":49,"v":"k","vc":"l"},{"id":50}]`,
+      String.raw`[{"id":51,"dt":"2024-01-01"},{"id":52,"dx":"2024-01-02"},{"id":53,"ID":5,"vc":"m"}]`,
+      String.raw`[{"id":54,"dt":"2024-01-03"},{"id":58,"d":3}]`,
+      String.raw`[{ "id" : 55 , "vc" : "n" },{"vc":"o","id":56,"si":4},{"vc":"p","si":5,"id":57}]`,
+    ];
+    for (const body of bodies) {
+      const r = await load('types', body, { strict_mode: 'true' });
+      assert.equal(r.Status, 'Success', body);
+    }
+    const loaded = emu.rows('db1', 'types').filter((row) => Number(row.id) >= 40 && Number(row.id) < 60);
+    assert.deepEqual(
+      loaded.map((row) => [row.id, row.vc, row.si, row.dt, row.d]).sort((a, b) => Number(a[0]) - Number(b[0])),
+      [
+        ['40', 'a', '1', null, null], ['41', 'b', '2', null, null], ['42', 'c', '3', null, null],
+        ['43', 'd', null, null, null], ['44', 'e', null, null, null], ['45', 'f', null, null, null], ['46', 'g', null, null, null],
+        ['47', 'h', null, null, null], ['48', 'j', null, null, null], ['49', 'l', null, null, null], ['50', null, null, null, null],
+        ['51', null, null, '2024-01-01', null], ['52', null, null, null, null], ['53', 'm', null, null, null],
+        ['54', null, null, '2024-01-03', null],
+        ['55', 'n', null, null, null], ['56', 'o', '4', null, null], ['57', 'p', '5', null, null], ['58', null, null, null, '3'],
+      ],
+    );
+  });
+
+  test('integer and decimal text already canonical is stored as sent, other forms as StarRocks prints them (§6.3)', async () => {
+    await emu.execute('CREATE TABLE db1.canon (id INT NOT NULL, ti TINYINT, bi BIGINT, d2 DECIMAL(10,2), d0 DECIMAL(5,0)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id)');
+    const accepted = [
+      { id: 1, ti: '127', bi: '9223372036854775807', d2: '12345678.90', d0: '99999' },
+      { id: 2, ti: '-128', bi: '-9223372036854775808', d2: '-0.01', d0: '-99999' },
+      { id: 3, ti: '+5', bi: '007', d2: '+1.50', d0: '+0' },
+      { id: 4, ti: '-0', bi: '-007', d2: '-0.00', d0: '-0' },
+      { id: 5, ti: '0', bi: '0', d2: '0.5', d0: '0' },
+      { id: 6, ti: '05', bi: '123456789012345', d2: '00.10', d0: '12.' },
+      { id: 7, ti: 9, bi: -42, d2: '.5', d0: '7' },
+      { id: 8, ti: '-5', bi: '1234567890123456', d2: '5.', d0: '007' },
+      { id: 9, ti: ' 3 ', bi: '-0', d2: '1.234', d0: '-0.4' },
+      { id: 10, ti: '-00', bi: '-9007199254740993', d2: '-00012.30', d0: '1e2' },
+    ];
+    const ok = await load('canon', accepted, { strict_mode: 'true' });
+    assert.deepEqual([ok.Status, ok.NumberLoadedRows], ['Success', 10]);
+    assert.deepEqual(
+      emu.rows('db1', 'canon').map((r) => [r.id, r.ti, r.bi, r.d2, r.d0]),
+      [
+        ['1', '127', '9223372036854775807', '12345678.90', '99999'],
+        ['2', '-128', '-9223372036854775808', '-0.01', '-99999'],
+        ['3', '5', '7', '1.50', '0'],
+        ['4', '0', '-7', '0.00', '0'],
+        ['5', '0', '0', '0.50', '0'],
+        ['6', '5', '123456789012345', '0.10', '12'],
+        ['7', '9', '-42', '0.50', '7'],
+        ['8', '-5', '1234567890123456', '5.00', '7'],
+        ['9', '3', '0', '1.23', '0'],
+        ['10', '0', '-9007199254740993', '-12.30', '100'],
+      ],
+    );
+    const rejected = [
+      { id: 20, ti: '128' },
+      { id: 21, ti: '-129' },
+      { id: 22, bi: '9223372036854775808' },
+      { id: 23, bi: '-9223372036854775809' },
+      { id: 24, ti: '-' },
+      { id: 25, ti: '' },
+      { id: 26, d2: '123456789.00' },
+      { id: 27, d0: '100000' },
+      { id: 28, d2: '-' },
+      { id: 29, d2: '1.2.3' },
+      { id: 30, bi: '12a' },
+      { id: 31, ti: '1' },
+    ];
+    const r = await load('canon', rejected, { strict_mode: 'true', max_filter_ratio: '1' });
+    assert.deepEqual([r.Status, r.NumberLoadedRows, r.NumberFilteredRows], ['Success', 1, 11]);
+    assert.equal(
+      await errorLog(r),
+      [
+        'Error: Value is overflow. column=ti, value=128. Row: {"id":20,"ti":"128"}',
+        'Error: Value is overflow. column=ti, value=-129. Row: {"id":21,"ti":"-129"}',
+        'Error: Value is overflow. column=bi, value=9223372036854775808. Row: {"id":22,"bi":"9223372036854775808"}',
+        'Error: Value is overflow. column=bi, value=-9223372036854775809. Row: {"id":23,"bi":"-9223372036854775809"}',
+        'Error: Unable to cast string value to BIGINT. value=-, column=ti. Row: {"id":24,"ti":"-"}',
+        'Error: Unable to cast string value to BIGINT. value=, column=ti. Row: {"id":25,"ti":""}',
+        "Error: Value '123456789.00' is out of range. The type of 'd2' is DECIMAL(10,2). Row: {\"id\":26,\"d2\":\"123456789.00\"}",
+        "Error: Value '100000' is out of range. The type of 'd0' is DECIMAL(5,0). Row: {\"id\":27,\"d0\":\"100000\"}",
+        "Error: Value '-' is out of range. The type of 'd2' is DECIMAL(10,2). Row: {\"id\":28,\"d2\":\"-\"}",
+        "Error: Value '1.2.3' is out of range. The type of 'd2' is DECIMAL(10,2). Row: {\"id\":29,\"d2\":\"1.2.3\"}",
+        'Error: Unable to cast string value to BIGINT. value=12a, column=bi. Row: {"id":30,"bi":"12a"}',
+        '',
+      ].join('\n'),
     );
   });
 

@@ -3,7 +3,7 @@
  * reader's rules; CSV fields (`text`) go through a SQL cast. A failure carries the reason StarRocks
  * logs; the caller turns it into NULL (strict_mode=false) or a filtered row (strict_mode=true).
  */
-import { castBoolean, castInteger, castText, checkInteger, fitsBytes, renderFloating } from './sql-cast.ts';
+import { castBoolean, castInteger, castText, checkInteger, fitsBytes, isIntegerLiteral, renderFloating } from './sql-cast.ts';
 import { sqlTypeName, type IntegerTypeName } from './column-type.ts';
 import { minifyJson, renderJsonColumn, type JsonNode } from './json-value.ts';
 import type { ColumnSchema } from './schema.ts';
@@ -20,7 +20,6 @@ export type Converted = string | null | ConversionError;
 
 export type Converter = (src: SourceValue) => Converted;
 
-const INTEGER_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The column's converter, with the per-type choice made once per load rather than per value. */
@@ -77,7 +76,7 @@ function readInteger(name: string, typeName: IntegerTypeName, src: JsonNode): Co
   if (src.t === 'num') text = src.raw;
   else if (src.t === 'str') text = src.v.trim();
   else return new ConversionError(`Unsupported value type. Numeric type is required. column=${name}`);
-  if (INTEGER_RE.test(text)) return castInteger(typeName, text) ?? overflow(name, text);
+  if (isIntegerLiteral(text)) return castInteger(typeName, text) ?? overflow(name, text);
   if (FLOAT_RE.test(text)) {
     // Floats are truncated toward zero (C cast), then range-checked.
     const truncated = Math.trunc(Number(text));

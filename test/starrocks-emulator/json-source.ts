@@ -2,7 +2,7 @@
  * Splits a JSON body into row objects following StarRocks' document shapes (§6.1), and reads the
  * source fields of a row in simple mode (exact key names) or matched mode (`jsonpaths`, §6.2).
  */
-import { JsonReader, JsonSyntaxError, minifyJson, parseJsonValue, skipWhitespace, type JsonNode } from './json-value.ts';
+import { JsonReader, JsonSyntaxError, KeySlots, minifyJson, parseJsonValue, skipWhitespace, type JsonNode } from './json-value.ts';
 
 export type JsonObject = JsonNode & { t: 'obj' };
 
@@ -64,10 +64,11 @@ export function readRowObjects(
 ): boolean {
   const reader = new JsonReader(text, skipWhitespace(text, 0));
   const values = new Array<JsonNode | undefined>(slotOf.size);
+  const keys = new KeySlots(slotOf);
   const readRow = (): void => {
     const start = reader.pos;
     values.fill(undefined);
-    reader.fieldsInto(slotOf, values);
+    reader.fieldsInto(keys, values);
     onRow(values, start, reader.pos);
   };
   try {

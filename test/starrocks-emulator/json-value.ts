@@ -38,6 +38,13 @@ export function skipWhitespace(text: string, pos: number): number {
   return pos;
 }
 
+/** The slots of a row object's keys for JsonReader.fieldsInto, with the key tokens last seen at each position. */
+export class KeySlots {
+  readonly tokens: string[] = [];
+  readonly slots: number[] = [];
+  constructor(readonly slotOf: Map<string, number>) {}
+}
+
 /** Reads JSON values from `pos` on; throws JsonSyntaxError. */
 export class JsonReader {
   constructor(
@@ -72,29 +79,47 @@ export class JsonReader {
   }
 
   /**
-   * Reads an object's fields into `slots` by key (`slotOf`), first occurrence winning like
+   * Reads an object's fields into `slots` by key (`keys`), first occurrence winning like
    * object(); other keys are read and dropped. A row this way needs no Map and no node of its own.
    */
-  fieldsInto(slotOf: Map<string, number>, slots: (JsonNode | undefined)[]): void {
+  fieldsInto(keys: KeySlots, slots: (JsonNode | undefined)[]): void {
     this.pos++;
     this.pos = skipWhitespace(this.text, this.pos);
     if (this.text[this.pos] === '}') {
       this.pos++;
       return;
     }
-    for (;;) {
+    for (let field = 0; ; field++) {
       this.pos = skipWhitespace(this.text, this.pos);
       if (this.text[this.pos] !== '"') throw this.error('object key expected');
-      const slot = slotOf.get(this.string());
+      const slot = this.keySlot(keys, field);
       this.pos = skipWhitespace(this.text, this.pos);
       if (this.text[this.pos++] !== ':') throw this.error("':' expected after object key");
       const v = this.value();
-      if (slot !== undefined && slots[slot] === undefined) slots[slot] = v;
+      if (slot >= 0 && slots[slot] === undefined) slots[slot] = v;
       this.pos = skipWhitespace(this.text, this.pos);
       const sep = this.text[this.pos++];
       if (sep === '}') return;
       if (sep !== ',') throw this.error("',' or '}' expected in object");
     }
+  }
+
+  /**
+   * The slot of the key at `pos` (-1: not read), the `field`-th of its object. Rows repeat their
+   * keys in the same order, so the key token is first compared with the one the previous row had
+   * there: the same token text is the same key, found without a string or a Map look-up.
+   */
+  private keySlot(keys: KeySlots, field: number): number {
+    const last = keys.tokens[field];
+    if (last !== undefined && this.text.startsWith(last, this.pos)) {
+      this.pos += last.length;
+      return keys.slots[field]!;
+    }
+    const start = this.pos;
+    const slot = keys.slotOf.get(this.string()) ?? -1;
+    keys.tokens[field] = this.text.slice(start, this.pos);
+    keys.slots[field] = slot;
+    return slot;
   }
 
   private object(): JsonNode {

@@ -5,7 +5,7 @@
 import { ConversionError, converterFor, type Converted, type Converter, type SourceValue } from './json-conversion.ts';
 import type { LoadPlan, OpBinding } from './load-plan.ts';
 import { castDecimal } from './sql-cast.ts';
-import type { Row, RowOp } from './table-store.ts';
+import { keyIndexesOf, pack, rowKey, type Row, type RowOp } from './table-store.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
 
 /** A row operation, or the reason the row is filtered. */
@@ -26,6 +26,8 @@ export class RowBuilder {
   private readonly steps: ColumnStep[];
   private readonly op: OpBinding | null;
   private readonly partialColumns: number[] | null;
+  /** The key columns of a keyed table; a Duplicate Key table's rows need no key. */
+  private readonly keyIndexes: number[] | null;
 
   constructor(
     schema: TableSchema,
@@ -36,6 +38,7 @@ export class RowBuilder {
     this.steps = schema.columns.map((column, i) => columnStep(column, plan.bindings[i]!, now));
     this.op = plan.op;
     this.partialColumns = plan.partialColumns;
+    this.keyIndexes = schema.keysType === 'DUPLICATE' ? null : keyIndexesOf(schema.columns);
   }
 
   /** `values[i]` feeds `plan.sourceNames[i]`; `undefined` is a missing key (→ NULL, not DEFAULT: §6.2). */
@@ -61,8 +64,9 @@ export class RowBuilder {
 
     const op = this.readOp(values);
     if (op === null) return "NULL value in non-nullable column '__op'";
-    if (op === 1) return { op: 'delete', row };
-    return this.partialColumns ? { op: 'upsert', row, columns: this.partialColumns } : { op: 'upsert', row };
+    const key = this.keyIndexes === null ? null : rowKey(row, this.keyIndexes);
+    if (op === 1) return { op: 'delete', key, row: pack(row) };
+    return this.partialColumns ? { op: 'upsert', key, row: pack(row), columns: this.partialColumns } : { op: 'upsert', key, row: pack(row) };
   }
 
   /** §2.2: 0 upsert, 1 delete; a missing `__op` key is 0. Other values are filtered ([unconfirmed]). */

@@ -6,7 +6,6 @@
 import { integerRange, type ColumnType, type IntegerTypeName } from './column-type.ts';
 import { parseJsonValue, renderJsonColumn, skipWhitespace } from './json-value.ts';
 
-const INTEGER_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function castText(type: ColumnType, raw: string): string | null {
@@ -15,7 +14,7 @@ export function castText(type: ColumnType, raw: string): string | null {
     case 'boolean':
       return castBoolean(text);
     case 'integer':
-      return INTEGER_RE.test(text) ? castInteger(type.name, text) : null;
+      return isIntegerLiteral(text) ? castInteger(type.name, text) : null;
     case 'float':
     case 'double': {
       if (!FLOAT_RE.test(text)) return null;
@@ -36,7 +35,7 @@ export function castText(type: ColumnType, raw: string): string | null {
 }
 
 export function castBoolean(text: string): string | null {
-  if (INTEGER_RE.test(text)) return BigInt(text) !== 0n ? '1' : '0';
+  if (isIntegerLiteral(text)) return BigInt(text) !== 0n ? '1' : '0';
   const lower = text.toLowerCase();
   if (lower === 'true') return '1';
   if (lower === 'false') return '0';
@@ -48,6 +47,15 @@ export function checkInteger(name: IntegerTypeName, value: bigint): string | nul
   return value < min || value > max ? null : value.toString();
 }
 
+/** `[+-]digits`: what castInteger takes. A loop, as this checks every integer value a load reads. */
+export function isIntegerLiteral(text: string): boolean {
+  const first = text.charCodeAt(0);
+  let i = first === MINUS || first === PLUS ? 1 : 0;
+  if (i === text.length) return false;
+  for (; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
 /** An integer literal (`[+-]digits`) in canonical text, or null when the type cannot hold it. */
 export function castInteger(name: IntegerTypeName, text: string): string | null {
   // Up to 15 characters a double holds the value exactly, and the rounded bounds of the wide
@@ -55,7 +63,10 @@ export function castInteger(name: IntegerTypeName, text: string): string | null 
   if (text.length > 15) return checkInteger(name, BigInt(text));
   const value = Number(text);
   const { minNumber, maxNumber } = integerRange(name);
-  return value < minNumber || value > maxNumber ? null : String(value);
+  if (value < minNumber || value > maxNumber) return null;
+  // Without `+` or a leading zero the literal is already canonical: no new string for it.
+  const lead = text.charCodeAt(text.charCodeAt(0) === MINUS ? 1 : 0);
+  return lead > ZERO && lead <= ZERO + 9 ? text : String(value);
 }
 
 /** §6.3: a string column's capacity is in UTF-8 bytes. */
@@ -130,9 +141,14 @@ function plainDecimal(text: string, precision: number, scale: number): string | 
   const fracDigits = i - fracStart;
   if (leadingZeros + intEnd - intStart + fracDigits === 0) return null;
   if (fracDigits > scale || intEnd - intStart + scale > precision) return null;
+  const negative = text.charCodeAt(0) === MINUS && (intStart < intEnd || hasNonZeroDigit(text, fracStart, i));
+  // The usual input is canonical already (`1234.50` for scale 2): one leading zero only before the
+  // point, all the scale's digits, `-` only on a non-zero value. It needs no new string.
+  const canonicalSign = negative || !signed;
+  const canonicalInt = leadingZeros === (intStart === intEnd ? 1 : 0);
+  if (canonicalSign && canonicalInt && (scale === 0 ? fracStart === intEnd : fracDigits === scale)) return text;
   const intText = intStart === intEnd ? '0' : text.slice(intStart, intEnd);
   const body = scale === 0 ? intText : `${intText}.${text.slice(fracStart, i).padEnd(scale, '0')}`;
-  const negative = text.charCodeAt(0) === MINUS && (intStart < intEnd || hasNonZeroDigit(text, fracStart, i));
   return negative ? `-${body}` : body;
 }
 
