@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePorts } from './free-port.ts';
 import { kafkaClasspath } from './kafka-jars.ts';
-import { makeTempDir, runToCompletion, spawnServer, waitForReady, type ServerProcess } from './server-process.ts';
+import { makeTempDir, retryOnPortTaken, runToCompletion, spawnServer, waitForReady, type ServerProcess } from './server-process.ts';
 
 /** A real single-node Kafka (KRaft, broker and controller in one JVM) with its data in a temp dir. */
 export interface KafkaBroker {
@@ -20,7 +20,11 @@ export interface KafkaBroker {
 const readyTimeoutMs = 90_000;
 const stopGraceMs = 30_000;
 
-export async function startKafkaBroker(): Promise<KafkaBroker> {
+export function startKafkaBroker(): Promise<KafkaBroker> {
+  return retryOnPortTaken(startOnFreePorts);
+}
+
+async function startOnFreePorts(): Promise<KafkaBroker> {
   const classpath = await kafkaClasspath();
   const dir = makeTempDir('k2s-kafka-');
   const [port, controllerPort] = await freePorts(2);

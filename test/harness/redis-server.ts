@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
-import { makeTempDir, spawnServer, waitForReady, type ServerProcess } from './server-process.ts';
+import { makeTempDir, retryOnPortTaken, spawnServer, waitForReady, type ServerProcess } from './server-process.ts';
 
 /** A private redis-server with its data dir in a temp dir. */
 export interface RedisServer {
@@ -24,7 +24,11 @@ export interface RedisServerOptions {
 const readyTimeoutMs = 10_000;
 const stopGraceMs = 10_000;
 
-export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
+export function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
+  return retryOnPortTaken(() => startOnFreePort(opts));
+}
+
+async function startOnFreePort(opts: RedisServerOptions): Promise<RedisServer> {
   const dir = makeTempDir('k2s-redis-');
   const port = await freePort();
   const args = [

@@ -128,3 +128,18 @@ function logTail(logFile: string, lines = 30): string {
     return `(no log at ${logFile})`;
   }
 }
+
+/**
+ * Runs `start` again, up to `attempts` times, while it fails because a port it picked was taken
+ * before the server bound it: free ports come from the range the OS also hands to outgoing
+ * connections, and a JVM takes a second or two to bind.
+ */
+export async function retryOnPortTaken<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !/Address already in use/.test((error as Error).message)) throw error;
+    }
+  }
+}
