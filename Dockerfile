@@ -1,13 +1,20 @@
-# K2S: one image for every role (k2s all | node | admin). Runs the TypeScript sources with tsx.
-FROM node:20-bookworm-slim
+# K2S: one image for every role (k2s all | node | admin), compiled to plain JavaScript: tsx's
+# module hooks would cost each process about 20 MB of RSS and its compile time at every start.
+FROM node:20-bookworm-slim AS build
 WORKDIR /opt/k2s
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY bin ./bin
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --no-audit --no-fund
 COPY src ./src
 COPY workers ./workers
 COPY api ./api
 COPY dashboards ./dashboards
+RUN npm run build
+
+FROM node:20-bookworm-slim
+WORKDIR /opt/k2s
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY --from=build /opt/k2s/dist ./dist
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "bin/k2s.mjs"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
 CMD ["all"]

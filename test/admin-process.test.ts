@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,8 +14,8 @@ import { eventually } from './harness/k2s-node.ts'
 import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
 
 /**
- * K2S as an operator runs it: `k2s admin` and two `k2s node` processes, driven only through the
- * HTTP API. Start and stop really start and stop consuming; a killed node shows offline; no
+ * K2S as an operator runs it: `k2s admin` and two `k2s node` processes of the production build
+ * (`npm run build`, dist/), driven only through the HTTP API. Start and stop really start and stop consuming; a killed node shows offline; no
  * response and no log line carries a password.
  */
 const adminPassword = 'console-Pa55word'
@@ -34,7 +34,7 @@ function spawnK2s(name: string, args: string[], env: Record<string, string>): Ch
   const file = join(tmpdir(), `${prefix.replace(/:/g, '-')}-${name}.log`)
   logs.push(file)
   const out = openSync(file, 'a')
-  const child = spawn(process.execPath, ['bin/k2s.mjs', ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } })
+  const child = spawn(process.execPath, ['dist/src/main.js', ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } })
   children.set(name, child)
   return child
 }
@@ -51,6 +51,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 before(async () => {
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] })
   kafka = await testKafkaBootstrap()
   emulator = await startStarRocksEmulator({ users: { root: '', loader: starrocksPassword } })
   await emulator.execute('CREATE DATABASE dw')
@@ -86,6 +87,12 @@ test('log in, map, configure, start, stop and start again: rows follow the opera
     const { json } = await call('GET', '/api/nodes')
     return json.nodes.filter((n: { status: string }) => n.status === 'online').length === 2
   })
+  // The build carries the console's pages and the package's version.
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+  assert.ok((await call('GET', '/api/nodes')).json.nodes.every((n: { version: string }) => n.version === version))
+  const page = await fetch(`${api}/ui/`)
+  assert.equal(page.status, 200)
+  assert.match(await page.text(), /<title>K2S console<\/title>/)
 
   const env = await call('POST', '/api/mapping-envs', { name: 'shop', rules: [{ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'dw' }] })
   assert.equal(env.status, 201, env.text)
