@@ -32,7 +32,8 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
   const node = (name: string, args: string[]) => {
     // BENCH_CPU_PROF=<dir>: each K2S process writes a V8 CPU profile there when it stops.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : []
-    const child = spawn(process.execPath, [...profile, 'bin/k2s.mjs', 'node', ...args], {
+    // The compiled build, as production runs it (bench/run.ts builds it first).
+    const child = spawn(process.execPath, [...profile, 'dist/src/main.js', 'node', ...args], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
@@ -52,7 +53,7 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
   }
   const fetcher = node('fetcher', ['--no-loader'])
   const loaders = Array.from({ length: opts.loaders }, (_, i) => node(`loader-${i + 1}`, ['--no-fetcher', '--concurrency', String(opts.loaderConcurrency)]))
-  // Timing starts once every process is up, so start-up (tsx compiling the sources) is not counted.
+  // Timing starts once every process is up, so start-up is not counted.
   const registry = nodeRegistry(redis, keys, 1_500)
   const deadline = Date.now() + 60_000
   while ((await registry.list()).filter((n) => n.online).length < children.length) {

@@ -4,13 +4,19 @@ import { testPrefix } from '../test/harness/redis-server.ts'
 import { sourceDatabase } from './canal-stream.ts'
 import { startEmulatorChild } from './emulator-child.ts'
 import { benchInstance, benchMappingEnv, startK2sCluster } from './k2s-cluster.ts'
-import { benchProcesses, processMeter, type ProcessUse } from './process-stats.ts'
+import { benchProcesses, machineBusyMeter, processMeter, type ProcessUse } from './process-stats.ts'
 import { redisMemorySampler } from './samplers.ts'
 
 export type K2sRunResult = {
   workers: number
   ms: number
   processes: ProcessUse[]
+  /** Share of the machine's CPU time that was busy during the drain, all processes. */
+  machineBusy: number
+  /** From startInstance to the first load that succeeded: node pick-up, group join, first batch. */
+  firstLoadMs: number
+  /** Rows per second once the first 20% of rows were in: the rate without start-up and warm-up. */
+  steadyRowsPerSec: number
   redisUsedMemoryBaseline: number
   redisUsedMemoryPeak: number
   loads: number
@@ -43,9 +49,11 @@ export async function runK2s(opts: {
   try {
     await k2s.store.saveMappingEnv(benchMappingEnv(sourceDatabase, opts.targetDb))
     await k2s.store.saveInstance(benchInstance(name, { kafka: opts.kafka, topic: opts.topic, feHttpPort: emulator.feHttpPort, mysqlPort: emulator.mysqlPort, commitBatch: 10_000, commitTimeout: 1_000 }))
-    const usage = processMeter(benchProcesses(k2s, emulator.pid))
+    const usage = processMeter(benchProcesses(k2s, emulator.pid, opts))
+    const busy = machineBusyMeter()
     const redisMem = redisMemorySampler(k2s.redis)
     const started = performance.now()
+    const startedAt = Date.now()
     await k2s.store.startInstance(name)
     const groupId = `k2s-${name}`
     for (;;) {
@@ -56,6 +64,7 @@ export async function runK2s(opts: {
     }
     const ms = performance.now() - started
     const processes = usage()
+    const machineBusy = busy()
     const redisPeak = await redisMem.stop()
     await sleep(200) // the emulator's last load report
     const ok = emulator.loads.filter((l) => l.status === 'Success')
@@ -63,6 +72,9 @@ export async function runK2s(opts: {
       workers: opts.workers,
       ms,
       processes,
+      machineBusy,
+      firstLoadMs: Math.min(...ok.map((l) => l.at)) - startedAt,
+      steadyRowsPerSec: steadyRate(ok),
       redisUsedMemoryBaseline: redisPeak.first,
       redisUsedMemoryPeak: redisPeak.peak,
       loads: ok.length,
@@ -74,4 +86,18 @@ export async function runK2s(opts: {
     await k2s.stop()
     await emulator.close()
   }
+}
+
+/** Rows per second from the load that brought the total past 20% to the last load. */
+function steadyRate(loads: { at: number; loadedRows: number }[]): number {
+  const sorted = [...loads].sort((a, b) => a.at - b.at)
+  const total = sorted.reduce((sum, l) => sum + l.loadedRows, 0)
+  let loaded = 0
+  for (const load of sorted) {
+    loaded += load.loadedRows
+    if (loaded < total * 0.2) continue
+    const seconds = (sorted.at(-1)!.at - load.at) / 1000
+    return seconds > 0 ? Math.round((total - loaded) / seconds) : NaN
+  }
+  return NaN
 }

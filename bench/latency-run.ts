@@ -55,7 +55,7 @@ export async function runLatency(opts: {
     await k2s.store.saveMappingEnv(benchMappingEnv(sourceDatabase, opts.targetDb))
     await k2s.store.saveInstance(benchInstance(name, { kafka: opts.kafka, topic, feHttpPort: emulator.feHttpPort, mysqlPort: emulator.mysqlPort, commitBatch: 10_000, commitTimeout }))
     await k2s.store.startInstance(name)
-    const usage = processMeter(benchProcesses(k2s, emulator.pid))
+    const usage = processMeter(benchProcesses(k2s, emulator.pid, opts))
 
     const source = canalMessages({ partitions: opts.partitions, tables: opts.tables, seed: 7 })
     const sent: Sent[] = []

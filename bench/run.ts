@@ -3,6 +3,7 @@
 // K2S draining it end to end per loader process count, then latency under a steady producer.
 // Prints tables, writes bench/results.json. Uses the test harness: its own Kafka broker and
 // redis-server unless K2S_TEST_KAFKA / K2S_TEST_REDIS point at running ones.
+import { execFileSync } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -21,6 +22,8 @@ const benchStarted = performance.now()
 const log = (msg: string) => console.log(`[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s] ${msg}`)
 const mb = (bytes: number) => bytes / 1024 / 1024
 
+// K2S runs as production runs it: compiled to dist/ (the emulator and this script stay on tsx).
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: 'inherit' })
 log(`rows=${opts.rows} partitions=${opts.partitions} workers=${opts.workers.join(',')} concurrency=${opts.concurrency} tables=${opts.tables} rate=${opts.rate} seconds=${opts.seconds}`)
 const [kafka, redisUrl] = await Promise.all([testKafkaBootstrap(), testRedisUrl()])
 log(`kafka ${kafka}, redis ${redisUrl}`)
@@ -62,6 +65,9 @@ try {
   const k2sRows = runs.map((r) => ({
     workers: r.workers,
     ...rate(r.ms),
+    steadyRowsPerSec: r.steadyRowsPerSec,
+    firstLoadSeconds: +(r.firstLoadMs / 1000).toFixed(2),
+    machineBusyPct: Math.round(r.machineBusy * 100),
     processes: use(r.processes),
     redisBaselineMb: +mb(r.redisUsedMemoryBaseline).toFixed(1),
     redisPeakMb: +mb(r.redisUsedMemoryPeak).toFixed(1),
