@@ -3,9 +3,9 @@ import type { PartitionLag } from './consumer-lag.ts'
 import type { RedisKeys } from './redis-keys.ts'
 
 /**
- * What the fetcher that runs an instance last saw of it, every few seconds: per partition the
- * committed and end offsets and the binlog time (`es`) of the oldest message not loaded yet, and
- * since when it has been behind without committing anything. The admin reads it instead of asking
+ * What the fetcher that runs an instance last saw of it, every few seconds and after commits: per
+ * partition the committed and end offsets and the binlog time (`es`) of the oldest message not
+ * loaded yet, and since when it has been behind without committing anything. The admin reads it instead of asking
  * Kafka for every instance on every request; it is trusted only while it comes from the lease
  * holder and is young.
  */

@@ -7,7 +7,7 @@ import type { StoredInstance } from '../instance-store.ts'
 import type { Logger } from '../logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import { holdBack, PartitionBatcher } from './partition-batcher.ts'
-import { startLagPublisher } from './lag-publisher.ts'
+import { startLagPublisher, type LagPublisher } from './lag-publisher.ts'
 import { startPartitionLoop, type PartitionLoop } from './partition-loop.ts'
 import { resetPlan } from './reset-plan.ts'
 import { startPosition } from './start-position.ts'
@@ -80,6 +80,8 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   /** The partitions of this generation that are open, for the lag publisher. */
   let opened = new Map<string, OpenPartition>()
   let resetting: Promise<void> = Promise.resolve()
+  // Started once the consumer runs; commits come after a job completed, so after it.
+  let lag: LagPublisher | undefined
   // Each generation of this fetcher takes the range fence before it reads any recorded range, so a
   // loop of an older generation (or of a fetcher this node ran before) can record none after that.
   const incarnation = randomUUID()
@@ -164,7 +166,10 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       ranges,
       fence: fenceOf(mine),
       waiter: deps.waiter,
-      commit: (offset) => consumer.commitOffsets([{ topic, partition, offset }]),
+      commit: async (offset) => {
+        await consumer.commitOffsets([{ topic, partition, offset }])
+        lag?.committed()
+      },
       resume: () => consumer.resume([{ topic, partitions: [partition] }]),
       isCurrent: () => running && generation === mine,
       fenceLost: () => deps.onCrash(new Error('the instance lease or the batch range fence was lost')),
@@ -219,7 +224,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     await Promise.allSettled([consumer.disconnect(), admin.disconnect()])
     throw err
   }
-  const lag = await startLagPublisher({
+  lag = await startLagPublisher({
     redis: deps.redis,
     keys: deps.keys,
     admin,

@@ -8,10 +8,10 @@ import type { RedisKeys } from '../redis-keys.ts'
 import type { BufferedMessage } from './partition-batcher.ts'
 
 /**
- * Every few seconds the fetcher writes what it knows of its instance's lag (lag-record.ts): offsets
- * from Kafka over the admin client it already holds, and the `es` of each partition's oldest
- * unloaded message from its own buffers, parsed once per message that becomes the oldest. Nothing
- * here runs per message.
+ * Every few seconds, and soon after each commit, the fetcher writes what it knows of its instance's
+ * lag (lag-record.ts): offsets from Kafka over the admin client it already holds, and the `es` of
+ * each partition's oldest unloaded message from its own buffers, parsed once per message that
+ * becomes the oldest. Nothing here runs per message.
  */
 export type LagSource = {
   /** The oldest message of the partition not committed yet that this fetcher holds, if any. */
@@ -34,7 +34,16 @@ export type LagPublisherDeps = {
   log: Logger
 }
 
-export async function startLagPublisher(d: LagPublisherDeps): Promise<{ stop(): Promise<void> }> {
+/** The shortest time between two publishes that commits asked for. */
+const commitRefreshMs = 250
+
+export type LagPublisher = {
+  /** An offset was committed: publish soon. */
+  committed(): void
+  stop(): Promise<void>
+}
+
+export async function startLagPublisher(d: LagPublisherDeps): Promise<LagPublisher> {
   // A fetcher taking over a stuck instance keeps counting from when it got stuck.
   const previous = await readLagRecord(d.redis, d.keys, d.instance).catch(() => null)
   let waitingSince = previous?.waitingSince != null ? Math.max(previous.waitingSince, d.startedAt) : null
@@ -63,22 +72,42 @@ export async function startLagPublisher(d: LagPublisherDeps): Promise<{ stop(): 
     await writeLagRecord(d.redis, d.keys, d.instance, { node: d.node, epoch: d.epoch, at: now, waitingSince, partitions })
   }
 
+  // Besides every lagPublishMs, soon after a commit: the console then shows a load at once, not up
+  // to lagPublishMs later. One publish at a time; one that a commit may have raced is followed by
+  // another.
   let stopped = false
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-  const tick = () => {
-    running = publish()
+  let due = Infinity
+  let publishing: Promise<void> | null = null
+  let committedDuring = false
+  let lastAt = 0
+  function publishAt(at: number): void {
+    if (stopped || publishing || at >= due) return
+    clearTimeout(timer)
+    due = at
+    timer = setTimeout(tick, Math.max(0, at - Date.now()))
+  }
+  function tick(): void {
+    due = Infinity
+    committedDuring = false
+    publishing = publish()
       .catch((err: Error) => d.log.debug({ err: err.message }, 'could not publish the lag'))
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, lagPublishMs)
+        publishing = null
+        lastAt = Date.now()
+        publishAt(lastAt + (committedDuring ? commitRefreshMs : lagPublishMs))
       })
   }
   tick()
   return {
+    committed() {
+      if (publishing) committedDuring = true
+      else publishAt(lastAt + commitRefreshMs)
+    },
     async stop() {
       stopped = true
       clearTimeout(timer)
-      await running
+      await publishing
     },
   }
 }
