@@ -174,8 +174,9 @@ describe('lag and stalls, as the API and /metrics show them', () => {
     const s = await scenario('idle', { stallAfterMs: 1_000 })
     await s.send(Date.now() - 3_600_000, 1, 2)
     await k2s.store.startInstance('idle')
-    // Until the running fetcher's first lag record, the admin asks Kafka itself, which can be
-    // newer than that record (published every 2 s): watch from the first record that saw the load.
+    // Until the running fetcher's first lag record, the admin asks Kafka itself, and its answer can
+    // be newer than the record that follows (read before the commit): watch from the first record
+    // that saw the load.
     await eventually('caught up', async () => {
       const record = await readLagRecord(k2s.redis, redisKeys(k2s.prefix), 'idle')
       return s.rows() === 2 && record !== null && record.partitions.every((p) => p.lag === '0')
