@@ -3,7 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /opt/k2s
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --no-audit --no-fund
+COPY scripts/install-locked.sh scripts/same-locked-versions.mjs ./scripts/
+RUN bash scripts/install-locked.sh
 COPY src ./src
 COPY workers ./workers
 COPY api ./api
@@ -13,7 +14,8 @@ RUN npm run build
 FROM node:20-bookworm-slim
 WORKDIR /opt/k2s
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY scripts/install-locked.sh scripts/same-locked-versions.mjs ./scripts/
+RUN bash scripts/install-locked.sh --omit=dev
 COPY --from=build /opt/k2s/dist ./dist
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]

@@ -25,17 +25,7 @@ fi
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 stamp=node_modules/.k2s-package-lock.sha256
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
-  if ! npm ci --no-audit --no-fund </dev/null; then
-    # npm 11.16+ rejects a lock file that lacks optional platform packages its registry cannot serve
-    # (npm/cli#9846, e.g. a mirror without darwin builds); npm install installs the same locked
-    # versions, as long as it leaves the lock file as it was.
-    echo "npm ci refused package-lock.json; installing the same locked versions with npm install"
-    npm install --no-audit --no-fund </dev/null
-    if [ "$(sha256sum package-lock.json | cut -d' ' -f1)" != "$lock_hash" ]; then
-      echo "package-lock.json does not match package.json; run npm install and commit it" >&2
-      exit 1
-    fi
-  fi
+  bash scripts/install-locked.sh
   echo "$lock_hash" >"$stamp"
 fi
 
