@@ -8,6 +8,7 @@ RUN bash scripts/install-locked.sh
 COPY src ./src
 COPY workers ./workers
 COPY api ./api
+COPY bin ./bin
 COPY dashboards ./dashboards
 RUN npm run build
 
@@ -18,5 +19,5 @@ COPY scripts/install-locked.sh scripts/same-locked-versions.mjs ./scripts/
 RUN bash scripts/install-locked.sh --omit=dev
 COPY --from=build /opt/k2s/dist ./dist
 ENV NODE_ENV=production
-ENTRYPOINT ["node", "--enable-source-maps", "dist/src/main.js"]
+ENTRYPOINT ["node", "--enable-source-maps", "dist/bin/main.js"]
 CMD ["all"]

@@ -1,5 +1,5 @@
 import { bodyLimit } from 'hono/body-limit'
-import { instanceOverviews } from '../src/instance-overview.ts'
+import { instanceOverviews } from '../src/instances/instance-overview.ts'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, errorHandler } from './errors.ts'

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
-import type { Logger } from '../src/logger.ts'
+import type { Logger } from '../src/observe/logger.ts'
 import type { RedisKeys } from '../src/redis-keys.ts'
-import type { SecretBox } from '../src/secret-box.ts'
+import type { SecretBox } from '../src/instances/secret-box.ts'
 
 /**
  * What every route of the admin API gets: the shared Redis, its keys, the secret box for

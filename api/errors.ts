@@ -1,11 +1,11 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { z, ZodError } from 'zod'
-import type { Logger } from '../src/logger.ts'
+import type { Logger } from '../src/observe/logger.ts'
 
 /**
  * Every failure the API answers, in one shape: `{ error, issues? }`. Bad input is a 400 naming the
- * field (DESIGN.md invariant 6) and never a 500; unknown names are 404, conflicts 409.
+ * field (docs/design.md invariant 6) and never a 500; unknown names are 404, conflicts 409.
  */
 export type Issue = { path: string; message: string }
 

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { instanceConfigSchema } from '../src/config.ts'
+import { instanceConfigSchema } from '../src/instances/config.ts'
 
 /** What the instance routes take and give. The password goes in, never out: only `passWordSet`. */
 export const nameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) })

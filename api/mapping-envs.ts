@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { mappingEnvSchema, mappingRuleSchema } from '../src/config.ts'
-import { instanceStore } from '../src/instance-store.ts'
+import { mappingEnvSchema, mappingRuleSchema } from '../src/instances/config.ts'
+import { instanceStore } from '../src/instances/instance-store.ts'
 import type { AdminOptions } from './context.ts'
 import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
 import { nameParam } from './instance-schemas.ts'

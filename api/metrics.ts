@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq'
-import type { InstanceOverview, instanceOverviews } from '../src/instance-overview.ts'
-import { instanceStore } from '../src/instance-store.ts'
-import type { ActualState } from '../src/instance-state.ts'
-import { exposition, type Metric, type Sample } from '../src/prometheus-text.ts'
+import type { InstanceOverview, instanceOverviews } from '../src/instances/instance-overview.ts'
+import { instanceStore } from '../src/instances/instance-store.ts'
+import type { ActualState } from '../src/instances/instance-state.ts'
+import { exposition, type Metric, type Sample } from '../src/observe/prometheus-text.ts'
 import type { AdminOptions } from './context.ts'
 import { router } from './router.ts'
 

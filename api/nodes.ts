@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/log-store.ts'
-import { nodeRegistry } from '../src/node-registry.ts'
+import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/observe/log-store.ts'
+import { nodeRegistry } from '../src/nodes/node-registry.ts'
 import type { AdminOptions } from './context.ts'
 import { conflict, errorResponses, notFound } from './errors.ts'
 import { actor, json, nodeSecurity, router, userSecurity } from './router.ts'

@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { instanceActivity, type QuarantineItem } from '../src/instance-activity.ts'
-import { instanceStore } from '../src/instance-store.ts'
+import { instanceActivity, type QuarantineItem } from '../src/instances/instance-activity.ts'
+import { instanceStore } from '../src/instances/instance-store.ts'
 import type { AdminOptions } from './context.ts'
 import { errorResponses, errorSchema, notFound } from './errors.ts'
 import { quarantineReplayer, replayable } from './quarantine-replay.ts'
 import { actor, json, router, userSecurity } from './router.ts'
 
 /**
- * An instance's quarantine (DESIGN.md invariant 5): list without payloads, read one with its
+ * An instance's quarantine (docs/design.md invariant 5): list without payloads, read one with its
  * payload, discard, replay. A deleted instance's quarantine stays readable until it is emptied.
  */
 const base = { tags: ['quarantine'], security: userSecurity }

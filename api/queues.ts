@@ -3,13 +3,13 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { HonoAdapter } from '@bull-board/hono'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Queue } from 'bullmq'
-import { loadQueueName } from '../src/load-job.ts'
+import { loadQueueName } from '../src/jobs/load-job.ts'
 import type { AdminOptions } from './context.ts'
 
 /**
  * Bull Board over the `k2s-load` queue, mounted at `basePath` behind the console login (auth.ts
  * covers every path that is not public). Read-only: removing or emptying a load job by hand would
- * leave its partition's offset waiting for a batch that never loads (DESIGN.md invariant 1).
+ * leave its partition's offset waiting for a batch that never loads (docs/design.md invariant 1).
  *
  * The Hono adapter serves the UI's files with `serveStatic` from @hono/node-server, rooted
  * relative to the process's working directory; that is resolved when the board is built.

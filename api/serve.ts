@@ -1,8 +1,8 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { Redis } from 'ioredis'
-import type { Logger } from '../src/logger.ts'
+import type { Logger } from '../src/observe/logger.ts'
 import { redisKeys } from '../src/redis-keys.ts'
-import { secretBox } from '../src/secret-box.ts'
+import { secretBox } from '../src/instances/secret-box.ts'
 import { createAdminApp, type AuthOptions } from './app.ts'
 import { ensureAdminUser } from './console-users.ts'
 

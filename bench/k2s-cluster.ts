@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
-import type { InstanceConfigInput, MappingEnvInput } from '../src/config.ts'
-import { instanceStore, type InstanceStore } from '../src/instance-store.ts'
-import { nodeRegistry } from '../src/node-registry.ts'
+import type { InstanceConfigInput, MappingEnvInput } from '../src/instances/config.ts'
+import { instanceStore, type InstanceStore } from '../src/instances/instance-store.ts'
+import { nodeRegistry } from '../src/nodes/node-registry.ts'
 import { redisKeys } from '../src/redis-keys.ts'
-import { secretBox } from '../src/secret-box.ts'
+import { secretBox } from '../src/instances/secret-box.ts'
 
 /**
  * K2S as it runs in production: one `k2s node --no-loader` process (the fetcher) and `loaders`
@@ -33,7 +33,7 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
     // BENCH_CPU_PROF=<dir>: each K2S process writes a V8 CPU profile there when it stops.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : []
     // The compiled build, as production runs it (bench/run.ts builds it first).
-    const child = spawn(process.execPath, [...profile, 'dist/src/main.js', 'node', ...args], {
+    const child = spawn(process.execPath, [...profile, 'dist/bin/main.js', 'node', ...args], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {

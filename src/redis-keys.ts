@@ -15,9 +15,9 @@ export function redisKeys(prefix: string) {
     instanceChanges: `${prefix}:instance-changes`,
     mappingEnv: (name: string) => `${prefix}:mapping-env:${name}`,
     mappingEnvs: `${prefix}:mapping-envs`,
-    /** A queued batch's raw Kafka values (src/job-payload.ts), by BullMQ job id. */
+    /** A queued batch's raw Kafka values (src/jobs/job-payload.ts), by BullMQ job id. */
     jobPayload: (jobId: string) => `${prefix}:payload:${jobId}`,
-    /** The fetcher generation allowed to record batch ranges of an instance (src/batch-ranges.ts). */
+    /** The fetcher generation allowed to record batch ranges of an instance (src/jobs/batch-ranges.ts). */
     rangeFence: (instance: string) => `${prefix}:fence:${instance}`,
     batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,

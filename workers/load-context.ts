@@ -1,9 +1,9 @@
-import type { MappingEnv } from '../src/config.ts'
-import type { InstanceActivity } from '../src/instance-activity.ts'
-import type { StoredInstance } from '../src/instance-store.ts'
-import { createSchemaCache } from '../src/starrocks-schema.ts'
-import { createStreamLoadClient } from '../src/stream-load-client.ts'
-import { createTableRouter } from '../src/table-mapping.ts'
+import type { MappingEnv } from '../src/instances/config.ts'
+import type { InstanceActivity } from '../src/instances/instance-activity.ts'
+import type { StoredInstance } from '../src/instances/instance-store.ts'
+import { createSchemaCache } from '../src/starrocks/starrocks-schema.ts'
+import { createStreamLoadClient } from '../src/starrocks/stream-load-client.ts'
+import { createTableRouter } from '../src/rows/table-mapping.ts'
 import type { LoadContext } from './load-batch.ts'
 
 /** What loading an instance's batches needs, built from its stored config and mapping environment. */

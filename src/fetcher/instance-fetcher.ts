@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel, type Admin, type EachBatchPayload } from 'kafkajs'
 import type { Redis } from 'ioredis'
-import { batchRanges } from '../batch-ranges.ts'
-import { canalRowCount } from '../canal-message.ts'
-import type { StoredInstance } from '../instance-store.ts'
-import type { Logger } from '../logger.ts'
+import { batchRanges } from '../jobs/batch-ranges.ts'
+import { canalRowCount } from '../formats/canal/canal-message.ts'
+import type { StoredInstance } from '../instances/instance-store.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import { holdBack, PartitionBatcher } from './partition-batcher.ts'
 import { startLagPublisher, type LagPublisher } from './lag-publisher.ts'
@@ -16,7 +16,7 @@ import type { JobWaiter } from './job-waiter.ts'
 /**
  * The fetcher of one instance: one Kafka consumer group (`k2s-<instance>`), one batcher per
  * assigned partition, at most one job per partition in flight, and the partition's offset
- * committed only after its job completed (DESIGN.md invariants 1, 2, 4).
+ * committed only after its job completed (docs/design.md invariants 1, 2, 4).
  *
  * Any rebalance starts every partition afresh from its committed offset and its recorded range:
  * kafkajs re-fetches from the committed offset after a rejoin anyway, and a partition we may no

@@ -1,7 +1,7 @@
 import { QueueEvents, type Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { jobPayloads } from '../job-payload.ts'
-import { loadJobId, loadQueueName, type LoadJobData } from '../load-job.ts'
+import { jobPayloads } from '../jobs/job-payload.ts'
+import { loadJobId, loadQueueName, type LoadJobData } from '../jobs/load-job.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 
 /**

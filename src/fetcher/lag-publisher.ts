@@ -1,9 +1,9 @@
 import type { Admin } from 'kafkajs'
 import type { Redis } from 'ioredis'
-import { canalEventTime } from '../canal-message.ts'
-import { readLag } from '../consumer-lag.ts'
-import { lagPublishMs, readLagRecord, writeLagRecord, type PartitionProgress } from '../lag-record.ts'
-import type { Logger } from '../logger.ts'
+import { canalEventTime } from '../formats/canal/canal-message.ts'
+import { readLag } from '../observe/consumer-lag.ts'
+import { lagPublishMs, readLagRecord, writeLagRecord, type PartitionProgress } from '../observe/lag-record.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { BufferedMessage } from './partition-batcher.ts'
 

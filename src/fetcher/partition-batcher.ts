@@ -1,9 +1,9 @@
-import type { BatchRange } from '../batch-ranges.ts'
+import type { BatchRange } from '../jobs/batch-ranges.ts'
 
 /**
  * The messages of one topic-partition waiting to become a batch, and the rule that cuts them:
  * at most `maxRows` rows and `maxBytes` bytes, or whatever arrived within `maxWaitMs` of the
- * first message; a message is never split. A recorded range (DESIGN.md invariant 4) overrides the
+ * first message; a message is never split. A recorded range (docs/design.md invariant 4) overrides the
  * rule: the batch ends exactly where it ended before.
  */
 export type BufferedMessage = { offset: string; value: Buffer | null; rows: number; bytes: number; at: number }

@@ -1,14 +1,14 @@
-import type { BatchRanges, BatchRange } from '../batch-ranges.ts'
-import { encodePayload } from '../job-payload.ts'
-import type { LoadJobData } from '../load-job.ts'
-import type { Logger } from '../logger.ts'
+import type { BatchRanges, BatchRange } from '../jobs/batch-ranges.ts'
+import { encodePayload } from '../jobs/job-payload.ts'
+import type { LoadJobData } from '../jobs/load-job.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { JobWaiter } from './job-waiter.ts'
 import type { BufferedMessage, PartitionBatcher } from './partition-batcher.ts'
 
 /**
  * The hand-off of one topic-partition, batch after batch: cut → record the range → queue the job →
  * wait until it completed → commit `last + 1` → forget the range. This is the one place an offset
- * is committed (DESIGN.md invariant 1), and one batch at a time keeps rows in Kafka order
+ * is committed (docs/design.md invariant 1), and one batch at a time keeps rows in Kafka order
  * (invariant 2).
  */
 export type PartitionLoopDeps = {

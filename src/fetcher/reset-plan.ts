@@ -1,13 +1,13 @@
 import type { Admin } from 'kafkajs'
 import type { Redis } from 'ioredis'
-import type { InstanceConfig } from '../config.ts'
+import type { InstanceConfig } from '../instances/config.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * E-B / L-B: on an operator's start every partition moves to its earliest / latest offset, once.
  * The targets are pinned in Redis when the first fetcher of the new epoch starts, so a fetcher
  * that restarts mid-way applies the same offsets and never resets a partition it already moved
- * (DESIGN.md "automatic recovery always continues from committed offsets").
+ * (docs/design.md "automatic recovery always continues from committed offsets").
  */
 export type ResetTarget = { topic: string; partition: number; offset: string }
 

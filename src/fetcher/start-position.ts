@@ -1,8 +1,8 @@
-import type { BatchRange } from '../batch-ranges.ts'
+import type { BatchRange } from '../jobs/batch-ranges.ts'
 
 /**
  * Where a fetcher takes a partition up: at its committed offset, or at the recorded range of a
- * batch that was cut and may be loaded already, which must then be cut again exactly (DESIGN.md
+ * batch that was cut and may be loaded already, which must then be cut again exactly (docs/design.md
  * invariant 4).
  *
  * The range is read before the committed offset. A loop of an older generation may still commit

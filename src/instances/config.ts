@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { parseJdbcUrl } from './starrocks-schema.ts'
+import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
 
 /**
- * What an operator configures, checked at the door (DESIGN.md invariant 6). Field names are the
+ * What an operator configures, checked at the door (docs/design.md invariant 6). Field names are the
  * user's own (`kafkaBootstrap`, `passWord`, `commitBatch` …) so a canal-admin user recognises them.
  */
 export const consumerPolicies = ['E-C', 'E-B', 'L-C', 'L-B'] as const

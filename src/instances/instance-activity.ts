@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis'
-import { addLoadedRows } from './load-rate.ts'
-import type { RedisKeys } from './redis-keys.ts'
+import { addLoadedRows } from '../observe/load-rate.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * What an instance did and why it is not moving: counters by reason, messages skipped per source
  * table, quarantined items with their reasons, and the loader's last failure. Nothing leaves the
- * data path without landing here (DESIGN.md invariant 5).
+ * data path without landing here (docs/design.md invariant 5).
  */
 export type QuarantineItem = {
   /** Deterministic, so a retried job overwrites its own entry instead of adding a second. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * Which node runs an instance's fetcher: a Redis key with a time-to-live that only its holder can

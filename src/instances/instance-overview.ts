@@ -1,14 +1,14 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { consumerLag, type PartitionLag } from './consumer-lag.ts'
+import { consumerLag, type PartitionLag } from '../observe/consumer-lag.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
 import { actualState, type ActualState } from './instance-state.ts'
 import type { InstanceView } from './instance-store.ts'
-import { lagFigures, lagStaleMs, partitionSeconds, readLagRecord, type LagFigures, type LagRecord } from './lag-record.ts'
-import { rowsPerSecond } from './load-rate.ts'
-import { nodeRegistry, type NodeStatus } from './node-registry.ts'
-import type { RedisKeys } from './redis-keys.ts'
+import { lagFigures, lagStaleMs, partitionSeconds, readLagRecord, type LagFigures, type LagRecord } from '../observe/lag-record.ts'
+import { rowsPerSecond } from '../observe/load-rate.ts'
+import { nodeRegistry, type NodeStatus } from '../nodes/node-registry.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * An instance as an operator sees it, for the API and /metrics alike: state with its reason, lag

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { instanceConfigSchema, mappingEnvSchema, type InstanceConfig, type InstanceConfigInput, type MappingEnv, type MappingEnvInput } from './config.ts'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 import type { SecretBox } from './secret-box.ts'
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 /**
- * Secrets at rest (DESIGN.md invariant 6): AES-256-GCM with a key that never lives in Redis, so a
+ * Secrets at rest (docs/design.md invariant 6): AES-256-GCM with a key that never lives in Redis, so a
  * Redis dump alone does not reveal StarRocks passwords. Every process of one deployment must share
  * the key: K2S_SECRET_KEY (64 hex chars), or a key file created on first use.
  */

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
- * DESIGN.md invariant 4: the offset range of every batch in flight is recorded before its job is
+ * docs/design.md invariant 4: the offset range of every batch in flight is recorded before its job is
  * queued and removed only after its offset is committed. A fetcher that takes a partition over
  * cuts the recorded range again, to the offset, so the labels repeat and StarRocks refuses a
  * second copy — the one thing that keeps Duplicate Key tables exact across crashes.

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { BatchMessage } from './load-job.ts'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * A batch's raw Kafka values travel beside its BullMQ job, not inside it: in the job they were

@@ -1,6 +1,6 @@
 /**
  * The unit of work between a fetcher and the loader workers: one cut batch of one topic-partition.
- * Its raw Kafka values travel beside the job (src/job-payload.ts), so any worker on any node can
+ * Its raw Kafka values travel beside the job (src/jobs/job-payload.ts), so any worker on any node can
  * load it and a retry sees exactly the same bytes.
  */
 export const loadQueueName = 'k2s-load'

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.ts'
+import type { Logger } from '../observe/logger.ts'
 import type { NodeInfo } from './node-registry.ts'
 
 /**

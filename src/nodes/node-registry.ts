@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * Consumer nodes as the console lists them: who they are, what they run, and when they last

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { PartitionLag } from './consumer-lag.ts'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * What the fetcher that runs an instance last saw of it, every few seconds and after commits: per

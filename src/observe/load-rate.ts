@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * Rows loaded per second over the last minute, whichever loaders on whichever nodes loaded them:

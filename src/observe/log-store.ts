@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
-import type { RedisKeys } from './redis-keys.ts'
+import type { RedisKeys } from '../redis-keys.ts'
 
 /**
  * Recent log lines in Redis, so the console can show what a node (or an instance, on whichever

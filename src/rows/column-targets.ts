@@ -1,6 +1,6 @@
-import type { MappingRule, MetadataKind } from './config.ts'
-import type { RowEvent } from './canal-message.ts'
-import type { TargetTable } from './starrocks-schema.ts'
+import type { MappingRule, MetadataKind } from '../instances/config.ts'
+import type { RowEvent } from '../formats/canal/canal-message.ts'
+import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 
 /**
  * Where one rule sends the source columns of one target table. Both the row builder and the canal

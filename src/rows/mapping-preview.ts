@@ -1,7 +1,7 @@
-import { decodeCanalMessage, type RowEvent } from './canal-message.ts'
-import type { MappingEnv } from './config.ts'
+import { decodeCanalMessage, type RowEvent } from '../formats/canal/canal-message.ts'
+import type { MappingEnv } from '../instances/config.ts'
 import { tableRows } from './row-changes.ts'
-import type { TargetTable } from './starrocks-schema.ts'
+import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { createTableRouter } from './table-mapping.ts'
 
 /**

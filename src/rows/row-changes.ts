@@ -1,26 +1,18 @@
-import type { RowEvent, RowImage } from './canal-message.ts'
-import { scannedProjection, type ScannedProjection } from './canal-fast-rows.ts'
-import type { CanalScan } from './canal-scan.ts'
+import type { RowEvent, RowImage } from '../formats/canal/canal-message.ts'
+import { scannedProjection, type ScannedProjection } from '../formats/canal/canal-fast-rows.ts'
+import type { CanalScan } from '../formats/canal/canal-scan.ts'
 import { columnTargets, metadataValue } from './column-targets.ts'
 import type { RouteTarget } from './table-mapping.ts'
-import type { TargetTable } from './starrocks-schema.ts'
+import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { JsonRowsBody } from './json-rows-body.ts'
+import type { TableRows } from './table-rows.ts'
 
 /**
- * canal row events → the JSON rows of one target table, in Kafka order (DESIGN.md "canal flat
+ * canal row events → the JSON rows of one target table, in Kafka order (docs/design.md "canal flat
  * message → rows"). INSERT and UPDATE upsert; a key change deletes the old key first; DELETE is a
  * `__op` 1 on Primary Key tables, or what the rule's delete mode says elsewhere.
  */
 export type SourceEvent = { partition: number; offset: string; event: RowEvent; route: RouteTarget }
-
-export type TableRows = {
-  /** The rows, written as the Stream Load body. */
-  body: JsonRowsBody
-  upserts: number
-  deletes: number
-  /** DELETEs not applied: delete mode `ignore`, or a hard delete on a table that cannot delete. */
-  ignoredDeletes: number
-}
 
 export function tableRows(events: SourceEvent[], target: TargetTable): TableRows {
   const builder = tableRowsBuilder(target)

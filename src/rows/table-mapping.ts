@@ -1,8 +1,8 @@
-import type { MappingEnv, MappingRule } from './config.ts'
+import type { MappingEnv, MappingRule } from '../instances/config.ts'
 
 /**
  * Source table → target table, by the first rule of the environment whose full-match patterns
- * accept the source database and table (DESIGN.md "Table mapping environments").
+ * accept the source database and table (docs/design.md "Table mapping environments").
  */
 export type RouteTarget = {
   rule: MappingRule

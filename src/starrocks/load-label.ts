@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import type { LoadJobData } from './load-job.ts'
+import type { LoadJobData } from '../jobs/load-job.ts'
 
 /**
- * The Stream Load label of one table's share of one batch (DESIGN.md invariant 3). A pure function
+ * The Stream Load label of one table's share of one batch (docs/design.md invariant 3). A pure function
  * of the batch identity, so a retry, a restarted worker or a re-cut batch sends the same label and
  * StarRocks refuses to load the rows twice.
  */

@@ -5,13 +5,13 @@ import { openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { canal } from './harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, produce } from './harness/kafka-helpers.ts'
-import { freePort } from './harness/free-port.ts'
-import { testKafkaBootstrap } from './harness/kafka-broker.ts'
-import { eventually } from './harness/k2s-node.ts'
-import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { canal } from '../harness/canal-fixtures.ts'
+import { committedOffsets, createTopic, produce } from '../harness/kafka-helpers.ts'
+import { freePort } from '../harness/free-port.ts'
+import { testKafkaBootstrap } from '../harness/kafka-broker.ts'
+import { eventually } from '../harness/k2s-node.ts'
+import { testPrefix, testRedisUrl } from '../harness/redis-server.ts'
 
 /**
  * K2S as an operator runs it: `k2s admin` and two `k2s node` processes of the production build
@@ -34,7 +34,7 @@ function spawnK2s(name: string, args: string[], env: Record<string, string>): Ch
   const file = join(tmpdir(), `${prefix.replace(/:/g, '-')}-${name}.log`)
   logs.push(file)
   const out = openSync(file, 'a')
-  const child = spawn(process.execPath, ['dist/src/main.js', ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } })
+  const child = spawn(process.execPath, ['dist/bin/main.js', ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } })
   children.set(name, child)
   return child
 }

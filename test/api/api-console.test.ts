@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { adminFixture, instanceBody, type AdminFixture } from './api-fixtures.ts'
-import { canal, canalDdl } from './harness/canal-fixtures.ts'
-import { freePort } from './harness/free-port.ts'
-import { createTopic } from './harness/kafka-helpers.ts'
-import { testKafkaBootstrap } from './harness/kafka-broker.ts'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
+import { canal, canalDdl } from '../harness/canal-fixtures.ts'
+import { freePort } from '../harness/free-port.ts'
+import { createTopic } from '../harness/kafka-helpers.ts'
+import { testKafkaBootstrap } from '../harness/kafka-broker.ts'
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts'
 
 /**
  * What the console's pages need from the API beyond CRUD: Test connection (per part, never the
@@ -182,8 +182,8 @@ test('the console: its files without a login, everything it shows only with one'
 test('the console speaks both languages: every label exists in Chinese and in English', async () => {
   // Plain browser modules (no types for tsc): loaded by path.
   type Labels = Record<string, string>
-  const { en } = (await import(new URL('../dashboards/i18n-en.js', import.meta.url).href)) as { en: Labels }
-  const { zh } = (await import(new URL('../dashboards/i18n-zh.js', import.meta.url).href)) as { zh: Labels }
+  const { en } = (await import(new URL('../../dashboards/i18n-en.js', import.meta.url).href)) as { en: Labels }
+  const { zh } = (await import(new URL('../../dashboards/i18n-zh.js', import.meta.url).href)) as { zh: Labels }
   assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort())
   for (const [key, text] of Object.entries(zh)) assert.ok(text.trim() !== '', `zh.${key} is empty`)
 })

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { consoleUsers, ensureAdminUser } from '../api/console-users.ts'
-import { redisLogSink } from '../src/log-store.ts'
-import { redisKeys } from '../src/redis-keys.ts'
+import { consoleUsers, ensureAdminUser } from '../../api/console-users.ts'
+import { redisLogSink } from '../../src/observe/log-store.ts'
+import { redisKeys } from '../../src/redis-keys.ts'
 import { adminFixture, nodeToken, type AdminFixture } from './api-fixtures.ts'
-import { testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { testPrefix, testRedisUrl } from '../harness/redis-server.ts'
 
 /** Nodes (registration, heartbeat, online → offline), the OpenAPI document, Bull Board, first start. */
 const leaseMs = 300

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { QuarantineItem } from '../src/instance-activity.ts'
-import { loadLabel } from '../src/load-label.ts'
-import { replayLabel } from '../api/quarantine-replay.ts'
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts'
+import type { QuarantineItem } from '../../src/instances/instance-activity.ts'
+import { loadLabel } from '../../src/starrocks/load-label.ts'
+import { replayLabel } from '../../api/quarantine-replay.ts'
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts'
 import { adminFixture, instanceBody, mappingBody, type AdminFixture } from './api-fixtures.ts'
 
 /** Quarantine over the API: list without payloads, read, discard, replay into the StarRocks emulator. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { pino } from 'pino'
-import { redisLogSink } from '../src/log-store.ts'
+import { redisLogSink } from '../../src/observe/log-store.ts'
 import { adminFixture, adminPassword, instanceBody, mappingBody, nodeToken, starrocksPassword, type AdminFixture } from './api-fixtures.ts'
 
 /** The admin API: login, who may call what, instances and mapping environments, error shapes. */

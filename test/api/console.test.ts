@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { after, before, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
-import { instanceConfigSchema } from '../src/config.ts'
-import { canal } from './harness/canal-fixtures.ts'
-import { consolePassword, consoleUser, launchChromium, leaseMs, loaderPassword, startConsoleStack, type ConsoleStack } from './harness/console-stack.ts'
-import { createTopic, produce } from './harness/kafka-helpers.ts'
-import { eventually } from './harness/k2s-node.ts'
+import { instanceConfigSchema } from '../../src/instances/config.ts'
+import { canal } from '../harness/canal-fixtures.ts'
+import { consolePassword, consoleUser, launchChromium, leaseMs, loaderPassword, startConsoleStack, type ConsoleStack } from '../harness/console-stack.ts'
+import { createTopic, produce } from '../harness/kafka-helpers.ts'
+import { eventually } from '../harness/k2s-node.ts'
 
 /**
  * The web console in headless Chromium, as a new user walks through it: log in, create a mapping

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { faults } from './fault/faults.ts'
-import { runCase, startFaultEnv, type CaseReport, type FaultEnv } from './fault/run-case.ts'
+import { faults } from './faults.ts'
+import { runCase, startFaultEnv, type CaseReport, type FaultEnv } from './run-case.ts'
 
 /**
  * The fault suite's short fixed-seed matrix (issue #6): K2S as real processes (admin, two fetcher

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { loadLabel } from '../../src/load-label.ts';
+import { loadLabel } from '../../src/starrocks/load-label.ts';
 import type { RedisKeys } from '../../src/redis-keys.ts';
 import type { KafkaBroker } from '../harness/kafka-broker.ts';
 import type { RedisServer } from '../harness/redis-server.ts';
@@ -11,7 +11,7 @@ import { faultTables } from './stream.ts';
 /**
  * One fault each: inject at the moment the runner chose, hold it, heal it. A fault resolves once
  * healed; the runner measures recovery from then. `allowsDuplicates` marks the one case where
- * DESIGN.md settles for at-least-once (Redis lost writes it had acknowledged).
+ * docs/design.md settles for at-least-once (Redis lost writes it had acknowledged).
  */
 export interface FaultContext {
   cluster: Cluster;

@@ -1,7 +1,7 @@
 import { blobTable, faultTables, strictTable, type Row, type StreamMessage } from './stream.ts';
 
 /**
- * The expected final contents of every target table, from replaying the stream with DESIGN.md's
+ * The expected final contents of every target table, from replaying the stream with docs/design.md's
  * canal → rows rules, independently of K2S' own code: Primary Key tables keep the last image per
  * key (an update that changes the key deletes the old one), Duplicate Key tables hold every
  * upserted image once, and a DELETE follows the table's delete mode.

@@ -1,4 +1,4 @@
-import type { QuarantineItem } from '../../src/instance-activity.ts';
+import type { QuarantineItem } from '../../src/instances/instance-activity.ts';
 import { blobTable, canalMessage, strictTable, type StreamMessage } from './stream.ts';
 
 /**

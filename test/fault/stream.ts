@@ -1,4 +1,4 @@
-import type { MappingEnvInput } from '../../src/config.ts';
+import type { MappingEnvInput } from '../../src/instances/config.ts';
 
 /**
  * A seeded stream of canal flat messages for one source database: PRIMARY KEY and DUPLICATE KEY

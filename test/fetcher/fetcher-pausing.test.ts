@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
-import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { canal } from './harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, produce } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { canal } from '../harness/canal-fixtures.ts'
+import { committedOffsets, createTopic, produce } from '../harness/kafka-helpers.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 /**
  * A fetcher pauses partitions to bound what it buffers: one batch ahead per partition, and a budget

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { holdBack, PartitionBatcher, type BufferedMessage, type Cut, type CutLimits } from '../src/fetcher/partition-batcher.ts'
-import type { BatchRange } from '../src/batch-ranges.ts'
+import { holdBack, PartitionBatcher, type BufferedMessage, type Cut, type CutLimits } from '../../src/fetcher/partition-batcher.ts'
+import type { BatchRange } from '../../src/jobs/batch-ranges.ts'
 
 const big = 1_000_000_000
 

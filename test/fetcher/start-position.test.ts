@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { BatchRange } from '../src/batch-ranges.ts'
-import { startPosition, type StartReads } from '../src/fetcher/start-position.ts'
+import type { BatchRange } from '../../src/jobs/batch-ranges.ts'
+import { startPosition, type StartReads } from '../../src/fetcher/start-position.ts'
 
 /**
  * A partition taken up while a loop of the previous generation still finishes its batch: its

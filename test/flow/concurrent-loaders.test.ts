@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { canal } from './harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, endOffsets, produce, type TestMessage } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { canal } from '../harness/canal-fixtures.ts'
+import { committedOffsets, createTopic, endOffsets, produce, type TestMessage } from '../harness/kafka-helpers.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 /**
  * Four loader workers on two nodes, eight partitions, a fetcher on a third node, and a stream that

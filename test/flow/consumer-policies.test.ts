@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
-import { nodeRegistry } from '../src/node-registry.ts'
-import { redisKeys } from '../src/redis-keys.ts'
-import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { canal } from './harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, produce } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import { nodeRegistry } from '../../src/nodes/node-registry.ts'
+import { redisKeys } from '../../src/redis-keys.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { canal } from '../harness/canal-fixtures.ts'
+import { committedOffsets, createTopic, produce } from '../harness/kafka-helpers.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 /**
  * Where an instance starts reading (the user's E-C, E-B, L-C, L-B) and how batches are cut

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { canal, canalDdl } from './harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, endOffsets, produce } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { canal, canalDdl } from '../harness/canal-fixtures.ts'
+import { committedOffsets, createTopic, endOffsets, produce } from '../harness/kafka-helpers.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 /**
  * The data path end to end: canal messages in a real Kafka, K2S fetchers and loaders on a real

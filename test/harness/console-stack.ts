@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startAdminServer } from '../../api/serve.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/observe/logger.ts';
 import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts';
 import { testKafkaBootstrap } from './kafka-broker.ts';
 import { k2sUnderTest, type K2sUnderTest } from './k2s-node.ts';

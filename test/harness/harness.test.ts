@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type EachMessagePayload } from 'kafkajs';
-import { startKafkaBroker, testKafkaBootstrap, type KafkaBroker } from './harness/kafka-broker.ts';
-import { committedOffsets, createTopic, endOffsets, produce } from './harness/kafka-helpers.ts';
-import { startRedisServer, testPrefix, testRedisUrl } from './harness/redis-server.ts';
+import { startKafkaBroker, testKafkaBootstrap, type KafkaBroker } from './kafka-broker.ts';
+import { committedOffsets, createTopic, endOffsets, produce } from './kafka-helpers.ts';
+import { startRedisServer, testPrefix, testRedisUrl } from './redis-server.ts';
 
 // A broker of its own: these tests stop and restart it, which the shared one must never see.
 describe('Kafka broker harness', { timeout: 120_000 }, () => {

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { ZodError } from 'zod'
-import { instanceConfigSchema, mappingRuleSchema, mappingEnvSchema, type InstanceConfigInput } from '../src/config.ts'
+import { instanceConfigSchema, mappingRuleSchema, mappingEnvSchema, type InstanceConfigInput } from '../../src/instances/config.ts'
 
 /** The instance of the user's document (seed-consumer-server §2), with the instance's own name and mapping env. */
 const userExample: InstanceConfigInput = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { actualState, type StateInputs } from '../src/instance-state.ts'
+import { actualState, type StateInputs } from '../../src/instances/instance-state.ts'
 
 const ok = { state: 'ok' as const, reason: '', since: '', attempts: 0 }
 const retrying = (reason: string) => ({ state: 'retrying' as const, reason, since: '2026-01-01T00:00:00Z', attempts: 3 })

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { instanceLeases } from '../src/instance-lease.ts'
-import { nodeRegistry } from '../src/node-registry.ts'
-import { redisKeys } from '../src/redis-keys.ts'
-import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { createTopic } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import { instanceLeases } from '../../src/instances/instance-lease.ts'
+import { nodeRegistry } from '../../src/nodes/node-registry.ts'
+import { redisKeys } from '../../src/redis-keys.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { createTopic } from '../harness/kafka-helpers.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 /**
  * An operator's start or stop reaches a node at once, not on its next reconcile tick: the node

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { decodePayload, encodePayload } from '../src/job-payload.ts'
-import { redisKeys } from '../src/redis-keys.ts'
-import type { StarRocksEmulator } from './starrocks-emulator/index.ts'
-import { canal } from './harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, produce } from './harness/kafka-helpers.ts'
-import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from './harness/k2s-node.ts'
+import { decodePayload, encodePayload } from '../../src/jobs/job-payload.ts'
+import { redisKeys } from '../../src/redis-keys.ts'
+import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { canal } from '../harness/canal-fixtures.ts'
+import { committedOffsets, createTopic, produce } from '../harness/kafka-helpers.ts'
+import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 describe('payload frame', () => {
   test('round-trips offsets, tombstones, empty values and bytes that are not UTF-8', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { ZodError } from 'zod'
-import { loadNodeConfig, parseProperties } from '../src/node-config.ts'
+import { loadNodeConfig, parseProperties } from '../../src/nodes/node-config.ts'
 
 /** A seed user's consumer.properties works as it is; K2S keys and environment variables too. */
 const seedFile = `# consumer node (seed)

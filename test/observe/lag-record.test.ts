@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { lagFigures, partitionSeconds } from '../src/lag-record.ts'
+import { lagFigures, partitionSeconds } from '../../src/observe/lag-record.ts'
 
 const now = 1_800_000_000_000
 

@@ -3,11 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
-import { recentLogs, redisLogSink } from '../src/log-store.ts'
-import { createLogger } from '../src/logger.ts'
-import { redisKeys, type RedisKeys } from '../src/redis-keys.ts'
-import { freePort } from './harness/free-port.ts'
-import { startRedisServer, testPrefix, testRedisUrl } from './harness/redis-server.ts'
+import { recentLogs, redisLogSink } from '../../src/observe/log-store.ts'
+import { createLogger } from '../../src/observe/logger.ts'
+import { redisKeys, type RedisKeys } from '../../src/redis-keys.ts'
+import { freePort } from '../harness/free-port.ts'
+import { startRedisServer, testPrefix, testRedisUrl } from '../harness/redis-server.ts'
 
 /** Recent logs: a real pino logger into the Redis sink, read back newest first, capped, bounded when Redis is gone. */
 let redis: Redis

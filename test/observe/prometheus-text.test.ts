@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { exposition } from '../src/prometheus-text.ts'
+import { exposition } from '../../src/observe/prometheus-text.ts'
 
 test('HELP and TYPE lines, labels in order, values as Prometheus spells them', () => {
   const text = exposition([

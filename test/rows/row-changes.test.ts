@@ -1,11 +1,11 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { JsonRowsBody } from '../src/json-rows-body.ts'
-import { tableRows, type SourceEvent } from '../src/row-changes.ts'
-import { decodeCanalMessage, type RowEvent } from '../src/canal-message.ts'
-import type { MappingRule } from '../src/config.ts'
-import type { RouteTarget } from '../src/table-mapping.ts'
-import type { TargetColumn, TargetTable } from '../src/starrocks-schema.ts'
+import { JsonRowsBody } from '../../src/rows/json-rows-body.ts'
+import { tableRows, type SourceEvent } from '../../src/rows/row-changes.ts'
+import { decodeCanalMessage, type RowEvent } from '../../src/formats/canal/canal-message.ts'
+import type { MappingRule } from '../../src/instances/config.ts'
+import type { RouteTarget } from '../../src/rows/table-mapping.ts'
+import type { TargetColumn, TargetTable } from '../../src/starrocks/starrocks-schema.ts'
 
 // Verbatim canal flat messages, cdc-formats.md §A.6 (C1 = apache/flink canal-data.txt lines 1, 2, 6,
 // 9, 11; C2 = canal-data-filter-table.txt line 2).

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { createTableRouter } from '../src/table-mapping.ts'
-import type { MappingEnv, MappingRule } from '../src/config.ts'
+import { createTableRouter } from '../../src/rows/table-mapping.ts'
+import type { MappingEnv, MappingRule } from '../../src/instances/config.ts'
 
 function rule(r: Pick<MappingRule, 'sourceDatabase' | 'sourceTable'> & Partial<MappingRule>): MappingRule {
   return {

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts';
-import { basicAuth, streamLoad, queryError, queryRows } from './starrocks-emulator/test-client.ts';
+import { startStarRocksEmulator, type StarRocksEmulator } from './index.ts';
+import { basicAuth, streamLoad, queryError, queryRows } from './test-client.ts';
 
 let emu: StarRocksEmulator;
 let conn: Connection;

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts';
-import { basicAuth, request, streamLoad } from './starrocks-emulator/test-client.ts';
+import { startStarRocksEmulator, type StarRocksEmulator } from './index.ts';
+import { basicAuth, request, streamLoad } from './test-client.ts';
 
 let emu: StarRocksEmulator;
 let clock = Date.now();

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { loadLabel, type LabelParts } from '../src/load-label.ts'
+import { loadLabel, type LabelParts } from '../../src/starrocks/load-label.ts'
 
 const base: LabelParts = {
   prefix: 'k2s',

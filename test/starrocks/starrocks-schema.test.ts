@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createSchemaCache, parseJdbcUrl, type SchemaCache, type StarRocksSql } from '../src/starrocks-schema.ts';
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts';
+import { createSchemaCache, parseJdbcUrl, type SchemaCache, type StarRocksSql } from '../../src/starrocks/starrocks-schema.ts';
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts';
 
 const DB = 'sdb';
 const PASSWORD = 's3cret-Pa55';

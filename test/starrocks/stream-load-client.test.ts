@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createStreamLoadClient, type LoadOutcome, type StarRocksHttp, type StreamLoadClient, type StreamLoadClientOptions } from '../src/stream-load-client.ts';
-import { PermanentLoadError, RetryableLoadError, StreamLoadError } from '../src/stream-load-errors.ts';
-import { startStarRocksEmulator, type StarRocksEmulator } from './starrocks-emulator/index.ts';
+import { createStreamLoadClient, type LoadOutcome, type StarRocksHttp, type StreamLoadClient, type StreamLoadClientOptions } from '../../src/starrocks/stream-load-client.ts';
+import { PermanentLoadError, RetryableLoadError, StreamLoadError } from '../../src/starrocks/stream-load-errors.ts';
+import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts';
 
 const DB = 'd';
 const PASSWORD = 's3cret-Pa55';

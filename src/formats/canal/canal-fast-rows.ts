@@ -1,10 +1,10 @@
 import { keyFields, rowHeader, type CanalScan } from './canal-scan.ts'
-import { columnTargets, metadataValue } from './column-targets.ts'
-import type { MappingRule } from './config.ts'
-import { comma, openBrace } from './json-bytes.ts'
-import type { JsonRowsBody } from './json-rows-body.ts'
-import type { TableRows } from './row-changes.ts'
-import type { TargetTable } from './starrocks-schema.ts'
+import { columnTargets, metadataValue } from '../../rows/column-targets.ts'
+import type { MappingRule } from '../../instances/config.ts'
+import { comma, openBrace } from '../../rows/json-bytes.ts'
+import type { JsonRowsBody } from '../../rows/json-rows-body.ts'
+import type { TableRows } from '../../rows/table-rows.ts'
+import type { TargetTable } from '../../starrocks/starrocks-schema.ts'
 
 /**
  * The rows of a scanned canal message (canal-scan.ts) for one rule and target table, cut straight

@@ -1,4 +1,4 @@
-import { backslash, closeBrace, closeBracket, colon, openBrace, openBracket, quote, space } from './json-bytes.ts'
+import { backslash, closeBrace, closeBracket, colon, openBrace, openBracket, quote, space } from '../../rows/json-bytes.ts'
 
 /**
  * canal "flat messages" (canal.mq.flatMessage=true), reference cdc-formats.md §A. Every row value is

@@ -1,6 +1,6 @@
 import { isAscii, isUtf8 } from 'node:buffer'
 import { classifyCanalHeader } from './canal-message.ts'
-import { backslash, closeBrace, closeBracket, colon, comma, minus, openBrace, openBracket, quote } from './json-bytes.ts'
+import { backslash, closeBrace, closeBracket, colon, comma, minus, openBrace, openBracket, quote } from '../../rows/json-bytes.ts'
 
 /**
  * A canal row event read without JSON.parse, for the loader's fast path (canal-fast-rows.ts): one

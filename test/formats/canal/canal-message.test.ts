@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeCanalMessage, canalEventTime, canalRowCount, type CanalEvent, type RowEvent, type SkippedEvent, type UnreadableEvent } from '../src/canal-message.ts'
+import { decodeCanalMessage, canalEventTime, canalRowCount, type CanalEvent, type RowEvent, type SkippedEvent, type UnreadableEvent } from '../../../src/formats/canal/canal-message.ts'
 
 // Verbatim canal flat messages, cdc-formats.md §A.6 (C1 = apache/flink canal-data.txt,
 // C2 = apache/flink canal-data-filter-table.txt). String.raw keeps the JSON escapes (\n) intact.
