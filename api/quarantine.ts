@@ -24,6 +24,8 @@ const itemFields = {
   reason: z.string(),
   table: z.string(),
   rows: z.number(),
+  /** The column StarRocks named, when the item is one refused row. */
+  column: z.string().optional(),
   details: z.array(z.string()),
   label: z.string().optional(),
   at: z.string(),

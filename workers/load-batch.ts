@@ -8,6 +8,8 @@ import { tableRowsBuilder, type TableRowsBuilder } from '../src/rows/row-changes
 import type { SchemaCache } from '../src/starrocks/starrocks-schema.ts'
 import type { StreamLoadClient } from '../src/starrocks/stream-load-client.ts'
 import { PermanentLoadError } from '../src/starrocks/stream-load-errors.ts'
+import { matchRejectedRows, type RejectedRow } from '../src/starrocks/rejected-rows.ts'
+import type { Logger } from '../src/observe/logger.ts'
 import type { RouteTarget, TableRouter } from '../src/rows/table-mapping.ts'
 
 /**
@@ -22,6 +24,8 @@ export type LoadContext = {
   client: StreamLoadClient
   activity: InstanceActivity
   tableConcurrency: number
+  /** Where a refused row is reported, beside its quarantined item. */
+  log?: Pick<Logger, 'warn'>
 }
 
 /** A target table's rows of this batch; `rows` null when the table does not exist. */
@@ -29,6 +33,8 @@ type TargetRows = { database: string; table: string; rows: TableRowsBuilder | nu
 
 // A quarantined raw message is kept whole up to this size, so most can be replayed as they came.
 const maxQuarantinedBytes = 1024 * 1024
+// StarRocks' error lines kept on an item that holds many rows.
+const maxDetailLines = 20
 
 export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJobResult> {
   const counters: Record<string, number> = {}
@@ -37,7 +43,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   const bump = (name: string, n = 1) => (counters[name] = (counters[name] ?? 0) + n)
   const bumpSource = (name: string, n: number) => (bySource[name] = (bySource[name] ?? 0) + n)
   const at = new Date().toISOString()
-  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label'>): QuarantineItem => ({
+  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label' | 'column'>): QuarantineItem => ({
     instance: job.instance,
     topic: job.topic,
     partition: job.partition,
@@ -116,8 +122,9 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   let quarantinedRows = 0
   const failures: unknown[] = []
   await forEachLimited([...targets.values()], ctx.tableConcurrency, async ({ database, table, rows, offsets, sourceRows }) => {
-    const label = loadLabel({ ...job, prefix: ctx.config.labelPrefix, database, table })
-    const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind']) => {
+    const labelParts = { ...job, prefix: ctx.config.labelPrefix, database, table }
+    const label = loadLabel(labelParts)
+    const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind'], count: number) => {
       quarantine.push(item({
         id: label,
         label,
@@ -125,33 +132,70 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         lastOffset: offsets.at(-1)!,
         reason,
         table: `${database}.${table}`,
-        rows: sourceRows,
+        rows: count,
         details,
         payload,
         payloadKind,
       }))
-      quarantinedRows += sourceRows
+      quarantinedRows += count
     }
     try {
       if (!rows) {
         // Without the target's columns no rows can be built: keep the source messages for replay.
         const mine = new Set(offsets)
         const messages = job.messages.filter((m) => mine.has(m.offset)).map((m) => encodeValue(m.offset, m.value))
-        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages')
+        return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages', sourceRows)
       }
       bump('ignoredDeletes', rows.result.ignoredDeletes)
-      if (rows.result.body.count === 0) return
-      const body = rows.result.body.bytes()
-      try {
-        await ctx.client.load({ database, table, label, body })
-        loadedRows += rows.result.body.count
-      } catch (err) {
-        if (err instanceof PermanentLoadError && (err.reason === 'rejected-data' || err.reason === 'unknown-table')) {
+      const body = rows.result.body
+      if (body.count === 0) return
+      // Rows StarRocks refuses leave the load one by one, each to the quarantine; the rest load
+      // under a label derived from the refused set, which a re-cut batch meets again.
+      const refused = new Map<number, RejectedRow>()
+      let texts: string[] | null = null
+      for (;;) {
+        const sent = refused.size === 0 ? body.bytes() : body.subset((i) => !refused.has(i))
+        const loadLabelNow = refused.size === 0 ? label : loadLabel({ ...labelParts, rows: { kind: 'without', indexes: [...refused.keys()].sort((a, b) => a - b) } })
+        if (refused.size === body.count) break
+        try {
+          await ctx.client.load({ database, table, label: loadLabelNow, body: sent })
+          loadedRows += body.count - refused.size
+          break
+        } catch (err) {
+          if (!(err instanceof PermanentLoadError) || (err.reason !== 'rejected-data' && err.reason !== 'unknown-table')) throw err
           if (err.reason === 'unknown-table') ctx.schemas.invalidate(database, table)
-          return refuse(err.serverMessage, err.rejectedRows, body.toString('utf8'), 'rows')
+          texts ??= body.texts()
+          const remaining = texts.flatMap((text, i) => (refused.has(i) ? [] : [[i, text] as const]))
+          const found = err.reason === 'rejected-data' ? matchRejectedRows(err.rejectedRows, remaining.map(([, text]) => text)) : null
+          if (!found || found.size === 0) {
+            // StarRocks named no row we can find: the remaining rows stay together, as they came.
+            const kept = refused.size === 0 ? sent.toString('utf8') : JSON.stringify(remaining.map(([, text]) => JSON.parse(text) as unknown))
+            refuse(err.serverMessage, err.rejectedRows.slice(0, maxDetailLines), kept, 'rows', remaining.length)
+            break
+          }
+          for (const [at, rejected] of found) refused.set(remaining[at]![0], rejected)
         }
-        throw err
       }
+      texts ??= refused.size > 0 ? body.texts() : null
+      for (const [index, rejected] of [...refused].sort(([a], [b]) => a - b)) {
+        const offset = body.offsets[index]!
+        const rowLabel = loadLabel({ ...labelParts, rows: { kind: 'row', indexes: [index] } })
+        quarantine.push(item({
+          id: rowLabel,
+          label: rowLabel,
+          firstOffset: offset,
+          lastOffset: offset,
+          reason: rejected.reason,
+          table: `${database}.${table}`,
+          rows: 1,
+          details: [rejected.line],
+          payload: `[${texts![index]!}]`,
+          payloadKind: 'rows',
+          column: rejected.column,
+        }))
+        ctx.log?.warn({ instance: job.instance, topic: job.topic, partition: job.partition, offset, table: `${database}.${table}`, column: rejected.column, reason: rejected.reason }, 'row refused by StarRocks, quarantined')
+      }
+      quarantinedRows += refused.size
     } catch (err) {
       failures.push(err)
     }

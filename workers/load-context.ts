@@ -7,7 +7,7 @@ import { createTableRouter } from '../src/rows/table-mapping.ts'
 import type { LoadContext } from './load-batch.ts'
 
 /** What loading an instance's batches needs, built from its stored config and mapping environment. */
-export function createLoadContext(stored: StoredInstance, env: MappingEnv, activity: InstanceActivity, tableConcurrency = 4): LoadContext {
+export function createLoadContext(stored: StoredInstance, env: MappingEnv, activity: InstanceActivity, tableConcurrency = 4, log?: LoadContext['log']): LoadContext {
   const { config } = stored
   return {
     config,
@@ -19,6 +19,7 @@ export function createLoadContext(stored: StoredInstance, env: MappingEnv, activ
     ),
     activity,
     tableConcurrency,
+    log,
   }
 }
 

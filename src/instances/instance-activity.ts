@@ -19,6 +19,8 @@ export type QuarantineItem = {
   /** Source `db.table` of unreadable input, or target `db.table` of rows StarRocks refused. */
   table: string
   rows: number
+  /** The column StarRocks named when it refused this one row. */
+  column?: string
   /** StarRocks' rejected-row lines, when it gave them. */
   details: string[]
   /**

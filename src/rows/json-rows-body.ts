@@ -13,6 +13,10 @@ export class JsonRowsBody {
   private at = 1
   /** Where each row starts, so texts() can give the rows back one by one. */
   private readonly starts: number[] = []
+  /** The Kafka offset of the message the next rows come from: set before writing them. */
+  source = ''
+  /** Per row, the offset of its message, so a row StarRocks refuses is quarantined with it. */
+  readonly offsets: string[] = []
 
   constructor(capacity = 64 * 1024) {
     this.buffer = Buffer.allocUnsafe(Math.max(capacity, 16))
@@ -24,6 +28,7 @@ export class JsonRowsBody {
     this.reserve(1)
     if (this.count++ > 0) this.buffer[this.at++] = comma
     this.starts.push(this.at)
+    this.offsets.push(this.source)
   }
 
   /** A whole row object as JSON text. */
@@ -62,7 +67,23 @@ export class JsonRowsBody {
 
   /** Each row's JSON text. */
   texts(): string[] {
-    return this.starts.map((start, i) => this.buffer.toString('utf8', start, i + 1 < this.starts.length ? this.starts[i + 1]! - 1 : this.at))
+    return this.starts.map((_, i) => this.buffer.toString('utf8', this.starts[i]!, this.rowEnd(i)))
+  }
+
+  /** The JSON array of the rows whose index `keep` accepts, copied out of this body. */
+  subset(keep: (row: number) => boolean): Buffer {
+    const pieces: Buffer[] = [Buffer.from('[')]
+    for (let i = 0; i < this.count; i++) {
+      if (!keep(i)) continue
+      if (pieces.length > 1) pieces.push(Buffer.from(','))
+      pieces.push(this.buffer.subarray(this.starts[i]!, this.rowEnd(i)))
+    }
+    pieces.push(Buffer.from(']'))
+    return Buffer.concat(pieces)
+  }
+
+  private rowEnd(i: number): number {
+    return i + 1 < this.starts.length ? this.starts[i + 1]! - 1 : this.at
   }
 
   private reserve(n: number): void {

@@ -42,11 +42,13 @@ export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
     add(source) {
       let projection = projections.get(source.route.ruleIndex)
       if (!projection) projections.set(source.route.ruleIndex, (projection = projectionFor(source.route, target)))
+      result.body.source = source.offset
       projection.apply(source, result)
     },
     addScanned(scan, partition, offset, route) {
       let projection = scanned.get(route.ruleIndex)
       if (!projection) scanned.set(route.ruleIndex, (projection = scannedProjection(route.rule, target)))
+      result.body.source = offset
       return projection.apply(scan, partition, offset, result)
     },
   }

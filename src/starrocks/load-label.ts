@@ -10,16 +10,23 @@ export type LabelParts = Pick<LoadJobData, 'instance' | 'epoch' | 'topic' | 'par
   prefix: string
   database: string
   table: string
+  /**
+   * The load of the table's rows without those StarRocks refused (their indexes in the body), or
+   * one refused row on its own (a single index, for its quarantined item): a function of the batch
+   * and of StarRocks' answer to it, so a re-cut batch repeats these labels too.
+   */
+  rows?: { kind: 'without' | 'row'; indexes: number[] }
 }
 
 const maxLength = 128
 const hashLength = 20
 
 export function loadLabel(p: LabelParts): string {
-  const parts = [p.prefix, p.instance, p.epoch, p.topic, p.partition, p.firstOffset, p.lastOffset, p.database, p.table]
+  const parts: (string | number)[] = [p.prefix, p.instance, p.epoch, p.topic, p.partition, p.firstOffset, p.lastOffset, p.database, p.table]
+  if (p.rows) parts.push(`${p.rows.kind === 'without' ? 'x' : 'q'}${p.rows.kind === 'without' ? p.rows.indexes.length : p.rows.indexes[0]}`, p.rows.indexes.join(','))
   // The readable head is for people reading StarRocks' load history; uniqueness comes from the
   // hash of the exact parts, because names may hold '-' and '.', so no join of them is unambiguous.
   const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, hashLength)
-  const head = parts.join('-').replace(/[^-\w]/g, '_').slice(0, maxLength - hashLength - 1)
+  const head = (p.rows ? [...parts.slice(0, 9), parts[9]!] : parts).join('-').replace(/[^-\w]/g, '_').slice(0, maxLength - hashLength - 1)
   return `${head}-${hash}`
 }

@@ -23,6 +23,8 @@ export type LoadRequest = {
   label: string
   /** A JSON array of row objects (values as strings, `__op` 0/1 on Primary Key tables). */
   body: Buffer
+  /** The `columns` header, when some values are converted by StarRocks on the way in (§2.1). */
+  columns?: string
 }
 
 export type LoadOutcome = {
@@ -61,6 +63,7 @@ export function createStreamLoadClient(target: StarRocksHttp, options: StreamLoa
 
   function loadHeaders(req: LoadRequest): Record<string, string> {
     return {
+      ...(req.columns ? { columns: req.columns } : {}),
       authorization,
       label: req.label,
       format: 'json',
@@ -276,9 +279,10 @@ function stringField(reply: LoadReply, key: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
 }
 
-const errorLogLines = 20
+// StarRocks writes a bounded log; this bound only guards against a runaway one.
+const errorLogLines = 1000
 
-/** The first rejected rows with their reasons, so a quarantined batch says why (§3.1 ErrorURL). */
+/** The rejected rows with their reasons, so each can be quarantined alone (§3.1 ErrorURL). */
 async function readErrorLog(url: string, dispatcher: Agent, timeoutMs: number): Promise<string[]> {
   try {
     const res = await request(url, { method: 'GET', dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })

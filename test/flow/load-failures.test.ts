@@ -113,7 +113,8 @@ describe('data StarRocks refuses for good', () => {
     const byTable = Object.fromEntries(items.map((i) => [i.table || 'message', i]))
     assert.deepEqual(Object.keys(byTable).sort(), ['dw.ghosts', 'dw.people', 'message'])
 
-    assert.equal(byTable['dw.people']!.reason, 'too many filtered rows')
+    assert.equal(byTable['dw.people']!.reason, "NULL value in non-nullable column 'name'")
+    assert.equal(byTable['dw.people']!.column, 'name')
     assert.match(byTable['dw.people']!.details.join('\n'), /NULL value in non-nullable column 'name'/)
     assert.deepEqual(JSON.parse(byTable['dw.people']!.payload), [{ id: '1', name: null, __op: 0 }])
     assert.equal(byTable['dw.people']!.payloadKind, 'rows')

@@ -11,7 +11,7 @@ export function canal(
   database: string,
   table: string,
   data: Row[],
-  opts: { old?: Row[]; pkNames?: string[]; es?: number } = {},
+  opts: { old?: Row[]; pkNames?: string[]; es?: number; mysqlType?: Record<string, string> } = {},
 ): string {
   const columns = Object.keys(data[0] ?? {})
   return JSON.stringify({
@@ -20,7 +20,7 @@ export function canal(
     es: opts.es ?? 1_700_000_000_000,
     id: batchId++,
     isDdl: false,
-    mysqlType: Object.fromEntries(columns.map((c) => [c, 'varchar(255)'])),
+    mysqlType: Object.fromEntries(columns.map((c) => [c, opts.mysqlType?.[c] ?? 'varchar(255)'])),
     old: type === 'UPDATE' ? (opts.old ?? null) : null,
     pkNames: opts.pkNames ?? ['id'],
     sql: '',
