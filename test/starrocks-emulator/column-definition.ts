@@ -2,7 +2,7 @@
  * A column definition of StarRocks DDL (§7.2), shared by CREATE TABLE and ALTER TABLE ADD COLUMN:
  * `name type [agg] [KEY] [NULL|NOT NULL] [DEFAULT v] [COMMENT "c"]`.
  */
-import { STRING_LENGTH, type ColumnType, type IntegerTypeName } from './column-type.ts';
+import { STRING_LENGTH, VARBINARY_LENGTH, type ColumnType, type IntegerTypeName } from './column-type.ts';
 import { analysisError, SqlError, ER_PARSE } from './sql-error.ts';
 import { castText } from './sql-cast.ts';
 import { LexError, type TokenCursor } from './sql-lexer.ts';
@@ -119,6 +119,12 @@ function columnType(cur: TokenCursor): ColumnType {
       return { kind: 'datetime' };
     case 'JSON':
       return { kind: 'json' };
+    case 'VARBINARY':
+    case 'BINARY': {
+      const [length = VARBINARY_LENGTH] = params();
+      if (length < 1 || length > VARBINARY_LENGTH) throw analysisError(`VARBINARY length must be between 1 and ${VARBINARY_LENGTH}: ${length}`);
+      return { kind: 'varbinary', length };
+    }
     default:
       throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: type ${word} is not supported by the StarRocks emulator`);
   }

@@ -15,7 +15,15 @@ export type ColumnType =
   | { kind: 'varchar'; length: number }
   | { kind: 'date' }
   | { kind: 'datetime' }
-  | { kind: 'json' };
+  | { kind: 'json' }
+  /**
+   * BINARY is its alias (3.0+). Stored as the bytes' upper-case hex, which is what `hex(col)` shows
+   * and what tests compare: a value's exact bytes, readable.
+   */
+  | { kind: 'varbinary'; length: number };
+
+/** VARBINARY without a length holds up to 1048576 bytes, like VARCHAR's maximum. */
+export const VARBINARY_LENGTH = 1048576;
 
 export const STRING_LENGTH = 65533;
 
@@ -51,6 +59,8 @@ export function sqlTypeName(t: ColumnType): string {
       return `CHAR(${t.length})`;
     case 'varchar':
       return `VARCHAR(${t.length})`;
+    case 'varbinary':
+      return `VARBINARY(${t.length})`;
     default:
       return t.kind.toUpperCase();
   }
@@ -77,6 +87,7 @@ export function columnTypeText(t: ColumnType): string {
       return `decimal(${t.precision},${t.scale})`;
     case 'char':
     case 'varchar':
+    case 'varbinary':
       return `${t.kind}(${t.length})`;
     default:
       return t.kind;
@@ -96,6 +107,7 @@ export function columnSize(t: ColumnType): number | null {
       return t.precision;
     case 'char':
     case 'varchar':
+    case 'varbinary':
       return t.length;
     case 'date':
       return 10;
@@ -144,6 +156,7 @@ export function mysqlWireType(t: ColumnType): number {
     case 'char':
       return MYSQL_TYPE.STRING;
     case 'varchar':
+    case 'varbinary':
       return MYSQL_TYPE.VAR_STRING;
     case 'date':
       return MYSQL_TYPE.DATE;

@@ -231,7 +231,7 @@ function resolveKeys(columns: ColumnSchema[], keysType: KeysType | null, keyName
 function defaultSortKey(columns: ColumnSchema[]): string[] {
   const names: string[] = [];
   for (const c of columns) {
-    if (names.length === 3 || ['float', 'double', 'json'].includes(c.type.kind)) break;
+    if (names.length === 3 || ['float', 'double', 'json', 'varbinary'].includes(c.type.kind)) break;
     names.push(c.name);
     if (c.type.kind === 'varchar' || c.type.kind === 'char') break;
   }

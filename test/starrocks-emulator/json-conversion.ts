@@ -3,12 +3,13 @@
  * reader's rules; CSV fields (`text`) go through a SQL cast. A failure carries the reason StarRocks
  * logs; the caller turns it into NULL (strict_mode=false) or a filtered row (strict_mode=true).
  */
-import { castBoolean, castInteger, castText, checkInteger, fitsBytes, isIntegerLiteral, renderFloating } from './sql-cast.ts';
+import { castBinary, castBoolean, castInteger, castText, checkInteger, fitsBytes, isIntegerLiteral, renderFloating } from './sql-cast.ts';
 import { sqlTypeName, type IntegerTypeName } from './column-type.ts';
 import { minifyJson, renderJsonColumn, type JsonNode } from './json-value.ts';
 import type { ColumnSchema } from './schema.ts';
 
-export type SourceValue = JsonNode | { t: 'text'; v: string };
+/** `bytes`: what a `columns` mapping function such as from_base64() made of a source value. */
+export type SourceValue = JsonNode | { t: 'text'; v: string } | { t: 'bytes'; v: Buffer };
 
 /** Why a value does not convert. A class, so that a successful conversion allocates nothing. */
 export class ConversionError {
@@ -25,7 +26,13 @@ const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** The column's converter, with the per-type choice made once per load rather than per value. */
 export function converterFor(column: ColumnSchema): Converter {
   const read = jsonReaderFor(column);
-  return (src) => (src.t === 'null' ? null : src.t === 'text' ? cast(column, src.v) : read(src));
+  return (src) => (src.t === 'null' ? null : src.t === 'text' ? cast(column, src.v) : src.t === 'bytes' ? fromBytes(column, src.v) : read(src));
+}
+
+/** Bytes keep themselves in a VARBINARY column; elsewhere they are read as the VARCHAR they are. */
+function fromBytes(column: ColumnSchema, bytes: Buffer): Converted {
+  if (column.type.kind !== 'varbinary') return cast(column, bytes.toString('utf8'));
+  return castBinary(bytes, column.type.length) ?? new ConversionError(`Value length is beyond the capacity. column=${column.name}, capacity=${column.type.length}`);
 }
 
 function jsonReaderFor(column: ColumnSchema): (src: JsonNode) => Converted {
@@ -51,6 +58,10 @@ function jsonReaderFor(column: ColumnSchema): (src: JsonNode) => Converted {
     case 'json':
       // §6.3: a JSON string is stored as a JSON string, not re-parsed.
       return renderJsonColumn;
+    case 'varbinary': {
+      // Read as VARCHAR, then cast: a string's UTF-8 bytes, so a character U+00F0 is C3 B0.
+      return (src) => fromBytes(column, Buffer.from(nodeText(src), 'utf8'));
+    }
     default:
       // DECIMAL, DATE, DATETIME: read as VARCHAR text, then cast.
       return (src) => cast(column, nodeText(src));

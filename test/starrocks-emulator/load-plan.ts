@@ -8,7 +8,8 @@ import { findColumn, keyColumns, type TableSchema } from './schema.ts';
 import { LexError, TokenCursor, tokenize, type Token } from './sql-lexer.ts';
 
 export type Binding =
-  | { kind: 'source'; index: number }
+  /** `apply`: a function of the `columns` mapping, e.g. `c = from_base64(tmp)`. */
+  | { kind: 'source'; index: number; apply?: MappingFunction }
   | { kind: 'constant'; value: SourceValue }
   /** Not listed in `columns`: the column default. */
   | { kind: 'default' }
@@ -139,15 +140,55 @@ function parseColumns(text: string): ColumnItem[] {
     if (targets.has(t.text.toLowerCase())) throw new LexError(`Duplicate column mapping: ${t.text}`);
     targets.add(t.text.toLowerCase());
     const expr: Token[] = [];
-    while (!cur.done && !cur.isPunct(',')) expr.push(cur.next()!);
+    // A comma ends the mapping unless it separates a function's arguments.
+    let depth = 0;
+    while (!cur.done && (depth > 0 || !cur.isPunct(','))) {
+      const token = cur.next()!;
+      if (token.kind === 'punct' && token.text === '(') depth++;
+      if (token.kind === 'punct' && token.text === ')') depth--;
+      expr.push(token);
+    }
     items.push({ kind: 'mapping', target: t.text, expr });
   } while (cur.acceptPunct(','));
   return items;
 }
 
-/** Mapping expressions the emulator evaluates: a source field, or a string/number literal. */
+/** A mapping function of one source field; null for SQL NULL. */
+export type MappingFunction = (value: SourceValue) => SourceValue;
+
+/**
+ * The functions of StarRocks the emulator evaluates in a `columns` mapping, for binary values:
+ * from_base64 and unhex return the bytes (a VARCHAR holding them; NULL for invalid input), and
+ * to_binary(x, 'encode64' | 'hex' | 'utf8') the same as VARBINARY.
+ */
+const MAPPING_FUNCTIONS: Record<string, (format: string | undefined) => MappingFunction | null> = {
+  FROM_BASE64: (format) => (format === undefined ? decodeWith('encode64') : null),
+  UNHEX: (format) => (format === undefined ? decodeWith('hex') : null),
+  TO_BINARY: (format) => (format === undefined ? decodeWith('hex') : ['encode64', 'hex', 'utf8'].includes(format.toLowerCase()) ? decodeWith(format.toLowerCase()) : null),
+};
+
+function decodeWith(format: string): MappingFunction {
+  return (value) => {
+    const text = value.t === 'str' || value.t === 'text' ? value.v : value.t === 'num' ? value.raw : null;
+    if (text === null) return value.t === 'bytes' ? value : { t: 'null' };
+    if (format === 'utf8') return { t: 'bytes', v: Buffer.from(text, 'utf8') };
+    const valid = format === 'hex' ? /^(?:[0-9a-fA-F]{2})*$/.test(text) : /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text);
+    return valid ? { t: 'bytes', v: Buffer.from(text, format === 'hex' ? 'hex' : 'base64') } : { t: 'null' };
+  };
+}
+
+/** Mapping expressions the emulator evaluates: a source field, a string/number literal, or a function above. */
 function mappingValue(item: ColumnItem & { kind: 'mapping' }, sourceNames: string[]): Extract<Binding, { kind: 'source' | 'constant' }> | { error: string } {
   const [first, second] = item.expr;
+  const call = functionCall(item.expr);
+  if (call) {
+    const make = MAPPING_FUNCTIONS[call.name.toUpperCase()];
+    const apply = make?.(call.format);
+    if (!apply) return { error: `column expression of ${item.target} is not supported by the StarRocks emulator` };
+    const index = sourceNames.findIndex((n) => n.toLowerCase() === call.argument.toLowerCase());
+    if (index < 0) return { error: `Unknown column '${call.argument}' in columns mapping of ${item.target}` };
+    return { kind: 'source', index, apply };
+  }
   if (item.expr.length === 1 && first?.kind === 'ident') {
     const index = sourceNames.findIndex((n) => n.toLowerCase() === first.text.toLowerCase());
     if (index < 0) return { error: `Unknown column '${first.text}' in columns mapping of ${item.target}` };
@@ -159,6 +200,18 @@ function mappingValue(item: ColumnItem & { kind: 'mapping' }, sourceNames: strin
     return { kind: 'constant', value: { t: 'num', raw: `-${second.text}` } };
   }
   return { error: `column expression of ${item.target} is not supported by the StarRocks emulator` };
+}
+
+/** `name(field)` or `name(field, 'format')`. */
+function functionCall(expr: Token[]): { name: string; argument: string; format: string | undefined } | null {
+  const [name, open, argument, ...rest] = expr;
+  if (name?.kind !== 'ident' || open?.kind !== 'punct' || open.text !== '(' || argument?.kind !== 'ident') return null;
+  if (rest.length === 1 && rest[0]!.kind === 'punct' && rest[0]!.text === ')') return { name: name.text, argument: argument.text, format: undefined };
+  const [comma, format, close] = rest;
+  if (rest.length === 3 && comma?.kind === 'punct' && comma.text === ',' && format?.kind === 'string' && close?.kind === 'punct' && close.text === ')') {
+    return { name: name.text, argument: argument.text, format: format.text };
+  }
+  return null;
 }
 
 /** §2.2: `__op='upsert'|'delete'` (case-insensitive) or `__op=0|1`. */

@@ -3,7 +3,7 @@
  * §6.3 under strict_mode, then the sink's NOT NULL check, then `__op` (§2.2).
  */
 import { ConversionError, converterFor, type Converted, type Converter, type SourceValue } from './json-conversion.ts';
-import type { LoadPlan, OpBinding } from './load-plan.ts';
+import type { LoadPlan, MappingFunction, OpBinding } from './load-plan.ts';
 import { castDecimal } from './sql-cast.ts';
 import { keyIndexesOf, pack, rowKey, type Row, type RowOp } from './table-store.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
@@ -15,6 +15,8 @@ export type BuiltRow = RowOp | string;
 interface ColumnStep {
   /** The source slot, or -1 for a fixed value. */
   source: number;
+  /** A `columns` mapping function applied to the source value first. */
+  apply: MappingFunction | undefined;
   convert: Converter;
   fixed: Converted;
   name: string;
@@ -51,7 +53,7 @@ export class RowBuilder {
       let value = step.fixed;
       if (step.source >= 0) {
         const source = values[step.source];
-        value = source === undefined ? null : step.convert(source);
+        value = source === undefined ? null : step.convert(step.apply ? step.apply(source) : source);
       }
       if (value instanceof ConversionError) {
         if (this.strictMode) return value.message;
@@ -83,8 +85,11 @@ export class RowBuilder {
 /** A constant converts the same for every row, and so does an unwritten column's value. */
 function columnStep(column: ColumnSchema, binding: LoadPlan['bindings'][number], now: Date): ColumnStep {
   const convert = converterFor(column);
-  const step = { source: -1, convert, fixed: null as Converted, name: column.name, nullable: column.nullable };
-  if (binding.kind === 'source') step.source = binding.index;
+  const step: ColumnStep = { source: -1, apply: undefined, convert, fixed: null, name: column.name, nullable: column.nullable };
+  if (binding.kind === 'source') {
+    step.source = binding.index;
+    step.apply = binding.apply;
+  }
   else if (binding.kind === 'constant') step.fixed = convert(binding.value);
   else step.fixed = unwrittenValue(column, binding.kind === 'keep', now);
   return step;
@@ -103,6 +108,7 @@ export function unwrittenValue(column: ColumnSchema, zeroForNotNull: boolean, no
   switch (column.type.kind) {
     case 'char':
     case 'varchar':
+    case 'varbinary':
       return '';
     case 'decimal':
       return castDecimal('0', column.type.precision, column.type.scale);

@@ -9,7 +9,7 @@ import { parseJsonValue, renderJsonColumn, skipWhitespace } from './json-value.t
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function castText(type: ColumnType, raw: string): string | null {
-  const text = type.kind === 'char' || type.kind === 'varchar' || type.kind === 'json' ? raw : raw.trim();
+  const text = type.kind === 'char' || type.kind === 'varchar' || type.kind === 'json' || type.kind === 'varbinary' ? raw : raw.trim();
   switch (type.kind) {
     case 'boolean':
       return castBoolean(text);
@@ -31,7 +31,14 @@ export function castText(type: ColumnType, raw: string): string | null {
       return castTemporal(text, true);
     case 'json':
       return castJson(text);
+    case 'varbinary':
+      return castBinary(Buffer.from(raw, 'utf8'), type.length);
   }
+}
+
+/** A VARCHAR cast to VARBINARY keeps its bytes; null when they exceed the length. */
+export function castBinary(bytes: Buffer, length: number): string | null {
+  return bytes.length <= length ? bytes.toString('hex').toUpperCase() : null;
 }
 
 export function castBoolean(text: string): string | null {

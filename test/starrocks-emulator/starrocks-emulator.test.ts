@@ -335,6 +335,22 @@ describe('BE port: mapping, conversion and filtering (§6)', () => {
     ]);
   });
 
+  test('VARBINARY holds bytes: a JSON string is its UTF-8 bytes, from_base64/unhex/to_binary in columns give exact bytes', async () => {
+    await emu.execute('CREATE TABLE db1.bin (id BIGINT NOT NULL, b VARBINARY(4), v VARCHAR(8)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id)');
+    // Read as VARCHAR then cast: the character U+00F0 is the two bytes C3 B0, not the byte F0.
+    assert.equal((await load('bin', [{ id: 1, b: '\u00f0A' }])).Status, 'Success');
+    assert.equal((await load('bin', [{ id: 2, tmp: '8AD/', v: 'x' }], { columns: 'id, tmp, v, b = from_base64(tmp)' })).Status, 'Success');
+    assert.equal((await load('bin', [{ id: 3, tmp: 'f000ff' }], { columns: 'id, tmp, b = unhex(tmp)' })).Status, 'Success');
+    assert.equal((await load('bin', [{ id: 4, tmp: 'AAE=' }], { columns: "id, tmp, b = to_binary(tmp, 'encode64')" })).Status, 'Success');
+    // Invalid base64 is NULL, as the function returns; 5 bytes exceed VARBINARY(4) and filter the row.
+    assert.equal((await load('bin', [{ id: 5, tmp: '!!' }], { columns: 'id, tmp, b = from_base64(tmp)' })).Status, 'Success');
+    const tooLong = await load('bin', [{ id: 6, tmp: 'AQIDBAU=' }], { columns: 'id, tmp, b = from_base64(tmp)', strict_mode: 'true' });
+    assert.equal(tooLong.Status, 'Fail');
+    assert.match(await errorLog(tooLong), /Value length is beyond the capacity\. column=b, capacity=4\. Row: \{"id":6,"tmp":"AQIDBAU="\}/);
+    assert.deepEqual(emu.rows('db1', 'bin').map((r) => [r.id, r.b]), [['1', 'C3B041'], ['2', 'F000FF'], ['3', 'F000FF'], ['4', '0001'], ['5', null]]);
+    assert.equal((await load('bin', [{ id: 7, tmp: 'x' }], { columns: 'id, tmp, b = md5(tmp)' })).Message, 'column expression of b is not supported by the StarRocks emulator');
+  });
+
   test('strict mode filters conversion errors; ErrorURL lists them; max_filter_ratio decides (§4.3, §6.3)', async () => {
     const rows = [
       { id: 10, ti: 300 },
