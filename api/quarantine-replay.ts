@@ -97,7 +97,7 @@ export function quarantineReplayer(opts: AdminOptions) {
       { timeoutMs: config.loadTimeoutMs, strictMode: config.strictMode, labelWaitMs: replayLabelWaitMs },
     )
     try {
-      const outcome = await client.load({ database: item.table.slice(0, dot), table: item.table.slice(dot + 1), label, body: Buffer.from(item.payload) })
+      const outcome = await client.load({ database: item.table.slice(0, dot), table: item.table.slice(dot + 1), label, body: Buffer.from(item.payload), columns: item.columns })
       await activity.replayed(instance, item, outcome.loadedRows)
       return { label, status: outcome.status, loadedRows: outcome.loadedRows, txnId: outcome.txnId, loadTimeMs: outcome.loadTimeMs }
     } catch (err) {

@@ -43,7 +43,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   const bump = (name: string, n = 1) => (counters[name] = (counters[name] ?? 0) + n)
   const bumpSource = (name: string, n: number) => (bySource[name] = (bySource[name] ?? 0) + n)
   const at = new Date().toISOString()
-  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label' | 'column'>): QuarantineItem => ({
+  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label' | 'column' | 'columns'>): QuarantineItem => ({
     instance: job.instance,
     topic: job.topic,
     partition: job.partition,
@@ -124,8 +124,9 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   await forEachLimited([...targets.values()], ctx.tableConcurrency, async ({ database, table, rows, offsets, sourceRows }) => {
     const labelParts = { ...job, prefix: ctx.config.labelPrefix, database, table }
     const label = loadLabel(labelParts)
-    const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind'], count: number) => {
+    const refuse = (reason: string, details: string[], payload: string, payloadKind: QuarantineItem['payloadKind'], count: number, columns?: string) => {
       quarantine.push(item({
+        columns,
         id: label,
         label,
         firstOffset: offsets[0]!,
@@ -147,6 +148,25 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages', sourceRows)
       }
       bump('ignoredDeletes', rows.result.ignoredDeletes)
+      bump('zeroDates', rows.result.zeroDates)
+      const { columns } = rows.result
+      for (const [i, refusedRow] of rows.result.refused.entries()) {
+        // K2S itself could not convert a value for this target: the source row, kept as it came.
+        quarantine.push(item({
+          id: `${label}-k${i}`,
+          firstOffset: refusedRow.offset,
+          lastOffset: refusedRow.offset,
+          reason: refusedRow.reason,
+          table: `${database}.${table}`,
+          rows: 1,
+          details: [],
+          payload: refusedRow.row,
+          payloadKind: 'source-row',
+          column: refusedRow.column,
+        }))
+        quarantinedRows++
+        ctx.log?.warn({ instance: job.instance, topic: job.topic, partition: job.partition, offset: refusedRow.offset, table: `${database}.${table}`, column: refusedRow.column, reason: refusedRow.reason }, 'row K2S cannot convert for StarRocks, quarantined')
+      }
       const body = rows.result.body
       if (body.count === 0) return
       // Rows StarRocks refuses leave the load one by one, each to the quarantine; the rest load
@@ -158,7 +178,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         const loadLabelNow = refused.size === 0 ? label : loadLabel({ ...labelParts, rows: { kind: 'without', indexes: [...refused.keys()].sort((a, b) => a - b) } })
         if (refused.size === body.count) break
         try {
-          await ctx.client.load({ database, table, label: loadLabelNow, body: sent })
+          await ctx.client.load({ database, table, label: loadLabelNow, body: sent, columns })
           loadedRows += body.count - refused.size
           break
         } catch (err) {
@@ -170,7 +190,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
           if (!found || found.size === 0) {
             // StarRocks named no row we can find: the remaining rows stay together, as they came.
             const kept = refused.size === 0 ? sent.toString('utf8') : JSON.stringify(remaining.map(([, text]) => JSON.parse(text) as unknown))
-            refuse(err.serverMessage, err.rejectedRows.slice(0, maxDetailLines), kept, 'rows', remaining.length)
+            refuse(err.serverMessage, err.rejectedRows.slice(0, maxDetailLines), kept, 'rows', remaining.length, columns)
             break
           }
           for (const [at, rejected] of found) refused.set(remaining[at]![0], rejected)
@@ -192,6 +212,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
           payload: `[${texts![index]!}]`,
           payloadKind: 'rows',
           column: rejected.column,
+          columns,
         }))
         ctx.log?.warn({ instance: job.instance, topic: job.topic, partition: job.partition, offset, table: `${database}.${table}`, column: rejected.column, reason: rejected.reason }, 'row refused by StarRocks, quarantined')
       }

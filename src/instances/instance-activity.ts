@@ -26,10 +26,13 @@ export type QuarantineItem = {
   /**
    * What was refused: `rows`, the Stream Load body for the target; `messages`, the source Kafka
    * messages (a JSON array of `{ offset, value }`) when no rows could be built; `raw`, a message
-   * that could not be read at all.
+   * that could not be read at all; `source-row`, one canal row image K2S could not convert for
+   * the target (it loads again only through a new message once the cause is fixed).
    */
   payload: string
-  payloadKind: 'rows' | 'messages' | 'raw'
+  payloadKind: 'rows' | 'messages' | 'raw' | 'source-row'
+  /** The Stream Load `columns` header the rows need (VARBINARY columns), sent again on replay. */
+  columns?: string
   label?: string
   /** The start epoch of the batch, so a replay of raw messages loads under the original labels. */
   epoch?: number

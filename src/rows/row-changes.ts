@@ -6,6 +6,7 @@ import type { RouteTarget } from './table-mapping.ts'
 import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { JsonRowsBody } from './json-rows-body.ts'
 import type { TableRows } from './table-rows.ts'
+import { binaryColumnsHeader, binaryKey, sourceTypeOf, targetKindOf, valueConversion, zeroDateNull, type ValueConversion } from './value-types.ts'
 
 /**
  * canal row events → the JSON rows of one target table, in Kafka order (docs/design.md "canal flat
@@ -33,7 +34,15 @@ export type TableRowsBuilder = {
 }
 
 export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
-  const result: TableRows = { body: new JsonRowsBody(), upserts: 0, deletes: 0, ignoredDeletes: 0 }
+  const result: TableRows = {
+    body: new JsonRowsBody(),
+    upserts: 0,
+    deletes: 0,
+    ignoredDeletes: 0,
+    refused: [],
+    zeroDates: 0,
+    columns: binaryColumnsHeader(target.columns, target.model === 'PRIMARY'),
+  }
   // Several rules may feed one target (say, two shard families); each projects with its own rule.
   const projections = new Map<number, Projection>()
   const scanned = new Map<number, ScannedProjection>()
@@ -56,9 +65,27 @@ export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
 
 type Projection = { apply(source: SourceEvent, result: TableRows): void }
 
+/** A value already written as JSON text (a document, a base64 string): not quoted again. */
+class Written {
+  constructor(readonly json: string) {}
+}
+
+type Projected = { text: string; zeroDates: number } | { refused: string; column: string }
+
 function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { rule } = route
   const { targetOf, columnOf, metadata, softColumn, primaryKey, keys } = columnTargets(rule, target)
+  const kinds = new Map(target.columns.map((c) => [c.name, targetKindOf(c)]))
+  const binary = [...kinds].filter(([, kind]) => kind === 'varbinary').map(([name]) => name)
+  // What each source column's values become, worked out again only when its MySQL type changes.
+  const conversions = new Map<string, { mysqlType: string | undefined; convert: ValueConversion }>()
+  const conversionOf = (column: string, name: string, mysqlType: string | undefined): ValueConversion => {
+    const known = conversions.get(column)
+    if (known && known.mysqlType === mysqlType) return known.convert
+    const convert = valueConversion(sourceTypeOf(mysqlType), kinds.get(name) ?? 'other')
+    conversions.set(column, { mysqlType, convert })
+    return convert
+  }
   // `old` holds only the columns that changed; one of them being a key column moves the row.
   const changesKey = (before: RowImage, after: RowImage): boolean => {
     for (const column in before) {
@@ -68,16 +95,57 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
     return false
   }
 
-  const project = (image: RowImage, source: SourceEvent, op: 0 | 1, softDeleted: boolean): string => {
-    const row: Record<string, string | number | null> = {}
+  const project = (image: RowImage, source: SourceEvent, op: 0 | 1, softDeleted: boolean): Projected => {
+    const row: Record<string, string | number | null | Written> = {}
+    let written = false
+    let zeroDates = 0
+    const types = source.event.mysqlType
     for (const column in image) {
       const name = targetOf(column)
-      if (name !== null) row[name] = image[column] ?? null
+      if (name === null) continue
+      const value = image[column] ?? null
+      const mysqlType = types[column]
+      const convert = value === null ? null : conversionOf(column, name, typeof mysqlType === 'string' ? mysqlType : undefined)
+      if (convert === null) {
+        row[name] = value
+        continue
+      }
+      const out = convert(value!)
+      if ('refused' in out) return { refused: out.refused, column: name }
+      if (out === zeroDateNull) zeroDates++
+      row[name] = new Written(out.json)
+      written = true
     }
     for (const [name, kind] of metadata) row[name] = metadataValue(kind, source.event, source.partition, source.offset)
     if (softColumn) row[softColumn] = softDeleted ? '1' : '0'
     if (primaryKey) row.__op = op
-    return JSON.stringify(row)
+    if (!written && binary.length === 0) return { text: JSON.stringify(row), zeroDates }
+    // A VARBINARY column's value travels base64 under its own key (value-types.ts).
+    for (const name of binary) {
+      const value = row[name]
+      if (typeof value === 'string') row[name] = new Written(JSON.stringify(Buffer.from(value, 'utf8').toString('base64')))
+    }
+    const fields = Object.keys(row).map((name) => {
+      const value = row[name]!
+      const key = kinds.get(name) === 'varbinary' ? binaryKey(name) : name
+      return `${JSON.stringify(key)}:${value instanceof Written ? value.json : JSON.stringify(value)}`
+    })
+    return { text: `{${fields.join(',')}}`, zeroDates }
+  }
+
+  /** Writes the rows of one source row, or quarantines it whole when any of them is refused. */
+  const write = (result: TableRows, source: SourceEvent, image: RowImage, rows: Projected[], deletes: number): void => {
+    const refused = rows.find((r): r is Extract<Projected, { refused: string }> => 'refused' in r)
+    if (refused) {
+      result.refused.push({ offset: source.offset, row: JSON.stringify(image), column: refused.column, reason: refused.refused })
+      return
+    }
+    for (const r of rows as Extract<Projected, { text: string }>[]) {
+      result.body.addText(r.text)
+      result.zeroDates += r.zeroDates
+    }
+    result.deletes += deletes
+    result.upserts += rows.length - deletes
   }
 
   const apply = (source: SourceEvent, result: TableRows): void => {
@@ -85,26 +153,19 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
     event.data.forEach((after, i) => {
       switch (event.type) {
         case 'INSERT':
-          result.body.addText(project(after, source, 0, false))
-          result.upserts++
-          return
+          return write(result, source, after, [project(after, source, 0, false)], 0)
         case 'UPDATE': {
           const before = event.old[i]
           if (primaryKey && before && changesKey(before, after)) {
-            result.body.addText(project({ ...after, ...before }, source, 1, false))
-            result.deletes++
+            return write(result, source, after, [project({ ...after, ...before }, source, 1, false), project(after, source, 0, false)], 1)
           }
-          result.body.addText(project(after, source, 0, false))
-          result.upserts++
-          return
+          return write(result, source, after, [project(after, source, 0, false)], 0)
         }
         case 'DELETE':
           if (rule.deleteMode === 'soft' && softColumn) {
-            result.body.addText(project(after, source, 0, true))
-            result.upserts++
+            write(result, source, after, [project(after, source, 0, true)], 0)
           } else if (rule.deleteMode === 'hard' && primaryKey) {
-            result.body.addText(project(after, source, 1, false))
-            result.deletes++
+            write(result, source, after, [project(after, source, 1, false)], 1)
           } else {
             result.ignoredDeletes++
           }

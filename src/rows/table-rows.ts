@@ -11,4 +11,12 @@ export type TableRows = {
   deletes: number
   /** DELETEs not applied: delete mode `ignore`, or a hard delete on a table that cannot delete. */
   ignoredDeletes: number
+  /** Source rows K2S could not convert for the target (value-types.ts): quarantined, not sent. */
+  refused: RefusedRow[]
+  /** Zero dates (`0000-00-00…`) sent as NULL into DATE/DATETIME columns. */
+  zeroDates: number
+  /** The Stream Load `columns` header the body needs (VARBINARY columns), if any. */
+  columns: string | undefined
 }
+
+export type RefusedRow = { offset: string; row: string; column: string; reason: string }

@@ -48,7 +48,7 @@ function decode(json: string): RowEvent {
 
 /** A canal row event built from parts, for cases no captured sample shows. */
 function event(type: RowEvent['type'], data: RowEvent['data'], old: RowEvent['old'] = [], extra: Partial<RowEvent> = {}): RowEvent {
-  return { kind: 'rows', type, database: 'inventory', table: 'products2', es: 1589373515000, pkNames: ['id'], data, old, ...extra }
+  return { kind: 'rows', type, database: 'inventory', table: 'products2', es: 1589373515000, pkNames: ['id'], mysqlType: {}, data, old, ...extra }
 }
 
 function route(r: MappingRule, ruleIndex = 0): RouteTarget {

@@ -5,6 +5,7 @@ import { comma, openBrace } from '../../rows/json-bytes.ts'
 import type { JsonRowsBody } from '../../rows/json-rows-body.ts'
 import type { TableRows } from '../../rows/table-rows.ts'
 import type { TargetTable } from '../../starrocks/starrocks-schema.ts'
+import { sourceTypeOf, targetKindOf, valueConversion } from '../../rows/value-types.ts'
 
 /**
  * The rows of a scanned canal message (canal-scan.ts) for one rule and target table, cut straight
@@ -27,6 +28,8 @@ type SourceColumn = {
   refused: boolean
   /** Names a key column of a Primary Key table, exclusions aside. */
   primaryKey: boolean
+  /** Sent into a DATE or DATETIME column, where a zero date is NULL: see zeroDateIn(). */
+  date: boolean
 }
 
 const noKey = Buffer.alloc(0)
@@ -37,7 +40,10 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
   // Columns the builder writes after the source columns, in its order; a source column landing on
   // one of them, or two of them being the same, would move or merge keys.
   const trailer = [...resolve.metadata.map(([name]) => name), ...(resolve.softColumn ? [resolve.softColumn] : []), ...(resolve.primaryKey ? ['__op'] : [])]
-  const usable = new Set(trailer).size === trailer.length && !trailer.some(awkwardKey)
+  const kinds = new Map(target.columns.map((c) => [c.name, targetKindOf(c)]))
+  // JSON documents and VARBINARY values are written differently from canal's text: left to the builder.
+  const usable = new Set(trailer).size === trailer.length && !trailer.some(awkwardKey) && ![...kinds.values()].some((k) => k === 'json' || k === 'varbinary')
+  const dates = [...kinds.values()].includes('date')
   const trailerKeys = resolve.metadata.map(([name, kind]) => [JSON.stringify(name) + ':', kind] as const)
   const softKey = resolve.softColumn ? JSON.stringify(resolve.softColumn) + ':' : ''
 
@@ -65,6 +71,7 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
       key: sent === null || sent === name ? noKey : Buffer.from(JSON.stringify(sent) + ':'),
       refused: awkwardKey(name) || (sent !== null && (awkwardKey(sent) || trailer.includes(sent))),
       primaryKey: resolve.primaryKey && named !== undefined && resolve.keys.has(named),
+      date: sent !== null && kinds.get(sent) === 'date',
     })
     ids.set(name, (id = columns.length - 1))
     if (columns.length > seenIds.length) seenIds = grown(seenIds)
@@ -135,9 +142,31 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
     return text
   }
 
+  // Whether a message's MySQL types send every value as canal wrote it, for the last types seen:
+  // a table's messages repeat the same `mysqlType`, so one comparison of its bytes decides.
+  let lastTypes: Buffer | null = null
+  let lastTypesVerbatim = true
+  const verbatimTypes = (scan: CanalScan): boolean => {
+    if (scan.typesAt < 0) return true
+    if (lastTypes && sameBytes(scan.value, scan.typesAt, scan.typesEnd, lastTypes)) return lastTypesVerbatim
+    lastTypes = Buffer.from(scan.value.subarray(scan.typesAt, scan.typesEnd))
+    lastTypesVerbatim = verbatim(JSON.parse(scan.value.toString('utf8', scan.typesAt, scan.typesEnd)) as unknown)
+    return lastTypesVerbatim
+  }
+  const verbatim = (types: unknown): boolean => {
+    if (typeof types !== 'object' || types === null) return true
+    for (const [column, mysqlType] of Object.entries(types)) {
+      if (typeof mysqlType !== 'string') continue
+      const sent = resolve.targetOf(column)
+      if (sent !== null && valueConversion(sourceTypeOf(mysqlType), kinds.get(sent) ?? 'other') !== null && kinds.get(sent) !== 'date') return false
+    }
+    return true
+  }
+
   const apply = (scan: CanalScan, partition: number, offset: string, result: TableRows): boolean => {
-    if (!usable) return false
+    if (!usable || !verbatimTypes(scan)) return false
     if (!resolveRows(scan, scan.dataAt, scan.rows, true)) return false
+    if (dates && zeroDateIn(scan, columns)) return false
     if (scan.type === 'UPDATE' && resolve.primaryKey && !resolveRows(scan, scan.oldAt, scan.oldRows, false)) return false
     let op: 0 | 1 = 0
     let softDeleted = false
@@ -219,6 +248,21 @@ function writeRow(scan: CanalScan, at: number, columns: SourceColumn[], tail: Bu
   if (written) body.copy(tail)
   else body.text(alone)
   return oneSlice
+}
+
+const zeroDate = Buffer.from('"0000-00-00')
+
+/** Whether a value sent into a DATE or DATETIME column is a zero date, which the builder makes NULL. */
+function zeroDateIn(scan: CanalScan, columns: SourceColumn[]): boolean {
+  const { layout, value } = scan
+  for (let r = 0, at = scan.dataAt; r < scan.rows; r++) {
+    const next = at + rowHeader + layout[at + 2]! * keyFields
+    for (let p = at + rowHeader; p < next; p += keyFields) {
+      if (columns[layout[p + 4]!]!.date && sameBytes(value, layout[p + 2]!, layout[p + 2]! + zeroDate.length, zeroDate)) return true
+    }
+    at = next
+  }
+  return false
 }
 
 /**

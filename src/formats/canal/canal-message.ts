@@ -15,6 +15,8 @@ export type RowEvent = {
   /** Binlog time in ms (second resolution). */
   es: number
   pkNames: string[]
+  /** Each column's MySQL type as canal's table metadata had it (`int(11)`, `enum('a','b')`…); may be empty. */
+  mysqlType: Record<string, string>
   data: RowImage[]
   /** UPDATE only: per row, the previous values of the columns that changed. */
   old: (RowImage | undefined)[]
@@ -68,6 +70,11 @@ export function decodeCanalMessage(value: Buffer | null): CanalEvent {
     old = images
   }
   const pkNames = Array.isArray(m.pkNames) ? m.pkNames.filter((n): n is string => typeof n === 'string') : []
+  // No prototype: a column named toString or __proto__ is a column like any other.
+  const mysqlType: Record<string, string> = Object.create(null) as Record<string, string>
+  if (typeof m.mysqlType === 'object' && m.mysqlType !== null && !Array.isArray(m.mysqlType)) {
+    for (const [column, type] of Object.entries(m.mysqlType)) if (typeof type === 'string') mysqlType[column] = type
+  }
   return {
     kind: 'rows',
     type: type as RowEvent['type'],
@@ -75,6 +82,7 @@ export function decodeCanalMessage(value: Buffer | null): CanalEvent {
     table,
     es: typeof m.es === 'number' ? m.es : 0,
     pkNames,
+    mysqlType,
     data,
     old,
   }

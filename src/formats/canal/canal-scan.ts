@@ -25,6 +25,9 @@ export type CanalScan = {
   /** Rows of `old` when it is an array (0 otherwise), and where the first one starts in `layout`. */
   oldRows: number
   oldAt: number
+  /** Where the `mysqlType` value lies in `value` (start, end), -1 when absent. */
+  typesAt: number
+  typesEnd: number
   /**
    * Per row: the offset of `{`, the offset of `}`, the key count, and 1 when the row's keys are
    * those of the row before in the same array, byte for byte and in order (0 otherwise); then per
@@ -50,9 +53,9 @@ type ScanState = { layout: Int32Array; at: number; rowsEnd: number; starts: Int3
 
 const maxDepth = 64
 // Top-level fields the fast path reads; each may appear once.
-const fieldNames = ['data', 'database', 'es', 'isDdl', 'old', 'table', 'type'] as const
+const fieldNames = ['data', 'database', 'es', 'isDdl', 'old', 'table', 'type', 'mysqlType'] as const
 const fieldBytes = fieldNames.map((name) => Buffer.from(name, 'latin1'))
-const [data, database, es, isDdl, old, table, type] = [0, 1, 2, 3, 4, 5, 6]
+const [data, database, es, isDdl, old, table, type, mysqlType] = [0, 1, 2, 3, 4, 5, 6, 7]
 
 function scan(b: Buffer, state: ScanState): CanalScan | null {
   const ascii = isAscii(b)
@@ -132,6 +135,8 @@ function scan(b: Buffer, state: ScanState): CanalScan | null {
     dataAt,
     oldRows: oldKind === openBracket ? oldRows : 0,
     oldAt,
+    typesAt: starts[mysqlType]!,
+    typesEnd: starts[mysqlType]! < 0 ? -1 : ends[mysqlType]!,
     layout: state.layout,
   }
 }
