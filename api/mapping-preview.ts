@@ -32,6 +32,8 @@ const previewReply = z.object({
   upserts: z.number().optional(),
   deletes: z.number().optional(),
   ignoredDeletes: z.number().optional(),
+  notSynced: z.boolean().optional(),
+  refused: z.array(z.object({ column: z.string(), reason: z.string() })).optional(),
   schema: z.enum(['target', 'assumed']).optional(),
   notes: z.array(z.string()),
 })

@@ -1,4 +1,5 @@
-import { decodeCanalMessage } from '../src/formats/canal/canal-message.ts'
+import { decodeCanalMessage, type RowEvent } from '../src/formats/canal/canal-message.ts'
+import type { EventType } from '../src/instances/config.ts'
 import { canalScanner } from '../src/formats/canal/canal-scan.ts'
 import type { InstanceConfig } from '../src/instances/config.ts'
 import type { InstanceActivity, QuarantineItem } from '../src/instances/instance-activity.ts'
@@ -33,6 +34,8 @@ type TargetRows = { database: string; table: string; rows: TableRowsBuilder | nu
 
 // A quarantined raw message is kept whole up to this size, so most can be replayed as they came.
 const maxQuarantinedBytes = 1024 * 1024
+const eventTypeOf: Record<RowEvent['type'], EventType> = { INSERT: 'insert', UPDATE: 'update', DELETE: 'delete' }
+
 // StarRocks' error lines kept on an item that holds many rows.
 const maxDetailLines = 20
 
@@ -67,6 +70,13 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     bump('skipped.unmapped', rows)
     bumpSource(`${database}.${table}:unmapped`, rows)
   }
+  // Events of a type the rule does not sync (its needTypes) are counted per source table, never lost from view.
+  const notSynced = (route: RouteTarget, type: RowEvent['type'], database: string, table: string, rows: number): boolean => {
+    if (route.rule.needTypes.includes(eventTypeOf[type])) return false
+    bump('skipped.needType', rows)
+    bumpSource(`${database}.${table}:needType`, rows)
+    return true
+  }
   const scan = canalScanner()
   for (const message of job.messages) {
     // Plain row events go the fast way, from bytes to rows; whatever it declines, decodeCanalMessage
@@ -78,6 +88,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         unmapped(scanned.database, scanned.table, scanned.rows)
         continue
       }
+      if (notSynced(route, scanned.type, scanned.database, scanned.table, scanned.rows)) continue
       const target = await targetFor(route)
       if (!target.rows || target.rows.addScanned(scanned, job.partition, message.offset, route)) {
         target.offsets.push(message.offset)
@@ -112,6 +123,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
       unmapped(event.database, event.table, event.data.length)
       continue
     }
+    if (notSynced(route, event.type, event.database, event.table, event.data.length)) continue
     const target = await targetFor(route)
     target.offsets.push(message.offset)
     target.sourceRows += event.data.length

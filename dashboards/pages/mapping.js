@@ -132,6 +132,8 @@ function columnsSummary(r) {
     ...Object.entries(r.columnRenames).map(([from, to]) => `${from}→${to}`),
     ...r.excludeColumns.map((/** @type {string} */ c) => `−${c}`),
     ...Object.entries(r.metadataColumns).map(([c, kind]) => `+${c}=${kind}`),
+    ...Object.entries(r.constantColumns ?? {}).map(([c, value]) => `+${c}='${value}'`),
+    ...(r.needTypes && r.needTypes.length < 3 ? [t('onlyTypes', { types: r.needTypes.join(', ') })] : []),
   ]
   return parts.length ? h('span.mono', null, parts.join(', ')) : h('span.muted', null, t('allColumnsAsIs'))
 }
@@ -157,6 +159,8 @@ async function previewPanel(env) {
         r.kind === 'rows' && r.match
           ? h('p', { 'data-testid': 'preview-match' }, t('previewMatched', { n: r.match.ruleIndex + 1, source: `${r.database}.${r.table}`, target: `${r.match.targetDatabase}.${r.match.targetTable}` }))
           : h('p', { 'data-testid': 'preview-match' }, r.kind === 'rows' ? t('previewNoRule', { source: `${r.database}.${r.table}` }) : t('previewSkipped', { reason: r.reason })),
+        r.notSynced ? h('p.note', { 'data-testid': 'preview-not-synced' }, t('previewNotSynced', { n: r.match.ruleIndex + 1, type: r.type })) : null,
+        (r.refused ?? []).map((/** @type {any} */ x) => h('p.note', null, t('previewRefused', { column: x.column, reason: x.reason }))),
         r.notes.map((/** @type {string} */ n) => h('p.note', null, n)),
         r.rows?.length ? h('pre.rows', { 'data-testid': 'preview-rows' }, r.rows.map((/** @type {any} */ row) => JSON.stringify(row)).join('\n')) : null)
     } catch (err) {

@@ -12,7 +12,8 @@ import { t } from '../i18n.js'
  * @returns {Promise<boolean>} whether it was saved
  */
 export async function editRule(rules, index, save) {
-  const r = index === null ? { sourceDatabase: '', sourceTable: '.*', targetDatabase: '${db}', targetTable: '${table}', columnRenames: {}, excludeColumns: [], metadataColumns: {}, deleteMode: 'hard' } : rules[index]
+  const r = index === null ? { sourceDatabase: '', sourceTable: '.*', targetDatabase: '${db}', targetTable: '${table}', columnRenames: {}, excludeColumns: [], metadataColumns: {}, constantColumns: {}, needTypes: ['insert', 'update', 'delete'], deleteMode: 'hard' } : rules[index]
+  const needTypes = r.needTypes ?? ['insert', 'update', 'delete']
   const at = index ?? rules.length
   let saved = false
   const input = (/** @type {string} */ key, /** @type {string} */ value, /** @type {Record<string, any>} */ attrs = {}) => h('input.mono', { name: key, value, 'data-testid': `rule-${key}`, ...attrs })
@@ -33,6 +34,9 @@ export async function editRule(rules, index, save) {
     field('columnRenames', t('columnRenames'), h('textarea.mono', { name: 'columnRenames', rows: 3, value: pairs(r.columnRenames), placeholder: 'userId=user_id' }), t('columnRenamesHint')),
     field('excludeColumns', t('excludeColumns'), input('excludeColumns', r.excludeColumns.join(', '), { placeholder: 'password_hash, raw_blob' })),
     field('metadataColumns', t('metadataColumns'), h('textarea.mono', { name: 'metadataColumns', rows: 2, value: pairs(r.metadataColumns), placeholder: 'binlog_at=binlogTime' }), t('metadataColumnsHint')),
+    field('constantColumns', t('constantColumns'), h('textarea.mono', { name: 'constantColumns', rows: 2, value: pairs(r.constantColumns ?? {}), placeholder: 'tenant=shop_cn' }), t('constantColumnsHint')),
+    field('needTypes', t('needTypes'), h('div.checks', null, ['insert', 'update', 'delete'].map((type) =>
+      h('label.check', null, h('input', { type: 'checkbox', name: 'needTypes', value: type, checked: needTypes.includes(type), 'data-testid': `rule-needType-${type}` }), t(`needType_${type}`)))), t('needTypesHint')),
     h('div.row2', null, field('deleteMode', t('deleteMode'), deleteMode, t('deleteModeHint')), softField),
     h('div.form-error', { role: 'alert' }))
 
@@ -51,6 +55,8 @@ export async function editRule(rules, index, save) {
       columnRenames: parsePairs(value('columnRenames')),
       excludeColumns: value('excludeColumns').split(',').map((c) => c.trim()).filter(Boolean),
       metadataColumns: parsePairs(value('metadataColumns')),
+      constantColumns: parsePairs(value('constantColumns')),
+      needTypes: [...form.querySelectorAll('input[name="needTypes"]:checked')].map((c) => /** @type {HTMLInputElement} */ (c).value),
       deleteMode: value('deleteMode'),
     }
     if (rule.deleteMode === 'soft') rule.softDeleteColumn = value('softDeleteColumn')

@@ -66,6 +66,9 @@ export type InstanceConfigInput = z.input<typeof instanceConfigSchema>
 export type InstanceConfig = z.output<typeof instanceConfigSchema>
 
 export const deleteModes = ['hard', 'soft', 'ignore'] as const
+/** The seed's `needType`: which event types a rule syncs; the others are counted and skipped. */
+export const eventTypes = ['insert', 'update', 'delete'] as const
+export type EventType = (typeof eventTypes)[number]
 export const metadataKinds = ['sourceDatabase', 'sourceTable', 'eventType', 'binlogTime', 'binlogTimeMs', 'kafkaPartition', 'kafkaOffset'] as const
 export type MetadataKind = (typeof metadataKinds)[number]
 
@@ -91,10 +94,22 @@ export const mappingRuleSchema = z
     columnRenames: z.record(z.string(), columnName).default({}),
     excludeColumns: z.array(z.string()).default([]),
     metadataColumns: z.record(columnName, z.enum(metadataKinds)).default({}),
+    /** The seed's `S_FUNC.<literal>`: a target column that gets the same text in every row. */
+    constantColumns: z.record(columnName, z.string().max(1024, 'at most 1024 characters')).default({}),
+    needTypes: z
+      .array(z.enum(eventTypes))
+      .min(1, 'sync at least one event type; to sync none, delete the rule or point it at no table')
+      .refine((t) => new Set(t).size === t.length, 'event types must not repeat')
+      .default(['insert', 'update', 'delete']),
     deleteMode: z.enum(deleteModes).default('hard'),
     softDeleteColumn: columnName.optional(),
   })
   .superRefine((rule, ctx) => {
+    for (const column of Object.keys(rule.constantColumns)) {
+      const lower = column.toLowerCase()
+      const clash = Object.keys(rule.metadataColumns).some((m) => m.toLowerCase() === lower) || rule.softDeleteColumn?.toLowerCase() === lower
+      if (clash) ctx.addIssue({ code: 'custom', path: ['constantColumns', column], message: 'already a metadata or soft-delete column of this rule' })
+    }
     if (rule.deleteMode === 'soft' && !rule.softDeleteColumn) {
       ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: 'required when deleteMode is "soft"' })
     }

@@ -12,6 +12,8 @@ export type ColumnTargets = {
   /** The target column a source column names, exclusions aside: what decides a key change. */
   columnOf(column: string): string | undefined
   metadata: (readonly [name: string, kind: MetadataKind])[]
+  /** Columns that get the same text in every row, in the target's spelling. */
+  constants: (readonly [name: string, value: string])[]
   softColumn: string | undefined
   primaryKey: boolean
   keys: Set<string>
@@ -36,10 +38,15 @@ export function columnTargets(rule: MappingRule, target: TargetTable): ColumnTar
     const name = exact.get(column.toLowerCase())
     return name ? [[name, kind] as const] : []
   })
+  const constants = Object.entries(rule.constantColumns).flatMap(([column, value]) => {
+    const name = exact.get(column.toLowerCase())
+    return name ? [[name, value] as const] : []
+  })
   return {
     targetOf,
     columnOf,
     metadata,
+    constants,
     softColumn: rule.softDeleteColumn ? exact.get(rule.softDeleteColumn.toLowerCase()) : undefined,
     primaryKey: target.model === 'PRIMARY',
     keys: new Set(target.keyColumns),

@@ -1,5 +1,5 @@
 import { decodeCanalMessage, type RowEvent } from '../formats/canal/canal-message.ts'
-import type { MappingEnv } from '../instances/config.ts'
+import type { MappingEnv, MappingRule } from '../instances/config.ts'
 import { tableRows } from './row-changes.ts'
 import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { createTableRouter } from './table-mapping.ts'
@@ -22,6 +22,10 @@ export type PreviewResult =
       upserts: number
       deletes: number
       ignoredDeletes: number
+      /** The matching rule does not sync this event type (its needTypes): nothing would be sent, it is counted. */
+      notSynced: boolean
+      /** Source rows K2S cannot convert for the target: they would be quarantined with these reasons. */
+      refused: { column: string; reason: string }[]
       /** Where the target's columns came from: StarRocks itself, or assumed from the message. */
       schema: 'target' | 'assumed'
     }
@@ -35,13 +39,18 @@ export async function previewMapping(env: MappingEnv, message: string, lookup?: 
   if (event.kind === 'skip') return { kind: 'skipped', reason: event.reason, database: event.database, table: event.table, type: event.type }
   const route = createTableRouter(env)(event.database, event.table)
   const base = { kind: 'rows' as const, database: event.database, table: event.table, type: event.type }
-  if (!route) return { ...base, match: null, rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0, schema: 'assumed' }
+  const nothing = { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0, refused: [], schema: 'assumed' as const }
+  if (!route) return { ...base, match: null, notSynced: false, ...nothing }
+  const match = { ruleIndex: route.ruleIndex, targetDatabase: route.database, targetTable: route.table }
+  if (!route.rule.needTypes.includes(event.type.toLowerCase() as MappingRule['needTypes'][number])) return { ...base, match, notSynced: true, ...nothing }
   const found = lookup ? await lookup(route.database, route.table) : null
   const target = found ?? assumedTarget(event, route.rule, route.database, route.table)
   const result = tableRows([{ partition: 0, offset: '0', event, route }], target)
   return {
     ...base,
-    match: { ruleIndex: route.ruleIndex, targetDatabase: route.database, targetTable: route.table },
+    match,
+    notSynced: false,
+    refused: result.refused.map(({ column, reason }) => ({ column, reason })),
     rows: JSON.parse(result.body.bytes().toString('utf8')) as Record<string, unknown>[],
     upserts: result.upserts,
     deletes: result.deletes,
@@ -59,7 +68,7 @@ function assumedTarget(event: RowEvent, rule: MappingEnv['rules'][number], datab
   const renamed = (c: string) => renames.get(c.toLowerCase()) ?? c
   const source = new Set<string>()
   for (const image of [...event.data, ...event.old]) for (const column in image ?? {}) source.add(renamed(column))
-  const names = [...source, ...Object.keys(rule.metadataColumns), ...(rule.softDeleteColumn ? [rule.softDeleteColumn] : [])]
+  const names = [...source, ...Object.keys(rule.metadataColumns), ...Object.keys(rule.constantColumns), ...(rule.softDeleteColumn ? [rule.softDeleteColumn] : [])]
   const keys = new Set(event.pkNames.map((k) => renamed(k).toLowerCase()))
   const columns = [...new Set(names)].map((name) => ({ name, dataType: 'varchar', nullable: true, isKey: keys.has(name.toLowerCase()) }))
   return { database, table, model: keys.size > 0 ? 'PRIMARY' : 'DUPLICATE', columns, keyColumns: columns.filter((c) => c.isKey).map((c) => c.name) }

@@ -74,7 +74,7 @@ type Projected = { text: string; zeroDates: number } | { refused: string; column
 
 function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { rule } = route
-  const { targetOf, columnOf, metadata, softColumn, primaryKey, keys } = columnTargets(rule, target)
+  const { targetOf, columnOf, metadata, constants, softColumn, primaryKey, keys } = columnTargets(rule, target)
   const kinds = new Map(target.columns.map((c) => [c.name, targetKindOf(c)]))
   const binary = [...kinds].filter(([, kind]) => kind === 'varbinary').map(([name]) => name)
   // What each source column's values become, worked out again only when its MySQL type changes.
@@ -117,6 +117,7 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
       written = true
     }
     for (const [name, kind] of metadata) row[name] = metadataValue(kind, source.event, source.partition, source.offset)
+    for (const [name, value] of constants) row[name] = value
     if (softColumn) row[softColumn] = softDeleted ? '1' : '0'
     if (primaryKey) row.__op = op
     if (!written && binary.length === 0) return { text: JSON.stringify(row), zeroDates }

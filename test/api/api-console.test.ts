@@ -130,6 +130,21 @@ test('preview: the matching rule, the target and the rows with __op, from the pa
   assert.equal(ddl.body.reason, 'ddl')
 })
 
+test('preview: constant columns fill every row; an event type the rule does not sync sends nothing', async () => {
+  const rules = [{ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'dw', constantColumns: { tenant: 'cn' }, needTypes: ['insert', 'update'] }]
+  const insert = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: canal('INSERT', 'shop', 'orders', [{ id: '1' }]) } })
+  assert.equal(insert.status, 200, insert.text)
+  assert.deepEqual(insert.body.rows, [{ id: '1', tenant: 'cn', __op: 0 }])
+  assert.equal(insert.body.notSynced, false)
+  const del = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: canal('DELETE', 'shop', 'orders', [{ id: '1' }]) } })
+  assert.equal(del.body.notSynced, true)
+  assert.deepEqual(del.body.rows, [])
+  assert.deepEqual(del.body.match, { ruleIndex: 0, targetDatabase: 'dw', targetTable: 'orders' })
+  // A value K2S cannot convert shows as the row it would quarantine.
+  const bad = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules: [{ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'dw' }], message: canal('INSERT', 'shop', 'orders', [{ id: '1', size: '7' }], { mysqlType: { size: "enum('s','m')" } }) } })
+  assert.deepEqual(bad.body.refused, [{ column: 'size', reason: 'ENUM index 7 is past the 2 members of the column' }])
+})
+
 test('preview: a stored environment against the target table of an instance, columns filtered', async () => {
   const res = await api.call('POST', '/api/mapping-envs/preview', { token, body: { mappingEnv: 'shop', instance: 'orders', message: canal('INSERT', 'shop', 'orders', [{ id: '5', amount: '1.00', secret: 's', extra: 'e' }]) } })
   assert.equal(res.status, 200, res.text)

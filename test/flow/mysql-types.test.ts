@@ -177,4 +177,31 @@ describe('every MySQL type into a matching StarRocks column, strict mode', () =>
       { id: '2', doc: '"just a string"', note: '"plain"' },
     ])
   })
+
+  test("a rule's constant columns fill every row and its needTypes skip the other events, counted per source table", async () => {
+    await emulator.execute('CREATE TABLE dw.seeded (id BIGINT NOT NULL, v VARCHAR(8), tenant VARCHAR(8), src VARCHAR(16)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
+    await k2s.store.saveMappingEnv(mappingEnv('seed', [
+      { sourceDatabase: 'app', sourceTable: 'seeded', targetDatabase: 'dw', constantColumns: { tenant: 'cn', SRC: 'mysql-01' }, needTypes: ['insert', 'update'] },
+    ]))
+    const topic = 'types-seeded'
+    await createTopic(kafka, topic, 1)
+    await produce(kafka, topic, [
+      { partition: 0, value: canal('INSERT', 'app', 'seeded', [{ id: '1', v: 'a' }, { id: '2', v: 'b' }]) },
+      { partition: 0, value: canal('DELETE', 'app', 'seeded', [{ id: '1', v: 'a' }]) },
+      { partition: 0, value: canal('UPDATE', 'app', 'seeded', [{ id: '2', v: 'c' }], { old: [{ v: 'b' }] }) },
+    ])
+    await k2s.store.saveInstance(instanceFor(emulator, { name: 'seeded', kafkaBootstrap: kafka, topics: [topic], mappingEnv: 'seed' }))
+    await k2s.store.startInstance('seeded')
+    const end = (await endOffsets(kafka, topic)).get(0)
+    await eventually('every offset committed', async () => (await committedOffsets(kafka, 'k2s-seeded', topic)).get(0) === end)
+    // The DELETE is not synced: row 1 stays.
+    assert.deepEqual(emulator.rows('dw', 'seeded'), [
+      { id: '1', v: 'a', tenant: 'cn', src: 'mysql-01' },
+      { id: '2', v: 'c', tenant: 'cn', src: 'mysql-01' },
+    ])
+    const counters = await k2s.activity.counters('seeded')
+    assert.equal(counters['skipped.needType'], 1)
+    assert.equal(counters.loadedRows, 3)
+    assert.deepEqual(await k2s.activity.skippedBySource('seeded'), { 'app.seeded:needType': 1 })
+  })
 })

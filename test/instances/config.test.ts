@@ -167,6 +167,8 @@ describe('mappingRuleSchema', () => {
     assert.deepEqual(r.columnRenames, {})
     assert.deepEqual(r.excludeColumns, [])
     assert.deepEqual(r.metadataColumns, {})
+    assert.deepEqual(r.constantColumns, {})
+    assert.deepEqual(r.needTypes, ['insert', 'update', 'delete'])
     assert.equal(r.deleteMode, 'hard')
     assert.equal(r.softDeleteColumn, undefined)
   })
@@ -180,6 +182,8 @@ describe('mappingRuleSchema', () => {
       columnRenames: { UserName: 'user_name' },
       excludeColumns: ['secret'],
       metadataColumns: { src_table: 'sourceTable', binlog_time: 'binlogTime' },
+      constantColumns: { tenant: 'shop_cn', source_system: '' },
+      needTypes: ['insert', 'update'],
       deleteMode: 'soft',
       softDeleteColumn: 'is_deleted',
     } as const
@@ -224,6 +228,18 @@ describe('mappingRuleSchema', () => {
   test('an unknown delete mode and metadata kind are reported on their fields', () => {
     rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', deleteMode: 'purge' }), ['deleteMode'])
     rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', metadataColumns: { t: 'when' } }), ['metadataColumns', 't'])
+  })
+
+  test('needTypes and constantColumns: a bad value is reported on its field', () => {
+    assert.match(rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', needTypes: [] }), ['needTypes']), /at least one event type/)
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', needTypes: ['insert', 'upsert'] }), ['needTypes', 1])
+    assert.equal(rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', needTypes: ['insert', 'insert'] }), ['needTypes']), 'event types must not repeat')
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', constantColumns: { 'bad-name': 'x' } }), ['constantColumns', 'bad-name'])
+    rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', constantColumns: { t: 'x'.repeat(1025) } }), ['constantColumns', 't'])
+    assert.match(
+      rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', metadataColumns: { src: 'sourceTable' }, constantColumns: { SRC: 'x' } }), ['constantColumns', 'SRC']),
+      /already a metadata/,
+    )
   })
 
   test('inside an environment, the issue path names the rule', () => {

@@ -25,6 +25,8 @@ function rule(r: Partial<MappingRule> = {}): MappingRule {
     columnRenames: {},
     excludeColumns: [],
     metadataColumns: {},
+    constantColumns: {},
+    needTypes: ['insert', 'update', 'delete'],
     deleteMode: 'hard',
     ...r,
   }

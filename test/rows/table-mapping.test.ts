@@ -10,6 +10,8 @@ function rule(r: Pick<MappingRule, 'sourceDatabase' | 'sourceTable'> & Partial<M
     columnRenames: {},
     excludeColumns: [],
     metadataColumns: {},
+    constantColumns: {},
+    needTypes: ['insert', 'update', 'delete'],
     deleteMode: 'hard',
     ...r,
   }

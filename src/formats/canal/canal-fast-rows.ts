@@ -39,12 +39,13 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
   const targetIndex = new Map(target.columns.map((c, i) => [c.name, i]))
   // Columns the builder writes after the source columns, in its order; a source column landing on
   // one of them, or two of them being the same, would move or merge keys.
-  const trailer = [...resolve.metadata.map(([name]) => name), ...(resolve.softColumn ? [resolve.softColumn] : []), ...(resolve.primaryKey ? ['__op'] : [])]
+  const trailer = [...resolve.metadata.map(([name]) => name), ...resolve.constants.map(([name]) => name), ...(resolve.softColumn ? [resolve.softColumn] : []), ...(resolve.primaryKey ? ['__op'] : [])]
   const kinds = new Map(target.columns.map((c) => [c.name, targetKindOf(c)]))
   // JSON documents and VARBINARY values are written differently from canal's text: left to the builder.
   const usable = new Set(trailer).size === trailer.length && !trailer.some(awkwardKey) && ![...kinds.values()].some((k) => k === 'json' || k === 'varbinary')
   const dates = [...kinds.values()].includes('date')
   const trailerKeys = resolve.metadata.map(([name, kind]) => [JSON.stringify(name) + ':', kind] as const)
+  const constantsText = resolve.constants.map(([name, value]) => `,${JSON.stringify(name)}:${JSON.stringify(value)}`).join('')
   const softKey = resolve.softColumn ? JSON.stringify(resolve.softColumn) + ':' : ''
 
   // Duplicate keys and two keys sent as one column are found by stamping each row's columns.
@@ -137,6 +138,7 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
   const trailerText = (scan: CanalScan, partition: number, offset: string, op: 0 | 1, softDeleted: boolean): string => {
     let text = ''
     for (const [key, kind] of trailerKeys) text += `,${key}${JSON.stringify(metadataValue(kind, scan, partition, offset))}`
+    text += constantsText
     if (softKey) text += `,${softKey}"${softDeleted ? 1 : 0}"`
     if (resolve.primaryKey) text += `,"__op":${op}`
     return text

@@ -58,7 +58,7 @@ const values: (string | null)[] = [
   '\u2028', 'x\r\n', '\ud800', '\udfff\ud83d', '0000-00-00 00:00:00', '0000-00-00', '2024-02-29 23:59:59.123456', '3', '{"a": [1, 2.50]}', null, null,
 ]
 const mysqlTypes = ["enum('a','b','it''s')", "set('x','y')", 'blob', 'varbinary(16)', 'json', 'datetime(6)', 'date', 'int(11)', 'geometry', 'bigint(20) unsigned']
-const targetPool = ['v', 'Note', 'name', 'amount', 'deleted', 'src_db', 'binlog_ms', 'binlog_at', 'op_type', 'renamed', '__op', '9lives', '12', '__proto__', 'part', 'offset_no']
+const targetPool = ['tenant', 'v', 'Note', 'name', 'amount', 'deleted', 'src_db', 'binlog_ms', 'binlog_at', 'op_type', 'renamed', '__op', '9lives', '12', '__proto__', 'part', 'offset_no']
 // Numbers JSON.parse refuses, though Number() or a lax scanner might take them.
 const badNumbers = ['1.', '01', '-', '1e', '.5', '+1', '1.e5', '0x10', 'NaN', 'Infinity', '-01', '1e+', '--1', '1.5.2']
 
@@ -80,6 +80,8 @@ function randomSetup(rnd: Random, typed = true): { route: RouteTarget; target: T
     columnRenames,
     excludeColumns: some(rnd, ['amount', 'NOTE', 'v', 'id', 'note'], 0.15),
     metadataColumns,
+    constantColumns: Object.fromEntries(some(rnd, [['tenant', 'acme'], ['Note', 'fixed "note"'], ['v', '中文'], ['renamed', '']] as const, 0.15).filter(([c]) => !Object.keys(metadataColumns).some((m) => m.toLowerCase() === c.toLowerCase()))),
+    needTypes: ['insert', 'update', 'delete'],
     deleteMode,
     ...(deleteMode === 'soft' || rnd() < 0.2 ? { softDeleteColumn: pick(rnd, ['deleted', 'Deleted', 'missing_col', 'src_db']) } : {}),
   }
