@@ -26,6 +26,9 @@ const itemFields = {
   rows: z.number(),
   /** The column StarRocks named, when the item is one refused row. */
   column: z.string().optional(),
+  /** The reason as a message code with its parameters; `reason` is its English text. */
+  code: z.string().optional(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   details: z.array(z.string()),
   label: z.string().optional(),
   at: z.string(),

@@ -46,7 +46,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   const bump = (name: string, n = 1) => (counters[name] = (counters[name] ?? 0) + n)
   const bumpSource = (name: string, n: number) => (bySource[name] = (bySource[name] ?? 0) + n)
   const at = new Date().toISOString()
-  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label' | 'column' | 'columns'>): QuarantineItem => ({
+  const item = (fields: Pick<QuarantineItem, 'id' | 'firstOffset' | 'lastOffset' | 'reason' | 'table' | 'rows' | 'details' | 'payload' | 'payloadKind' | 'label' | 'column' | 'columns' | 'code' | 'params'>): QuarantineItem => ({
     instance: job.instance,
     topic: job.topic,
     partition: job.partition,
@@ -175,6 +175,8 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
           payload: refusedRow.row,
           payloadKind: 'source-row',
           column: refusedRow.column,
+          code: refusedRow.code,
+          params: refusedRow.params,
         }))
         quarantinedRows++
         ctx.log?.warn({ instance: job.instance, topic: job.topic, partition: job.partition, offset: refusedRow.offset, table: `${database}.${table}`, column: refusedRow.column, reason: refusedRow.reason }, 'row K2S cannot convert for StarRocks, quarantined')
@@ -225,6 +227,8 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
           payloadKind: 'rows',
           column: rejected.column,
           columns,
+          code: 'quarantine.rowRefused',
+          params: { column: rejected.column ?? '', reason: rejected.reason },
         }))
         ctx.log?.warn({ instance: job.instance, topic: job.topic, partition: job.partition, offset, table: `${database}.${table}`, column: rejected.column, reason: rejected.reason }, 'row refused by StarRocks, quarantined')
       }

@@ -24,7 +24,7 @@ export async function quarantinePage(root, ctx) {
     fill(list, table([
       { label: t('when'), cell: (q) => ago(q.at) },
       { label: t('table'), cell: (q) => h('span.mono', null, q.table) },
-      { label: t('reason'), cell: (q) => h('div', null, h('div', null, q.reason), q.column ? h('div.small', null, t('quarantineColumn', { column: q.column })) : null, q.details.slice(0, 3).map((/** @type {string} */ d) => h('div.muted.small', null, d))) },
+      { label: t('reason'), cell: (q) => h('div', null, h('div', null, q.code ? t(q.code, q.params) : q.reason), q.column ? h('div.small', null, t('quarantineColumn', { column: q.column })) : null, q.details.slice(0, 3).map((/** @type {string} */ d) => h('div.muted.small', null, d))) },
       { label: t('offsets'), cell: (q) => h('span.mono', null, `${q.topic}[${q.partition}] ${q.firstOffset}…${q.lastOffset}`) },
       { label: t('rows'), class: 'num', cell: (q) => q.rows },
       { label: t('actions'), class: 'actions', cell: (q) => [

@@ -21,6 +21,9 @@ export type QuarantineItem = {
   rows: number
   /** The column StarRocks named when it refused this one row. */
   column?: string
+  /** The reason as a message code and its parameters, for the console's languages (`reason` is the English). */
+  code?: string
+  params?: Record<string, string | number>
   /** StarRocks' rejected-row lines, when it gave them. */
   details: string[]
   /**

@@ -6,7 +6,7 @@ import type { RouteTarget } from './table-mapping.ts'
 import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { JsonRowsBody } from './json-rows-body.ts'
 import type { TableRows } from './table-rows.ts'
-import { binaryColumnsHeader, binaryKey, sourceTypeOf, targetKindOf, valueConversion, zeroDateNull, type ValueConversion } from './value-types.ts'
+import { binaryColumnsHeader, binaryKey, sourceTypeOf, targetKindOf, valueConversion, zeroDateNull, type Refusal, type ValueConversion } from './value-types.ts'
 
 /**
  * canal row events → the JSON rows of one target table, in Kafka order (docs/design.md "canal flat
@@ -70,7 +70,7 @@ class Written {
   constructor(readonly json: string) {}
 }
 
-type Projected = { text: string; zeroDates: number } | { refused: string; column: string }
+type Projected = { text: string; zeroDates: number } | (Refusal & { column: string })
 
 function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { rule } = route
@@ -111,7 +111,7 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
         continue
       }
       const out = convert(value!)
-      if ('refused' in out) return { refused: out.refused, column: name }
+      if ('refused' in out) return { ...out, column: name }
       if (out === zeroDateNull) zeroDates++
       row[name] = new Written(out.json)
       written = true
@@ -138,7 +138,7 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const write = (result: TableRows, source: SourceEvent, image: RowImage, rows: Projected[], deletes: number): void => {
     const refused = rows.find((r): r is Extract<Projected, { refused: string }> => 'refused' in r)
     if (refused) {
-      result.refused.push({ offset: source.offset, row: JSON.stringify(image), column: refused.column, reason: refused.refused })
+      result.refused.push({ offset: source.offset, row: JSON.stringify(image), column: refused.column, reason: refused.refused, code: refused.code, params: { ...refused.params, column: refused.column } })
       return
     }
     for (const r of rows as Extract<Projected, { text: string }>[]) {

@@ -19,4 +19,4 @@ export type TableRows = {
   columns: string | undefined
 }
 
-export type RefusedRow = { offset: string; row: string; column: string; reason: string }
+export type RefusedRow = { offset: string; row: string; column: string; reason: string; code: string; params: Record<string, string | number> }

@@ -19,8 +19,10 @@ export type SourceType =
 
 export type TargetKind = 'json' | 'varbinary' | 'string' | 'date' | 'other'
 
-/** A value's JSON text as written into the body, or why its row is refused. */
-export type Written = { json: string } | { refused: string }
+/** A value's JSON text as written into the body, or why its row is refused (with its message code). */
+export type Written = { json: string } | Refusal
+
+export type Refusal = { refused: string; code: string; params: Record<string, string | number> }
 
 /** null: the value goes as canal wrote it. */
 export type ValueConversion = ((value: string) => Written) | null
@@ -114,7 +116,8 @@ function jsonDocument(v: string): Written {
     JSON.parse(v)
   } catch {
     // canal sends a JSON_REPLACE(...) diff under binlog_row_value_options=PARTIAL_JSON (§A.4).
-    return { refused: `the MySQL json value is not a JSON document: ${v.length > 80 ? `${v.slice(0, 80)}…` : v}` }
+    const shown = v.length > 80 ? `${v.slice(0, 80)}…` : v
+    return { refused: `the MySQL json value is not a JSON document: ${shown}`, code: 'quarantine.notJsonDocument', params: { value: shown } }
   }
   // canal's text is MySQL's own rendering; it goes as it is, so big numbers keep their digits.
   return { json: v }
@@ -138,7 +141,8 @@ function enumLabel(members: string[]): ValueConversion {
     // 0 is MySQL's "invalid value" member, the empty string.
     if (index === 0) return { json: '""' }
     const label = members[index - 1]
-    return label === undefined ? { refused: `ENUM index ${v} is past the ${members.length} members of the column` } : { json: quote(label) }
+    if (label !== undefined) return { json: quote(label) }
+    return { refused: `ENUM index ${v} is past the ${members.length} members of the column`, code: 'quarantine.enumIndex', params: { index: v, members: members.length } }
   }
 }
 
@@ -150,7 +154,7 @@ function setLabels(members: string[]): ValueConversion {
     for (let i = 0; bits > 0n; i++, bits >>= 1n) {
       if ((bits & 1n) === 0n) continue
       const label = members[i]
-      if (label === undefined) return { refused: `SET value ${v} has bit ${i}, past the ${members.length} members of the column` }
+      if (label === undefined) return { refused: `SET value ${v} has bit ${i}, past the ${members.length} members of the column`, code: 'quarantine.setBit', params: { value: v, bit: i, members: members.length } }
       labels.push(label)
     }
     return { json: quote(labels.join(',')) }

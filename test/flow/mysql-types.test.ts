@@ -152,6 +152,7 @@ describe('every MySQL type into a matching StarRocks column, strict mode', () =>
     assert.deepEqual([at(3).column, at(3).reason], ['ubig_big', 'Value is overflow. column=ubig_big, value=18446744073709551615'])
     assert.deepEqual([at(4).column, at(4).reason], ['e', 'ENUM index 9 is past the 3 members of the column'])
     assert.equal(at(4).payloadKind, 'source-row')
+    assert.deepEqual([at(4).code, at(4).params], ['quarantine.enumIndex', { index: '9', members: 3, column: 'e' }])
     assert.equal((JSON.parse(at(4).payload) as Row).e, '9')
     assert.deepEqual([at(5).column, at(5).reason], ['j', "the MySQL json value is not a JSON document: JSON_REPLACE(`j`, '$.a', 2)"])
 

@@ -53,6 +53,8 @@ describe('one bad row quarantines one row', () => {
     assert.equal(bad!.lastOffset, offsets[2])
     assert.deepEqual(JSON.parse(bad!.payload), [{ id: '3', n: 'a', __op: 0 }])
     assert.equal(bad!.payloadKind, 'rows')
+    assert.equal(bad!.code, 'quarantine.rowRefused')
+    assert.deepEqual(bad!.params, { column: 'n', reason: 'Unable to cast string value to BIGINT. value=a, column=n' })
 
     const counters = await k2s.activity.counters('five')
     assert.equal(counters.loadedRows, 4)
