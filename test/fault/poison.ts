@@ -4,7 +4,8 @@ import { blobTable, canalMessage, strictTable, type StreamMessage } from './stre
 /**
  * Poison for one stream, mixed in at seeded positions: invalid JSON, a message for a table no rule
  * maps, and a row StarRocks filters (NULL into NOT NULL). The first and the last must be
- * quarantined with their reasons; the unmapped one is counted per source table.
+ * quarantined with their reasons (the filtered row alone, with its column); the unmapped one is
+ * counted per source table.
  */
 export const unmappedTable = 'unmapped_log';
 
@@ -23,7 +24,8 @@ export function mixInPoison(messages: StreamMessage[], db: string, partitions: n
 export function poisonProblems(db: string, items: readonly QuarantineItem[], skipped: Record<string, number>): string[] {
   const problems: string[] = [];
   const json = items.filter((i) => i.reason.startsWith('invalid JSON') && i.payloadKind === 'raw');
-  const filtered = items.filter((i) => i.table === `${db}.${strictTable}` && i.payloadKind === 'rows' && /filtered/i.test(i.reason));
+  // One bad row quarantines one row: the item is that row, with the column StarRocks named.
+  const filtered = items.filter((i) => i.table === `${db}.${strictTable}` && i.payloadKind === 'rows' && i.rows === 1 && i.column === 'note' && /non-nullable column 'note'/.test(i.reason));
   if (json.length !== 1) problems.push(`expected 1 invalid-JSON item, found ${json.length}`);
   if (filtered.length !== 1) problems.push(`expected 1 filtered-row item for ${db}.${strictTable}, found ${filtered.length}`);
   const others = items.length - json.length - filtered.length;
