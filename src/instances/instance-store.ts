@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis'
 import { instanceConfigSchema, mappingEnvSchema, type InstanceConfig, type InstanceConfigInput, type MappingEnv, type MappingEnvInput } from './config.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { SecretBox } from './secret-box.ts'
+import { passwordBinding, PasswordRebindError, rebindingFields } from './secret-binding.ts'
 
 /**
  * Instances and mapping environments as stored in Redis: the config (password sealed), the
@@ -73,7 +74,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     const found = await readSealed(name)
     if (!found) return null
     const { passWordSealed, ...rest } = found.sealed
-    return { config: { ...rest, passWord: secrets.open(passWordSealed) }, ...lifecycle(found.h) }
+    return { config: { ...rest, passWord: secrets.open(passWordSealed, passwordBinding(rest)) }, ...lifecycle(found.h) }
   }
 
   async function readSealed(name: string): Promise<{ h: Record<string, string>; sealed: SealedConfig } | null> {
@@ -81,9 +82,9 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     return h.config ? { h, sealed: readSealedConfig(h.config) } : null
   }
 
-  function sealedJson(config: InstanceConfig, passWordSealed?: string): string {
+  function sealedJson(config: InstanceConfig): string {
     const { passWord, ...rest } = config
-    return JSON.stringify({ ...rest, passWordSealed: passWordSealed ?? secrets.seal(passWord) })
+    return JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord, passwordBinding(config)) })
   }
 
   // Every write that bumps an instance's version or removes it ends here, so fetcher nodes act at
@@ -114,12 +115,20 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       return config
     },
 
-    /** Replaces the config of an existing instance (null when there is none); no password keeps the stored one. */
+    /**
+     * Replaces the config of an existing instance (null when there is none). No password keeps the
+     * stored one, but only for the endpoints and user it was saved with (PasswordRebindError).
+     */
     async updateInstance(name: string, input: InstanceUpdate): Promise<InstanceConfig | null> {
       const found = await readSealed(name)
       if (!found) return null
-      const config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
-      const json = sealedJson(config, input.passWord === undefined ? found.sealed.passWordSealed : undefined)
+      let config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
+      if (input.passWord === undefined) {
+        const changed = rebindingFields(found.sealed, config)
+        if (changed.length > 0) throw new PasswordRebindError(changed)
+        config = { ...config, passWord: secrets.open(found.sealed.passWordSealed, passwordBinding(found.sealed)) }
+      }
+      const json = sealedJson(config)
       await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
       await announce(name)
       return config
@@ -150,7 +159,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const key = keys.instance(config.name)
       await redis
         .multi()
-        .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord) }))
+        .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord, passwordBinding(config)) }))
         .hsetnx(key, 'desired', 'stopped')
         .hsetnx(key, 'epoch', '0')
         .hincrby(key, 'version', 1).hset(key, 'updatedAt', now())
