@@ -29,7 +29,8 @@ export function issuesOf(err: ZodError): Issue[] {
     const path = issue.path.map(String)
     // zod reports unknown fields once for their object; name each field instead.
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'unknown field' }))
-    return [{ path: path.join('.'), message: issue.message }]
+    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? { code: issue.params.code } : {}
+    return [{ path: path.join('.'), message: issue.message, ...code }]
   })
 }
 

@@ -196,9 +196,15 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       return env
     },
 
+    /**
+     * An environment stored before a rule check existed may fail it now (a look-ahead pattern): it
+     * reads back as stored, and the loader's router names the rule it cannot use.
+     */
     async getMappingEnv(name: string): Promise<MappingEnv | null> {
       const text = await redis.get(keys.mappingEnv(name))
-      return text ? mappingEnvSchema.parse(JSON.parse(text)) : null
+      if (!text) return null
+      const parsed = mappingEnvSchema.safeParse(JSON.parse(text))
+      return parsed.success ? parsed.data : (JSON.parse(text) as MappingEnv)
     },
 
     /** Like saveMappingEnv, but refuses (returns null) when the name exists, atomically. */

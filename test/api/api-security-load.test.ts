@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { canal } from '../harness/canal-fixtures.ts'
+import { adminFixture, mappingBody, type AdminFixture } from './api-fixtures.ts'
+
+/**
+ * No one request can stop the admin: a hostile rule pattern, a long list, a slow external system.
+ * Each test fails on the code before its fix (a backtracking matcher, a list that parses every
+ * instance per environment, a list that waits for Kafka).
+ */
+let api: AdminFixture
+let token: string
+
+before(async () => {
+  api = await adminFixture('api-security-load')
+  token = await api.login()
+})
+
+after(() => api?.close())
+
+describe('rule patterns', () => {
+  test('(a+)+ and a preview of 40 a\'s and "!": answered at once, and /api/health answers meanwhile', async () => {
+    const rules = [{ sourceDatabase: 'shop', sourceTable: '(a+)+' }]
+    assert.equal((await api.call('POST', '/api/mapping-envs', { token, body: mappingBody('hostile', rules) })).status, 201)
+    const started = Date.now()
+    const health = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      const at = Date.now()
+      await api.call('GET', '/api/health')
+      return Date.now() - at
+    })()
+    const preview = await api.call('POST', '/api/mapping-envs/preview', { token, body: { mappingEnv: 'hostile', message: canal('INSERT', 'shop', `${'a'.repeat(40)}!`, [{ id: '1' }]) } })
+    assert.equal(preview.status, 200, preview.text)
+    assert.equal(preview.body.match ?? null, null)
+    assert.ok(Date.now() - started < 3_000, `preview took ${Date.now() - started} ms`)
+    assert.ok((await health) < 3_000)
+  })
+
+  test('a 60,000-character pattern, a look-ahead and a huge repeat are 400s naming the rule field', async () => {
+    for (const [sourceTable, message] of [['a'.repeat(60_000), /at most 1000 characters/], ['(?=x)orders', /look-ahead/], ['a{5000}', /repeat count/]] as const) {
+      const res = await api.call('POST', '/api/mapping-envs', { token, body: mappingBody('big', [{ sourceDatabase: 'shop', sourceTable }]) })
+      assert.equal(res.status, 400, res.text.slice(0, 200))
+      assert.deepEqual(res.body.issues.map((i: { path: string }) => i.path), ['rules.0.sourceTable'])
+      assert.match(res.body.issues[0].message, message)
+      assert.equal(res.body.issues[0].code, 'mapping.pattern_invalid')
+    }
+  })
+})
