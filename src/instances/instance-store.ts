@@ -94,6 +94,25 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     await redis.publish(keys.instanceChanges, name).catch(() => {})
   }
 
+  async function usersOfMappingEnvs(): Promise<Map<string, string[]>> {
+    const names = (await redis.smembers(keys.instances)).sort()
+    const pipeline = redis.pipeline()
+    for (const name of names) pipeline.hget(keys.instance(name), 'config')
+    const configs = (await pipeline.exec()) ?? []
+    const users = new Map<string, string[]>()
+    names.forEach((name, i) => {
+      const text = configs[i]?.[1]
+      if (typeof text !== 'string') return
+      // Only the one field is needed: no schema, no password.
+      const env = (JSON.parse(text) as { mappingEnv?: unknown }).mappingEnv
+      if (typeof env !== 'string') return
+      const list = users.get(env)
+      if (list) list.push(name)
+      else users.set(env, [name])
+    })
+    return users
+  }
+
   return {
     getInstance,
 
@@ -144,14 +163,14 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
 
     /** Instances whose config names this mapping environment (read without opening passwords). */
     async instancesUsing(mappingEnv: string): Promise<string[]> {
-      const names = (await redis.smembers(keys.instances)).sort()
-      const using: string[] = []
-      for (const name of names) {
-        const found = await readSealed(name)
-        if (found?.sealed.mappingEnv === mappingEnv) using.push(name)
-      }
-      return using
+      return (await usersOfMappingEnvs()).get(mappingEnv) ?? []
     },
+
+    /**
+     * Every mapping environment's instances, in one pass over the instances (one Redis round trip),
+     * so listing environments costs environments + instances, not their product.
+     */
+    usersOfMappingEnvs,
 
     async saveInstance(input: InstanceConfigInput): Promise<InstanceConfig> {
       const config = instanceConfigSchema.parse(input)
@@ -217,6 +236,17 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
 
     async listMappingEnvs(): Promise<string[]> {
       return (await redis.smembers(keys.mappingEnvs)).sort()
+    },
+
+    /** What a list shows of each environment, in one round trip and without checking its rules again. */
+    async mappingEnvSummaries(names: string[]): Promise<{ name: string; title: string; description: string; rules: number }[]> {
+      if (names.length === 0) return []
+      const texts = await redis.mget(names.map((name) => keys.mappingEnv(name)))
+      return texts.flatMap((text) => {
+        if (!text) return []
+        const env = JSON.parse(text) as Partial<MappingEnv>
+        return [{ name: String(env.name), title: env.title ?? '', description: env.description ?? '', rules: env.rules?.length ?? 0 }]
+      })
     },
 
     async deleteMappingEnv(name: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { canal } from '../harness/canal-fixtures.ts'
-import { adminFixture, mappingBody, type AdminFixture } from './api-fixtures.ts'
+import { adminFixture, instanceBody, mappingBody, type AdminFixture } from './api-fixtures.ts'
 
 /**
  * No one request can stop the admin: a hostile rule pattern, a long list, a slow external system.
@@ -44,5 +44,27 @@ describe('rule patterns', () => {
       assert.match(res.body.issues[0].message, message)
       assert.equal(res.body.issues[0].code, 'mapping.pattern_invalid')
     }
+  })
+})
+
+/** Redis commands the server ran, by INFO commandstats (this test's Redis serves one test file at a time). */
+async function redisCommands(api: AdminFixture): Promise<number> {
+  const info = await api.redis.info('commandstats')
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+}
+
+describe('lists cost linear time', () => {
+  test('GET /api/mapping-envs with 60 environments × 60 instances: Redis work grows with their sum, not their product', async () => {
+    const envs = 60
+    const instances = 60
+    for (let e = 0; e < envs; e++) await api.store.saveMappingEnv(mappingBody(`env-${e}`))
+    for (let i = 0; i < instances; i++) await api.store.saveInstance(instanceBody(`inst-${i}`, { mappingEnv: `env-${i % envs}` }))
+    const before = await redisCommands(api)
+    const res = await api.call('GET', '/api/mapping-envs', { token })
+    const spent = (await redisCommands(api)) - before - 1 // the INFO itself
+    assert.equal(res.status, 200)
+    const env7 = res.body.mappingEnvs.find((e: { name: string }) => e.name === 'env-7')
+    assert.deepEqual(env7, { name: 'env-7', title: '', description: 'env-7 rules', rules: 1, usedBy: ['inst-7'] })
+    assert.ok(spent <= 3 * (envs + instances), `${spent} Redis commands for ${envs} environments and ${instances} instances`)
   })
 })
