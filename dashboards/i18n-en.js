@@ -117,6 +117,8 @@ export const en = {
   passwordHintEdit: 'Leave empty to keep the stored password. It is never shown.',
   passwordAgain: 'Changing the JDBC URL, FE host, FE HTTP port or user needs the password again: the stored one is only sent where it was saved for.',
   'instance.password_rebind': 'Enter the password again: the stored password is only sent to the endpoints and user it was saved with, and {fields} changed.',
+  lagStale: 'Kafka did not answer in time',
+  'kafka.unreachable': 'Kafka at {bootstrap} did not answer.',
   passwordHintNew: 'Stored encrypted; never shown again.',
   commitBatch: 'Commit batch',
   commitBatchHint: 'A batch is loaded when it holds this many rows…',

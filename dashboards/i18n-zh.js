@@ -117,6 +117,8 @@ export const zh = {
   passwordHintEdit: '留空则保留已保存的密码。密码不会再显示。',
   passwordAgain: '修改 JDBC URL、FE 主机、FE HTTP 端口或用户后需要重新输入密码：已保存的密码只会发往保存时的地址。',
   'instance.password_rebind': '请重新输入密码：已保存的密码只发往保存时的地址和用户，而 {fields} 已修改。',
+  lagStale: 'Kafka 未及时应答',
+  'kafka.unreachable': '{bootstrap} 的 Kafka 没有应答。',
   passwordHintNew: '加密保存，之后不再显示。',
   commitBatch: '提交批量',
   commitBatchHint: '批次达到这么多行时导入……',
