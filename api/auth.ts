@@ -2,7 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { clientAddress } from './client-address.ts'
 import { consoleUsers } from './console-users.ts'
+import { loginLimiter } from './login-limit.ts'
 import type { AdminEnv, AdminOptions } from './context.ts'
 import { ApiError, errorResponses } from './errors.ts'
 import { router, userSecurity } from './router.ts'
@@ -81,6 +83,7 @@ export function authRoutes(opts: AdminOptions) {
   const ttlMs = opts.auth.sessionTtlMs ?? defaultSessionTtlMs
   const users = consoleUsers(opts.redis, opts.keys)
   const logins = sessions(opts.redis, opts.keys, ttlMs)
+  const limiter = loginLimiter(opts.redis, opts.keys, opts.auth.loginLimits)
   const app = router()
 
   app.openapi(
@@ -90,14 +93,24 @@ export function authRoutes(opts: AdminOptions) {
       tags: ['auth'],
       summary: 'Log in to the console: a session token, also set as an HttpOnly cookie',
       request: { body: { required: true, content: { 'application/json': { schema: loginBody } } } },
-      responses: { 200: { description: 'logged in', content: { 'application/json': { schema: loginReply } } }, ...errorResponses(400, 401) },
+      responses: { 200: { description: 'logged in', content: { 'application/json': { schema: loginReply } } }, ...errorResponses(400, 401, 429) },
     }),
     async (c) => {
       const { user, password } = c.req.valid('json')
+      const address = clientAddress(c, opts.auth.trustProxy)
+      const refuse = (seconds: number) =>
+        new ApiError(429, `too many failed logins: try again in ${seconds} s`, { code: 'auth.login_limited', params: { seconds } }, { 'Retry-After': String(seconds) })
+      const blocked = await limiter.blocked(user, address)
+      if (blocked) throw refuse(blocked.retryAfterSeconds)
       if (!(await users.check(user, password))) {
-        opts.log.warn({ user }, 'console login refused')
+        // One line when a guesser starts and one when it is blocked, not one per guess: a flood of
+        // wrong passwords must not push everything else out of the node's recent log.
+        const { first, block } = await limiter.failed(user, address)
+        if (first) opts.log.warn({ user, address }, 'console login refused')
+        if (block) opts.log.warn({ user, address, limit: block.scope, retryAfterSeconds: block.retryAfterSeconds }, 'console logins blocked after repeated failures')
         throw new ApiError(401, 'wrong user or password')
       }
+      await limiter.succeeded(user, address)
       const { token, expiresAt } = await logins.open(user)
       setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: Math.floor(ttlMs / 1000), secure: opts.auth.secureCookie ?? false })
       opts.log.info({ user }, 'console login')

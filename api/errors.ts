@@ -15,6 +15,7 @@ export class ApiError extends Error {
     readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 502,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message)
   }
@@ -57,7 +58,7 @@ export function validationHook(result: { success: true } | { success: false; err
 
 export function errorHandler(log: Logger) {
   return (err: Error, c: Context) => {
-    if (err instanceof ApiError) return c.json({ error: err.message, ...err.extra }, err.status)
+    if (err instanceof ApiError) return c.json({ error: err.message, ...err.extra }, err.status, err.headers)
     if (err instanceof PasswordRebindError) return c.json({ error: 'invalid input', issues: [passwordAgainIssue(err.changed)] }, 400)
     if (err instanceof ZodError) return c.json({ error: 'invalid input', issues: issuesOf(err) }, 400)
     // Every input problem is a 400, a body that is not JSON too (the validator says 415).

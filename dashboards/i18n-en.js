@@ -119,6 +119,7 @@ export const en = {
   'instance.password_rebind': 'Enter the password again: the stored password is only sent to the endpoints and user it was saved with, and {fields} changed.',
   lagStale: 'Kafka did not answer in time',
   'kafka.unreachable': 'Kafka at {bootstrap} did not answer.',
+  'auth.login_limited': 'Too many failed logins: try again in {seconds} s.',
   passwordHintNew: 'Stored encrypted; never shown again.',
   commitBatch: 'Commit batch',
   commitBatchHint: 'A batch is loaded when it holds this many rows…',

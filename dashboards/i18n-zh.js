@@ -119,6 +119,7 @@ export const zh = {
   'instance.password_rebind': '请重新输入密码：已保存的密码只发往保存时的地址和用户，而 {fields} 已修改。',
   lagStale: 'Kafka 未及时应答',
   'kafka.unreachable': '{bootstrap} 的 Kafka 没有应答。',
+  'auth.login_limited': '登录失败次数过多，请 {seconds} 秒后再试。',
   passwordHintNew: '加密保存，之后不再显示。',
   commitBatch: '提交批量',
   commitBatchHint: '批次达到这么多行时导入……',
