@@ -5,6 +5,9 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { clientAddress } from './client-address.ts'
 import { consoleUsers } from './console-users.ts'
 import { loginLimiter } from './login-limit.ts'
+import { requiredRole } from './route-roles.ts'
+import { allows, roles } from './roles.ts'
+import { cookieRequestProblem } from './same-origin.ts'
 import type { AdminEnv, AdminOptions } from './context.ts'
 import { ApiError, errorResponses } from './errors.ts'
 import { router, userSecurity } from './router.ts'
@@ -71,7 +74,12 @@ export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
       if (method === 'GET' && /^\/queues(\/|$)/.test(path) && c.req.header('accept')?.includes('text/html')) return c.redirect('/ui/#/login')
       throw new ApiError(401, 'login required')
     }
-    c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash })
+    // A cookie goes along with any site's request; a bearer token only with ours.
+    const crossSite = bearer ? undefined : cookieRequestProblem(c)
+    if (crossSite) throw new ApiError(403, `cross-site request refused: ${crossSite}`, { code: 'auth.cross_site' })
+    const needed = requiredRole(method, path)
+    if (!allows(session.role, needed)) throw new ApiError(403, `this needs the ${needed} role; ${session.user} is ${session.role}`, { code: 'auth.role_required', params: { role: needed } })
+    c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash, role: session.role })
     return next()
   }
 }
@@ -111,8 +119,12 @@ export function authRoutes(opts: AdminOptions) {
         throw new ApiError(401, 'wrong user or password')
       }
       await limiter.succeeded(user, address)
-      const { token, expiresAt } = await logins.open(user)
-      setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: Math.floor(ttlMs / 1000), secure: opts.auth.secureCookie ?? false })
+      const opened = await logins.open(user)
+      if (!opened) throw new ApiError(401, 'wrong user or password')
+      const { token, expiresAt } = opened
+      // Secure when configured, or when the request came over HTTPS (directly, or by a trusted proxy's word).
+      const https = new URL(c.req.url).protocol === 'https:' || (opts.auth.trustProxy === true && c.req.header('x-forwarded-proto') === 'https')
+      setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: Math.floor(ttlMs / 1000), secure: (opts.auth.secureCookie ?? false) || https })
       opts.log.info({ user }, 'console login')
       return c.json({ token, user, expiresAt }, 200)
     },
@@ -142,11 +154,11 @@ export function authRoutes(opts: AdminOptions) {
       tags: ['auth'],
       summary: 'Who this session belongs to',
       security: userSecurity,
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: z.object({ user: z.string() }) } } }, ...errorResponses(401) },
+      responses: { 200: { description: 'the user and their role', content: { 'application/json': { schema: z.object({ user: z.string(), role: z.enum(roles) }) } } }, ...errorResponses(401) },
     }),
     (c) => {
       const principal = c.get('principal')
-      return c.json({ user: principal.kind === 'user' ? principal.user : '' }, 200)
+      return c.json(principal.kind === 'user' ? { user: principal.user, role: principal.role } : { user: '', role: 'viewer' as const }, 200)
     },
   )
 

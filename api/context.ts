@@ -3,6 +3,7 @@ import type { Logger } from '../src/observe/logger.ts'
 import type { RedisKeys } from '../src/redis-keys.ts'
 import type { SecretBox } from '../src/instances/secret-box.ts'
 import type { LoginLimits } from './login-limit.ts'
+import type { Role } from './roles.ts'
 
 /**
  * What every route of the admin API gets: the shared Redis, its keys, the secret box for
@@ -41,6 +42,6 @@ export type AdminOptions = {
   leaseMs?: number
 }
 
-export type Principal = { kind: 'user'; user: string; tokenHash: string } | { kind: 'node' } | { kind: 'metrics' }
+export type Principal = { kind: 'user'; user: string; tokenHash: string; role: Role } | { kind: 'node'; node?: string } | { kind: 'metrics' }
 
 export type AdminEnv = { Variables: { principal: Principal } }

@@ -56,7 +56,7 @@ describe('login and who may call what', () => {
     assert.match(cookie, /HttpOnly/)
     assert.match(cookie, /SameSite=Strict/)
     const me = await api.call('GET', '/api/me', { cookie: `k2s_session=${res.body.token}` })
-    assert.deepEqual([me.status, me.body], [200, { user: 'ops' }])
+    assert.deepEqual([me.status, me.body], [200, { user: 'ops', role: 'admin' }])
   })
 
   test('a wrong password or an unknown user is a 401; a missing field a 400', async () => {
