@@ -91,8 +91,9 @@ describe('login and who may call what', () => {
       assert.equal(res.status, 403, `${method} ${path}: ${res.status} ${res.text}`)
     }
     const node = { name: 'n1', address: '10.0.0.9', port: 8081, roles: ['fetcher'] }
-    assert.equal((await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node })).status, 200)
-    assert.equal((await api.call('POST', '/api/nodes/n1/heartbeat', { token: nodeToken, body: {} })).status, 200)
+    const registered = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node })
+    assert.equal(registered.status, 200)
+    assert.equal((await api.call('POST', '/api/nodes/n1/heartbeat', { token: nodeToken, body: {}, headers: { 'x-k2s-node-key': registered.body.nodeKey } })).status, 200)
     assert.equal((await api.call('POST', '/api/nodes/register', { token, body: node })).status, 401)
     assert.equal((await api.call('POST', '/api/nodes/n1/heartbeat', { body: {} })).status, 401)
   })
