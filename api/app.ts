@@ -1,4 +1,5 @@
 import { bodyLimit } from 'hono/body-limit'
+import { secureHeaders } from 'hono/secure-headers'
 import { instanceOverviews } from '../src/instances/instance-overview.ts'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
@@ -15,6 +16,8 @@ import { serveOpenApi } from './openapi.ts'
 import { queueBoard } from './queues.ts'
 import { quarantineRoutes } from './quarantine.ts'
 import { router } from './router.ts'
+import { userRoutes } from './users.ts'
+import { refuseCrossSite } from './same-origin.ts'
 
 /**
  * The admin API as a Hono app: nothing listens here (serve.ts does), so tests call
@@ -29,10 +32,29 @@ export function createAdminApp(opts: AdminOptions) {
   const app = router()
   app.onError(errorHandler(opts.log))
   app.notFound((c) => c.json({ error: 'not found' }, 404))
+  app.use('*', secureHeaders({
+    // Scripts only from this admin; Bull Board's page carries inline styles.
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
+    // Only over HTTPS, which the admin knows when its cookie is marked Secure.
+    strictTransportSecurity: opts.auth.secureCookie ? 'max-age=15552000' : false,
+  }))
+  app.use('*', refuseCrossSite(opts.auth.trustProxy))
+  // Before auth, so nobody's body is read past the limit; the same limit for Bull Board's routes.
+  app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
   app.use('*', authenticate(opts))
   const board = queueBoard(opts, '/queues')
   const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs)
-  app.use('/api/*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
 
   app.route('/', consoleFiles())
   app.route('/', healthRoutes(opts))
@@ -44,6 +66,7 @@ export function createAdminApp(opts: AdminOptions) {
   app.route('/', mappingPreviewRoutes(opts))
   app.route('/', mappingEnvRoutes(opts))
   app.route('/', nodeRoutes(opts))
+  app.route('/', userRoutes(opts))
   serveOpenApi(app)
   // The board's pages use <base href="/queues/">, but its entry route is '/queues' only.
   app.get('/queues/', (c) => c.redirect('/queues'))

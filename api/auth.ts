@@ -2,7 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { timingSafeEqual } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { clientAddress } from './client-address.ts'
 import { consoleUsers } from './console-users.ts'
+import { loginLimiter } from './login-limit.ts'
+import { requiredRole } from './route-roles.ts'
+import { allows, roles } from './roles.ts'
+import { cookieRequestProblem } from './same-origin.ts'
 import type { AdminEnv, AdminOptions } from './context.ts'
 import { ApiError, errorResponses } from './errors.ts'
 import { router, userSecurity } from './router.ts'
@@ -69,7 +74,12 @@ export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
       if (method === 'GET' && /^\/queues(\/|$)/.test(path) && c.req.header('accept')?.includes('text/html')) return c.redirect('/ui/#/login')
       throw new ApiError(401, 'login required')
     }
-    c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash })
+    // A cookie goes along with any site's request; a bearer token only with ours.
+    const crossSite = bearer ? undefined : cookieRequestProblem(c)
+    if (crossSite) throw new ApiError(403, `cross-site request refused: ${crossSite}`, { code: 'auth.cross_site' })
+    const needed = requiredRole(method, path)
+    if (!allows(session.role, needed)) throw new ApiError(403, `this needs the ${needed} role; ${session.user} is ${session.role}`, { code: 'auth.role_required', params: { role: needed } })
+    c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash, role: session.role })
     return next()
   }
 }
@@ -81,6 +91,7 @@ export function authRoutes(opts: AdminOptions) {
   const ttlMs = opts.auth.sessionTtlMs ?? defaultSessionTtlMs
   const users = consoleUsers(opts.redis, opts.keys)
   const logins = sessions(opts.redis, opts.keys, ttlMs)
+  const limiter = loginLimiter(opts.redis, opts.keys, opts.auth.loginLimits)
   const app = router()
 
   app.openapi(
@@ -90,16 +101,30 @@ export function authRoutes(opts: AdminOptions) {
       tags: ['auth'],
       summary: 'Log in to the console: a session token, also set as an HttpOnly cookie',
       request: { body: { required: true, content: { 'application/json': { schema: loginBody } } } },
-      responses: { 200: { description: 'logged in', content: { 'application/json': { schema: loginReply } } }, ...errorResponses(400, 401) },
+      responses: { 200: { description: 'logged in', content: { 'application/json': { schema: loginReply } } }, ...errorResponses(400, 401, 429) },
     }),
     async (c) => {
       const { user, password } = c.req.valid('json')
+      const address = clientAddress(c, opts.auth.trustProxy)
+      const refuse = (seconds: number) =>
+        new ApiError(429, `too many failed logins: try again in ${seconds} s`, { code: 'auth.login_limited', params: { seconds } }, { 'Retry-After': String(seconds) })
+      const blocked = await limiter.blocked(user, address)
+      if (blocked) throw refuse(blocked.retryAfterSeconds)
       if (!(await users.check(user, password))) {
-        opts.log.warn({ user }, 'console login refused')
+        // One line when a guesser starts and one when it is blocked, not one per guess: a flood of
+        // wrong passwords must not push everything else out of the node's recent log.
+        const { first, block } = await limiter.failed(user, address)
+        if (first) opts.log.warn({ user, address }, 'console login refused')
+        if (block) opts.log.warn({ user, address, limit: block.scope, retryAfterSeconds: block.retryAfterSeconds }, 'console logins blocked after repeated failures')
         throw new ApiError(401, 'wrong user or password')
       }
-      const { token, expiresAt } = await logins.open(user)
-      setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: Math.floor(ttlMs / 1000), secure: opts.auth.secureCookie ?? false })
+      await limiter.succeeded(user, address)
+      const opened = await logins.open(user)
+      if (!opened) throw new ApiError(401, 'wrong user or password')
+      const { token, expiresAt } = opened
+      // Secure when configured, or when the request came over HTTPS (directly, or by a trusted proxy's word).
+      const https = new URL(c.req.url).protocol === 'https:' || (opts.auth.trustProxy === true && c.req.header('x-forwarded-proto') === 'https')
+      setCookie(c, sessionCookie, token, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: Math.floor(ttlMs / 1000), secure: (opts.auth.secureCookie ?? false) || https })
       opts.log.info({ user }, 'console login')
       return c.json({ token, user, expiresAt }, 200)
     },
@@ -129,11 +154,11 @@ export function authRoutes(opts: AdminOptions) {
       tags: ['auth'],
       summary: 'Who this session belongs to',
       security: userSecurity,
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: z.object({ user: z.string() }) } } }, ...errorResponses(401) },
+      responses: { 200: { description: 'the user and their role', content: { 'application/json': { schema: z.object({ user: z.string(), role: z.enum(roles) }) } } }, ...errorResponses(401) },
     }),
     (c) => {
       const principal = c.get('principal')
-      return c.json({ user: principal.kind === 'user' ? principal.user : '' }, 200)
+      return c.json(principal.kind === 'user' ? { user: principal.user, role: principal.role } : { user: '', role: 'viewer' as const }, 200)
     },
   )
 

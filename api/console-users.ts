@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { RedisKeys } from '../src/redis-keys.ts'
 import { decoyHash, hashPassword, verifyPassword } from './password-hash.ts'
+import { roleOf, type Role } from './roles.ts'
 
 /**
  * People who may use the console. There is no built-in password: the admin comes from config
@@ -9,7 +10,7 @@ import { decoyHash, hashPassword, verifyPassword } from './password-hash.ts'
  * gets a generated password that the caller prints once.
  */
 export const defaultAdminUser = 'admin'
-const minPasswordLength = 8
+export const minPasswordLength = 8
 
 export type AdminSetup = { user: string; created: boolean; generatedPassword?: string }
 
@@ -33,6 +34,32 @@ export function consoleUsers(redis: Redis, keys: RedisKeys) {
 
     async count(): Promise<number> {
       return redis.hlen(keys.consoleUsers)
+    },
+
+    async list(): Promise<{ name: string; role: Role }[]> {
+      const [names, stored] = await Promise.all([redis.hkeys(keys.consoleUsers), redis.hgetall(keys.consoleRoles)])
+      return names.sort().map((name) => ({ name, role: roleOf(stored[name] ?? null) }))
+    },
+
+    async role(user: string): Promise<Role | null> {
+      const [exists, role] = await Promise.all([redis.hexists(keys.consoleUsers, user), redis.hget(keys.consoleRoles, user)])
+      return exists ? roleOf(role) : null
+    },
+
+    /** Creates the user with a role; false when the name is taken. */
+    async create(user: string, password: string, role: Role): Promise<boolean> {
+      if ((await redis.hsetnx(keys.consoleUsers, user, await hashPassword(password))) === 0) return false
+      await redis.hset(keys.consoleRoles, user, role)
+      return true
+    },
+
+    async setRole(user: string, role: Role): Promise<void> {
+      await redis.hset(keys.consoleRoles, user, role)
+    },
+
+    /** Their sessions end with them (sessions.ts checks the password stamp). */
+    async remove(user: string): Promise<void> {
+      await redis.multi().hdel(keys.consoleUsers, user).hdel(keys.consoleRoles, user).exec()
     },
   }
 }

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis'
 import type { Logger } from '../src/observe/logger.ts'
 import type { RedisKeys } from '../src/redis-keys.ts'
 import type { SecretBox } from '../src/instances/secret-box.ts'
+import type { LoginLimits } from './login-limit.ts'
+import type { Role } from './roles.ts'
 
 /**
  * What every route of the admin API gets: the shared Redis, its keys, the secret box for
@@ -21,6 +23,13 @@ export type AuthOptions = {
   metricsToken?: string
   /** K2S_METRICS_PUBLIC=true: GET /metrics needs no token at all (a scrape network you trust). */
   metricsPublic?: boolean
+  /**
+   * K2S_TRUST_PROXY=true: the admin runs behind a reverse proxy, whose X-Forwarded-For and
+   * X-Forwarded-Host name the client and the site (login limits, the same-origin check).
+   */
+  trustProxy?: boolean
+  /** Failed-login limits (login-limit.ts); tests shorten them. */
+  loginLimits?: LoginLimits
 }
 
 export type AdminOptions = {
@@ -33,6 +42,6 @@ export type AdminOptions = {
   leaseMs?: number
 }
 
-export type Principal = { kind: 'user'; user: string; tokenHash: string } | { kind: 'node' } | { kind: 'metrics' }
+export type Principal = { kind: 'user'; user: string; tokenHash: string; role: Role } | { kind: 'node'; node?: string } | { kind: 'metrics' }
 
 export type AdminEnv = { Variables: { principal: Principal } }

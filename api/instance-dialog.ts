@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { instanceConfigSchema } from '../src/instances/config.ts'
 import { checkConnections } from '../src/starrocks/connection-check.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
+import { passwordAgainIssue, passwordBoundFields, rebindingFields } from '../src/instances/secret-binding.ts'
 import type { AdminOptions } from './context.ts'
 import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
 import { instanceViewSchema, nameParam } from './instance-schemas.ts'
@@ -17,7 +18,7 @@ const base = { tags: ['instances'], security: userSecurity }
 const testConnectionBody = instanceConfigSchema
   .pick({ kafkaBootstrap: true, topics: true, jdbcUrl: true, feHost: true, feHttpPort: true, userName: true })
   .extend({
-    name: z.string().optional().describe('an existing instance whose stored password is used when passWord is left out'),
+    name: z.string().optional().describe('an existing instance whose stored password is used when passWord is left out (only for the endpoints and user it was saved with)'),
     passWord: z.string().optional(),
   })
 
@@ -29,7 +30,12 @@ const testConnectionReply = z.object({
   feHttp: partSchema,
 })
 
-const copyBody = z.object({ name: instanceConfigSchema.shape.name }).strict()
+// A copy may point elsewhere, but then the stored password does not come along: it must be given.
+const copyBody = instanceConfigSchema
+  .pick(Object.fromEntries(passwordBoundFields.map((f) => [f, true])) as { [K in (typeof passwordBoundFields)[number]]: true })
+  .partial()
+  .extend({ name: instanceConfigSchema.shape.name, passWord: z.string().optional() })
+  .strict()
 
 export function instanceDialogRoutes(opts: AdminOptions) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
@@ -48,9 +54,11 @@ export function instanceDialogRoutes(opts: AdminOptions) {
       const { name, passWord, ...target } = c.req.valid('json')
       let password = passWord
       if (password === undefined) {
-        const stored = name ? await store.getInstance(name) : null
-        if (!stored) throw invalidInput([{ path: 'passWord', message: name ? `required: no instance named ${name} holds one` : 'required for a new instance' }])
-        password = stored.config.passWord
+        const saved = name ? await store.viewInstance(name) : null
+        if (!saved) throw invalidInput([{ path: 'passWord', message: name ? `required: no instance named ${name} holds one` : 'required for a new instance' }])
+        const changed = rebindingFields(saved.config, target)
+        if (changed.length > 0) throw invalidInput([passwordAgainIssue(changed)])
+        password = (await store.getInstance(saved.config.name))!.config.passWord
       }
       const report = await checkConnections({ ...target, passWord: password })
       opts.log.info({ by: actor(c.get('principal')), instance: name, kafka: report.kafka.ok, mysql: report.mysql.ok, feHttp: report.feHttp.ok }, 'connection test')
@@ -63,16 +71,19 @@ export function instanceDialogRoutes(opts: AdminOptions) {
       ...base,
       method: 'post',
       path: '/api/instances/{name}/copy',
-      summary: 'A stopped copy of the instance under a new name, with the same password',
+      summary: 'A stopped copy of the instance under a new name; the stored password comes along only to the same endpoints and user, else passWord is required',
       request: { params: nameParam, body: { required: true, content: json(copyBody) } },
       responses: { 201: { description: 'the copy', content: json(instanceViewSchema) }, ...errorResponses(400, 401, 404, 409) },
     }),
     async (c) => {
       const { name } = c.req.valid('param')
-      const { name: copyName } = c.req.valid('json')
+      const { name: copyName, passWord, ...changes } = c.req.valid('json')
       const source = await store.getInstance(name)
       if (!source) throw notFound(`instance ${name}`)
-      if (!(await store.createInstance({ ...source.config, name: copyName }))) throw conflict(`instance ${copyName} already exists`)
+      const config = { ...source.config, ...changes, name: copyName }
+      const changed = rebindingFields(source.config, config)
+      if (changed.length > 0 && passWord === undefined) throw invalidInput([passwordAgainIssue(changed)])
+      if (!(await store.createInstance({ ...config, passWord: passWord ?? source.config.passWord }))) throw conflict(`instance ${copyName} already exists`)
       opts.log.info({ by: actor(c.get('principal')), instance: copyName, from: name }, 'instance copied')
       return c.json((await store.viewInstance(copyName))!, 201)
     },

@@ -55,7 +55,12 @@ export const instanceSummarySchema = z.object({
    * of the oldest message not loaded, on the partition furthest behind). 0 when caught up; seconds
    * null while no fetcher runs it or has fetched that message yet, messages null when Kafka is unreachable.
    */
-  lag: z.object({ messages: z.number().nullable(), seconds: z.number().nullable() }),
+  lag: z.object({
+    messages: z.number().nullable(),
+    seconds: z.number().nullable(),
+    /** True when Kafka, asked for an instance no fetcher reports on, did not answer in time: the figures are its last answer, or null. */
+    stale: z.boolean(),
+  }),
 })
 
 export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true }).extend({
@@ -67,6 +72,9 @@ export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: tru
 
 export const lagSchema = z.object({
   name: z.string(),
+  /** Kafka did not answer within the wait: these are its last answer, read at asOf. */
+  stale: z.boolean(),
+  asOf: z.string().nullable(),
   partitions: z.array(
     z.object({
       topic: z.string(),

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { consumerLag, type PartitionLag } from '../src/observe/consumer-lag.ts'
+import type { PartitionLag } from '../src/observe/consumer-lag.ts'
 import { instanceActivity } from '../src/instances/instance-activity.ts'
 import type { instanceOverviews, OverviewMoment } from '../src/instances/instance-overview.ts'
 import { instanceStore, type InstanceView } from '../src/instances/instance-store.ts'
@@ -21,6 +21,8 @@ import { actor, json, router, userSecurity } from './router.ts'
 
 /** Instances: create, read (never the password), update, delete when stopped, start, stop, status. */
 const base = { tags: ['instances'], security: userSecurity }
+// A caller of …/lag waits this long for Kafka, then gets the last answer marked stale, or a 502.
+const lagWaitMs = 5_000
 
 export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof instanceOverviews>) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
@@ -137,18 +139,17 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const { name } = c.req.valid('param')
       const found = await view(name)
       const { config } = found
-      try {
-        const [lag, record] = await Promise.all([consumerLag(config.kafkaBootstrap, `k2s-${name}`, config.topics), overviews.liveRecord(name)])
-        const now = Date.now()
-        // Kafka's offsets are the truth here; the fetcher's record adds the binlog time, when it saw the same commit.
-        const seconds = (p: PartitionLag) => {
-          const seen = record?.partitions.find((r) => r.topic === p.topic && r.partition === p.partition && r.committed === p.committed)
-          return BigInt(p.lag) <= 0n ? 0 : seen ? partitionSeconds({ lag: p.lag, oldestEs: seen.oldestEs }, now) : null
-        }
-        return c.json({ name, partitions: lag.map((p) => ({ ...p, seconds: seconds(p) })) }, 200)
-      } catch (err) {
-        throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer: ${(err as Error).message}`)
+      const [answer, record] = await Promise.all([overviews.askKafka(found, lagWaitMs), overviews.liveRecord(name)])
+      // No answer at all in time: say so at once rather than hold the caller for Kafka's timeouts.
+      if (!answer.lag) throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer${answer.error ? `: ${answer.error}` : ` within ${lagWaitMs / 1000} s`}`, { code: 'kafka.unreachable', params: { bootstrap: config.kafkaBootstrap } })
+      const now = Date.now()
+      // Kafka's offsets are the truth here; the fetcher's record adds the binlog time, when it saw the same commit.
+      const seconds = (p: PartitionLag) => {
+        const seen = record?.partitions.find((r) => r.topic === p.topic && r.partition === p.partition && r.committed === p.committed)
+        return BigInt(p.lag) <= 0n ? 0 : seen ? partitionSeconds({ lag: p.lag, oldestEs: seen.oldestEs }, now) : null
       }
+      const asOf = answer.at === null ? null : new Date(answer.at).toISOString()
+      return c.json({ name, stale: answer.stale, asOf, partitions: answer.lag.map((p) => ({ ...p, seconds: seconds(p) })) }, 200)
     },
   )
 

@@ -30,11 +30,9 @@ export function mappingEnvRoutes(opts: AdminOptions) {
   app.openapi(
     createRoute({ ...base, method: 'get', path: '/api/mapping-envs', summary: 'All mapping environments and the instances using each', responses: { 200: { description: 'environments', content: json(z.object({ mappingEnvs: z.array(envSummarySchema) })) }, ...errorResponses(401) } }),
     async (c) => {
-      const names = await store.listMappingEnvs()
-      const envs = await Promise.all(names.map((name) => store.getMappingEnv(name)))
-      const mappingEnvs = await Promise.all(
-        envs.flatMap((env) => (env ? [env] : [])).map(async (env) => ({ name: env.name, title: env.title ?? '', description: env.description, rules: env.rules.length, usedBy: await store.instancesUsing(env.name) })),
-      )
+      const [names, users] = await Promise.all([store.listMappingEnvs(), store.usersOfMappingEnvs()])
+      const envs = await store.mappingEnvSummaries(names)
+      const mappingEnvs = envs.map((env) => ({ ...env, usedBy: users.get(env.name) ?? [] }))
       return c.json({ mappingEnvs }, 200)
     },
   )

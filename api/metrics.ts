@@ -37,6 +37,7 @@ export function metricsRoutes(opts: AdminOptions, overviews: ReturnType<typeof i
       { name: 'k2s_instance_state', type: 'gauge', help: 'What the instance does: 1 for its current state, 0 for the others.', samples: instances.flatMap(({ name, o }) => states.map((state) => ({ labels: { instance: name, state }, value: o.state === state ? 1 : 0 }))) },
       { name: 'k2s_instance_lag_messages', type: 'gauge', help: 'Messages behind per partition: end offset minus committed offset.', samples: perPartition((p) => Number(p.lag)) },
       { name: 'k2s_instance_lag_seconds', type: 'gauge', help: 'Seconds behind per partition: now minus the binlog time of the oldest message not loaded (absent when unknown).', samples: perPartition((p) => p.seconds) },
+      { name: 'k2s_instance_lag_stale', type: 'gauge', help: '1 when Kafka, asked for the lag of an instance no fetcher reports on, did not answer in time (the lag shown is older, or absent).', samples: perInstance((o) => (o.lag.stale ? 1 : 0)) },
       { name: 'k2s_instance_rows_per_second', type: 'gauge', help: 'Rows loaded per second over the last minute.', samples: perInstance((o) => o.rowsPerSecond) },
       { name: 'k2s_instance_rows_loaded_total', type: 'counter', help: 'Rows loaded into StarRocks.', samples: perInstance((o) => o.counters.loadedRows ?? 0) },
       { name: 'k2s_instance_rows_quarantined_total', type: 'counter', help: 'Rows put in quarantine.', samples: perInstance((o) => o.counters.quarantinedRows ?? 0) },

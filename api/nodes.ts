@@ -1,8 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { randomBytes } from 'node:crypto'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/observe/log-store.ts'
 import { nodeRegistry } from '../src/nodes/node-registry.ts'
 import type { AdminOptions } from './context.ts'
-import { conflict, errorResponses, notFound } from './errors.ts'
+import { ApiError, conflict, errorResponses, notFound } from './errors.ts'
+import { tokenHash } from './sessions.ts'
 import { actor, json, nodeSecurity, router, userSecurity } from './router.ts'
 
 /**
@@ -23,7 +25,14 @@ const registerBody = z.object({
   /** ms since the epoch; default: now. */
   startedAt: z.number().int().min(0).optional(),
 })
-const heartbeatBody = z.object({ instances: z.array(z.string().max(128)).max(10_000).default([]) })
+const heartbeatBody = z.object({ instances: z.array(z.string().max(128)).max(1_000).default([]) })
+/**
+ * The node token is shared by every node, so it cannot tell one node from another: registration
+ * hands each node a key of its own, and only that key may heartbeat for it or register it again
+ * while it is online. New names are limited per minute, so a leaked token cannot flood the list.
+ */
+export const nodeKeyHeader = 'x-k2s-node-key'
+const newNodesPerMinute = 30
 
 const nodeSchema = z.object({
   name: z.string(),
@@ -42,6 +51,12 @@ export function nodeRoutes(opts: AdminOptions) {
   const leaseMs = opts.leaseMs ?? defaultLeaseMs
   const registry = nodeRegistry(opts.redis, opts.keys, leaseMs)
   const app = router()
+
+  async function ownKey(name: string, key: string | undefined): Promise<boolean> {
+    if (!key) return false
+    const stored = await opts.redis.hget(opts.keys.nodeKeys, name)
+    return stored !== null && stored === tokenHash(key)
+  }
 
   async function find(name: string) {
     const node = (await registry.list()).find((n) => n.name === name)
@@ -62,29 +77,44 @@ export function nodeRoutes(opts: AdminOptions) {
     async (c) => {
       const { name } = c.req.valid('param')
       if ((await find(name)).online) throw conflict(`node ${name} is online: stop it first, or wait for its lease (${leaseMs} ms) to run out`)
-      await opts.redis.multi().del(opts.keys.node(name)).srem(opts.keys.nodes, name).exec()
+      await opts.redis.multi().del(opts.keys.node(name)).srem(opts.keys.nodes, name).hdel(opts.keys.nodeKeys, name).exec()
       opts.log.info({ by: actor(c.get('principal')), node: name }, 'node removed')
       return c.json({ deleted: name }, 200)
     },
   )
 
   app.openapi(
-    createRoute({ tags: ['nodes'], security: nodeSecurity, method: 'post', path: '/api/nodes/register', summary: 'A node announces itself (idempotent by name)', request: { body: { required: true, content: json(registerBody) } }, responses: { 200: { description: 'registered', content: json(z.object({ name: z.string(), leaseMs: z.number() })) }, ...errorResponses(400, 401) } }),
+    createRoute({ tags: ['nodes'], security: nodeSecurity, method: 'post', path: '/api/nodes/register', summary: `A node announces itself and gets its own key, sent as ${nodeKeyHeader} with its heartbeats; an online node's name takes its key`, request: { body: { required: true, content: json(registerBody) } }, responses: { 200: { description: 'registered', content: json(z.object({ name: z.string(), leaseMs: z.number(), nodeKey: z.string() })) }, ...errorResponses(400, 401, 409, 429) } }),
     async (c) => {
       const body = c.req.valid('json')
+      const existing = (await registry.list()).find((n) => n.name === body.name)
+      if (existing?.online && !(await ownKey(body.name, c.req.header(nodeKeyHeader)))) {
+        throw conflict(`node ${body.name} is online: only that node may register under its name (or wait for its lease, ${leaseMs} ms, to run out)`)
+      }
+      if (!existing) {
+        const windowKey = opts.keys.loginFailures('node-registrations')
+        const [[, count] = []] = (await opts.redis.multi().incr(windowKey).pexpire(windowKey, 60_000, 'NX').exec()) ?? []
+        if (Number(count) > newNodesPerMinute) throw new ApiError(429, `more than ${newNodesPerMinute} new nodes registered within a minute`, { code: 'nodes.registration_limited' }, { 'Retry-After': '60' })
+      }
+      const nodeKey = randomBytes(24).toString('base64url')
+      await opts.redis.hset(opts.keys.nodeKeys, body.name, tokenHash(nodeKey))
       await registry.register({ ...body, startedAt: body.startedAt ?? Date.now() })
       opts.log.info({ node: body.name, address: body.address, roles: body.roles }, 'node registered')
-      return c.json({ name: body.name, leaseMs }, 200)
+      return c.json({ name: body.name, leaseMs, nodeKey }, 200)
     },
   )
 
   app.openapi(
-    createRoute({ tags: ['nodes'], security: nodeSecurity, method: 'post', path: '/api/nodes/{name}/heartbeat', summary: 'A node is alive and runs these instances', request: { params: nameParam, body: { required: true, content: json(heartbeatBody) } }, responses: { 200: { description: 'recorded', content: json(z.object({ name: z.string(), leaseMs: z.number() })) }, ...errorResponses(400, 401, 404) } }),
+    createRoute({ tags: ['nodes'], security: nodeSecurity, method: 'post', path: '/api/nodes/{name}/heartbeat', summary: `A node is alive and runs these instances (only those whose lease it holds are recorded); needs its ${nodeKeyHeader}`, request: { params: nameParam, body: { required: true, content: json(heartbeatBody) } }, responses: { 200: { description: 'recorded', content: json(z.object({ name: z.string(), leaseMs: z.number() })) }, ...errorResponses(400, 401, 403, 404) } }),
     async (c) => {
       const { name } = c.req.valid('param')
       // An unknown (or removed) node must register again, so the console knows its address and roles.
       if (!(await opts.redis.sismember(opts.keys.nodes, name))) throw notFound(`node ${name} (register first)`)
-      await registry.heartbeat(name, c.req.valid('json').instances)
+      if (!(await ownKey(name, c.req.header(nodeKeyHeader)))) throw new ApiError(403, `only node ${name} may heartbeat for it: send the key its registration returned in ${nodeKeyHeader}`)
+      const claimed = [...new Set(c.req.valid('json').instances)]
+      // A node speaks for the instances it holds the lease of, and no others.
+      const owners = claimed.length ? await opts.redis.mget(claimed.map((i) => opts.keys.owner(i))) : []
+      await registry.heartbeat(name, claimed.filter((_, i) => owners[i] === name))
       return c.json({ name, leaseMs }, 200)
     },
   )

@@ -19,6 +19,8 @@ export type AdminServerOptions = {
   auth: AuthOptions
   leaseMs?: number
   log: Logger
+  /** Where the generated first-start password is printed: the terminal, never a log (default stdout). */
+  terminal?: (line: string) => void
 }
 
 export async function startAdminServer(opts: AdminServerOptions): Promise<{ url: string; close(): Promise<void> }> {
@@ -26,9 +28,11 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<{ url:
   const keys = redisKeys(opts.prefix)
   const admin = await ensureAdminUser(redis, keys, opts.auth)
   if (admin.generatedPassword) {
-    // Deliberately in the message, not a field: the logger redacts `password` fields, and this
-    // is the one time it must be seen. It is never stored or shown again.
-    opts.log.warn(`first start: console user "${admin.user}" created with the generated password ${admin.generatedPassword} (shown once; set K2S_ADMIN_PASSWORD to choose your own)`)
+    // To the terminal only: the log goes to files and to the node's recent lines in Redis, which
+    // every console user can read. It is never stored or shown again.
+    const terminal = opts.terminal ?? ((line: string) => process.stdout.write(`${line}\n`))
+    terminal(`first start: console user "${admin.user}" created with the generated password ${admin.generatedPassword} (shown once; set K2S_ADMIN_PASSWORD to choose your own)`)
+    opts.log.warn({ user: admin.user }, 'first start: console user created with a generated password, printed on the terminal only')
   } else if (admin.created) {
     opts.log.info({ user: admin.user }, 'console admin created from K2S_ADMIN_PASSWORD')
   }

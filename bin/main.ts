@@ -31,7 +31,8 @@ K2S_ADMIN_MANAGER (register over the admin's API instead of Redis) with K2S_NODE
 every one of them can come from --config FILE (examples/k2s-node.properties; canal.* keys work),
 K2S_ADMIN_HOST (0.0.0.0), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADMIN_PASSWORD
 (else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE,
-K2S_METRICS_TOKEN (a bearer token for GET /metrics), K2S_METRICS_PUBLIC (true: /metrics needs no token).`
+K2S_METRICS_TOKEN (a bearer token for GET /metrics), K2S_METRICS_PUBLIC (true: /metrics needs no token),
+K2S_TRUST_PROXY (true: behind a reverse proxy; X-Forwarded-For/-Host name the client and the site).`
 
 const env = process.env
 const home = env.K2S_HOME ?? join(homedir(), '.k2s')
@@ -84,6 +85,7 @@ async function run(command: string, args: string[]): Promise<number> {
             secureCookie: env.K2S_ADMIN_SECURE_COOKIE === 'true',
             metricsToken: env.K2S_METRICS_TOKEN || undefined,
             metricsPublic: env.K2S_METRICS_PUBLIC === 'true',
+            trustProxy: env.K2S_TRUST_PROXY === 'true',
           },
           log: log.child({ role: 'admin' }),
         })

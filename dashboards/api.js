@@ -4,11 +4,13 @@
  * show next to their inputs.
  */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message @param {{path: string, message: string}[]} issues */
-  constructor(status, message, issues) {
+  /** @param {number} status @param {string} message @param {{path: string, message: string}[]} issues @param {Record<string, any>} [body] */
+  constructor(status, message, issues, body = {}) {
     super(message)
     this.status = status
     this.issues = issues
+    /** The whole answer (its `code` and `params`, when it has them). */
+    this.body = body
   }
 }
 
@@ -41,7 +43,7 @@ export async function api(method, path, body) {
   }
   if (res.ok) return data
   if (res.status === 401 && path !== '/api/login') onLoggedOut()
-  throw new ApiError(res.status, data?.error ?? `HTTP ${res.status}`, data?.issues ?? [])
+  throw new ApiError(res.status, data?.error ?? `HTTP ${res.status}`, data?.issues ?? [], data ?? {})
 }
 
 export const get = (/** @type {string} */ path) => api('GET', path)

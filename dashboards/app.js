@@ -7,6 +7,7 @@ import { mappingPage } from './pages/mapping.js'
 import { nodesPage } from './pages/nodes.js'
 import { quarantinePage } from './pages/quarantine.js'
 import { queuesPage } from './pages/queues.js'
+import { usersPage } from './pages/users.js'
 
 /**
  * The console shell: a hash router (#/instances …), the sidebar, the language switch, and the
@@ -15,13 +16,14 @@ import { queuesPage } from './pages/queues.js'
  * @typedef {{ every: (ms: number, fn: () => unknown) => void, params: URLSearchParams, go: (hash: string) => void }} PageContext
  * @typedef {(root: HTMLElement, ctx: PageContext) => Promise<void> | void} Page
  */
-/** @type {Record<string, { page: Page, label: string }>} */
+/** @type {Record<string, { page: Page, label: string, role?: string }>} */
 const pages = {
   nodes: { page: nodesPage, label: 'navNodes' },
   instances: { page: instancesPage, label: 'navInstances' },
   mapping: { page: mappingPage, label: 'navMapping' },
   quarantine: { page: quarantinePage, label: 'navQuarantine' },
   queues: { page: queuesPage, label: 'navQueues' },
+  users: { page: usersPage, label: 'navUsers', role: 'admin' },
 }
 
 const app = /** @type {HTMLElement} */ (document.getElementById('app'))
@@ -29,6 +31,8 @@ const app = /** @type {HTMLElement} */ (document.getElementById('app'))
 let timers = []
 /** @type {string | null} */
 let user = null
+/** The user's role: pages beyond it are not offered (the API refuses them anyway). */
+let role = 'viewer'
 
 const go = (/** @type {string} */ hash) => { location.hash = hash }
 
@@ -44,14 +48,14 @@ async function render() {
   document.title = t('title')
   const { name, params } = parseHash()
   if (name === 'login' || user === null) {
-    if (user === null) user = await get('/api/me').then((me) => me.user, () => null)
+    if (user === null) user = await get('/api/me').then((me) => { role = me.role ?? 'viewer'; return me.user }, () => null)
     if (user === null || name === 'login') {
       if (user !== null) return go('#/instances')
       fill(app, h('div.login-screen', null, languageSwitch(), h('div', { id: 'page' })))
       return loginPage(/** @type {HTMLElement} */ (app.querySelector('#page')), { every: () => {}, params, go: afterLogin })
     }
   }
-  const entry = pages[name] ?? pages.instances
+  const entry = (pages[name]?.role && pages[name]?.role !== role ? undefined : pages[name]) ?? pages.instances
   const root = h('main', { id: 'page' })
   fill(app, h('div.shell', null, sidebar(name), h('div.content', null, topbar(entry.label), root)))
   await entry.page(root, {
@@ -73,7 +77,7 @@ function afterLogin(hash) {
 function sidebar(current) {
   return h('nav.sidebar', { 'aria-label': t('navigation') },
     h('div.brand', null, h('strong', null, 'K2S'), h('span', null, t('brandTagline'))),
-    Object.entries(pages).map(([name, entry]) =>
+    Object.entries(pages).filter(([, entry]) => !entry.role || entry.role === role).map(([name, entry]) =>
       h(`a${name === current ? '.active' : ''}`, { href: `#/${name}`, 'data-testid': `nav-${name}` }, t(entry.label))),
   )
 }

@@ -38,6 +38,14 @@ export function redisKeys(prefix: string) {
     /** Console users: user name → scrypt hash; sessions by the SHA-256 of their token, never the token. */
     consoleUsers: `${prefix}:console-users`,
     session: (tokenHash: string) => `${prefix}:session:${tokenHash}`,
+    /** Each user's sessions (token hashes), so a password change or a removal ends them all. */
+    userSessions: (user: string) => `${prefix}:user-sessions:${user}`,
+    /** Console users' roles: user name → admin | operator | viewer (no entry: admin, as before roles). */
+    consoleRoles: `${prefix}:console-roles`,
+    /** Failed console logins in the current window, by what they are counted against (login-limit.ts). */
+    loginFailures: (scope: string) => `${prefix}:login-failures:${scope}`,
+    /** Node keys: node name → SHA-256 of the key the admin gave it at registration. */
+    nodeKeys: `${prefix}:node-keys`,
     /** Recent log lines (pino JSON, newest first, capped): all of a node's, and those naming an instance. */
     nodeLog: (node: string) => `${prefix}:log:node:${node}`,
     instanceLog: (instance: string) => `${prefix}:log:instance:${instance}`,

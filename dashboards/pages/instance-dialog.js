@@ -64,6 +64,20 @@ export async function editInstance(name) {
     results,
   )
 
+  // The stored password only goes where it was saved for: moving the instance needs it again, and
+  // the dialog says so as soon as one of those fields changes (the API refuses it otherwise).
+  const passwordHint = /** @type {HTMLElement} */ (form.querySelector('[data-field="passWord"] .hint'))
+  const boundFields = ['jdbcUrl', 'feHost', 'feHttpPort', 'userName']
+  const passwordNeeded = () => Boolean(view) && /** @type {HTMLInputElement} */ (password).value === '' &&
+    boundFields.some((key) => /** @type {HTMLInputElement} */ (form.querySelector(`[name="${key}"]`)).value.trim() !== String(c[key] ?? ''))
+  form.addEventListener('input', () => {
+    const needed = passwordNeeded()
+    passwordHint.textContent = needed ? t('passwordAgain') : t('passwordHintEdit')
+    passwordHint.classList.toggle('warning', needed)
+    passwordHint.dataset.testid = needed ? 'password-again' : ''
+    password.toggleAttribute('required', needed)
+  })
+
   const values = () => {
     const value = (/** @type {string} */ key) => /** @type {HTMLInputElement} */ (form.querySelector(`[name="${key}"]`)).value.trim()
     /** @type {Record<string, any>} */

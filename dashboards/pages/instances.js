@@ -122,6 +122,7 @@ export async function instancesPage(root, ctx) {
 
 /** Messages and seconds behind; `—` where unknown (stopped, or no fetcher has reported yet). @param {any} l */
 function lag(l) {
-  if (!l || (l.messages == null && l.seconds == null)) return '—'
-  return [l.messages == null ? null : t('lagMessages', { n: num(l.messages) }), l.seconds == null ? null : t('lagSeconds', { n: num(l.seconds) })].filter(Boolean).join(' / ')
+  const stale = l?.stale ? ` (${t('lagStale')})` : ''
+  if (!l || (l.messages == null && l.seconds == null)) return `—${stale}`
+  return [l.messages == null ? null : t('lagMessages', { n: num(l.messages) }), l.seconds == null ? null : t('lagSeconds', { n: num(l.seconds) })].filter(Boolean).join(' / ') + stale
 }

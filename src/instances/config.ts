@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
 import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
 
 /**
@@ -72,14 +73,11 @@ export type EventType = (typeof eventTypes)[number]
 export const metadataKinds = ['sourceDatabase', 'sourceTable', 'eventType', 'binlogTime', 'binlogTimeMs', 'kafkaPartition', 'kafkaOffset'] as const
 export type MetadataKind = (typeof metadataKinds)[number]
 
-const pattern = z.string().min(1).refine((p) => {
-  try {
-    new RegExp(`^(?:${p})$`)
-    return true
-  } catch {
-    return false
-  }
-}, 'not a valid regular expression')
+// Matched in linear time (name-pattern.ts); what cannot be is refused here, saying why.
+const pattern = z.string().superRefine((p, ctx) => {
+  const problem = namePatternProblem(p)
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'mapping.pattern_invalid' } })
+})
 
 const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a column name is letters, digits and "_"')
 
@@ -126,7 +124,8 @@ export const mappingEnvSchema = z.object({
   name,
   title: z.string().max(100).optional(),
   description: z.string().max(500).default(''),
-  rules: z.array(mappingRuleSchema),
+  // Each rule's patterns are compiled once to check them: the count bounds what one request costs.
+  rules: z.array(mappingRuleSchema).max(1000),
 })
 
 export type MappingEnvInput = z.input<typeof mappingEnvSchema>
@@ -137,8 +136,9 @@ function templateProblem(template: string, dbPattern: string, tablePattern: stri
   let tableGroups = 0
   const named = new Set<string>()
   try {
-    tableGroups = groupCount(tablePattern)
-    for (const p of [dbPattern, tablePattern]) for (const m of p.matchAll(/\(\?<([A-Za-z_]\w*)>/g)) named.add(m[1]!)
+    const table = compileNamePattern(tablePattern)
+    tableGroups = table.groupCount
+    for (const g of [...compileNamePattern(dbPattern).groupNames, ...table.groupNames]) named.add(g)
   } catch {
     return undefined // the pattern's own error is reported on its field
   }
@@ -150,8 +150,4 @@ function templateProblem(template: string, dbPattern: string, tablePattern: stri
   const rest = template.replace(templateToken, 'x')
   if (!/^[A-Za-z0-9_]+$/.test(rest)) return 'after placeholders, only letters, digits and "_" are allowed'
   return undefined
-}
-
-function groupCount(p: string): number {
-  return new RegExp(`(?:${p})|`).exec('')!.length - 1
 }

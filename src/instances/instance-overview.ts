@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { consumerLag, type PartitionLag } from '../observe/consumer-lag.ts'
+import type { PartitionLag } from '../observe/consumer-lag.ts'
+import { kafkaLagCache } from '../observe/kafka-lag-cache.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
 import { actualState, type ActualState } from './instance-state.ts'
@@ -30,7 +31,8 @@ export type InstanceOverview = {
   counters: Record<string, number>
   quarantined: number
   rowsPerSecond: number
-  lag: LagFigures
+  /** `stale`: Kafka was asked and did not answer in time; the figures are its last answer, or none. */
+  lag: LagFigures & { stale: boolean }
   partitions: PartitionLagView[] | null
 }
 
@@ -38,21 +40,20 @@ export type InstanceOverview = {
 export type OverviewMoment = { now: number; nodes: NodeStatus[]; queue: () => Promise<{ waiting: number; active: number }> }
 
 const kafkaCacheMs = 10_000
+/** How long a list or a scrape waits for Kafka before it answers with what it knows. */
+const listWaitMs = 1_000
 
 export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, leaseMs: number) {
   const activity = instanceActivity(redis, keys)
   // Only read here: the lease length matters to the nodes that hold them.
   const leases = instanceLeases(redis, keys, 0)
   const registry = nodeRegistry(redis, keys, leaseMs)
-  const fromKafka = new Map<string, { at: number; lag: Promise<PartitionLag[] | null> }>()
+  const fromKafka = kafkaLagCache({ refreshMs: kafkaCacheMs })
+  const lagSource = (view: InstanceView) => ({ bootstrap: view.config.kafkaBootstrap, groupId: `k2s-${view.config.name}`, topics: view.config.topics })
 
-  function kafkaLag(view: InstanceView, now: number): Promise<PartitionLag[] | null> {
-    for (const [name, old] of fromKafka) if (now - old.at >= kafkaCacheMs) fromKafka.delete(name)
-    const cached = fromKafka.get(view.config.name)
-    if (cached) return cached.lag
-    const lag = consumerLag(view.config.kafkaBootstrap, `k2s-${view.config.name}`, view.config.topics).catch(() => null)
-    fromKafka.set(view.config.name, { at: now, lag })
-    return lag
+  /** Kafka's answer for the lag route: asked now, waited for at most `waitMs`, else the last one, stale. */
+  function askKafka(view: InstanceView, waitMs: number) {
+    return fromKafka.get(view.config.name, lagSource(view), waitMs, true)
   }
 
   async function moment(): Promise<OverviewMoment> {
@@ -82,9 +83,10 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
       readLagRecord(redis, keys, name),
     ])
     const live = fresh(record, runningOn, m.now)
+    const kafka = !live && view.desired === 'running' ? await fromKafka.get(name, lagSource(view), listWaitMs) : null
     const partitions: PartitionLagView[] | null = live
       ? live.partitions.map(({ oldestEs, inFlight: _, ...p }) => ({ ...p, seconds: partitionSeconds({ lag: p.lag, oldestEs }, m.now) }))
-      : (view.desired === 'running' ? await kafkaLag(view, m.now) : null)?.map((p) => ({ ...p, seconds: BigInt(p.lag) <= 0n ? 0 : null })) ?? null
+      : kafka?.lag?.map((p: PartitionLag) => ({ ...p, seconds: BigInt(p.lag) <= 0n ? 0 : null })) ?? null
     const lag = live ? lagFigures(live.partitions, m.now) : lagFigures(partitions?.map((p) => ({ lag: p.lag, oldestEs: null })) ?? null, m.now)
     const noProgressMs = lag.messages ? noProgress(view, live, record, m.now) : 0
     const online = m.nodes.filter((n) => n.online)
@@ -112,12 +114,12 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
       counters,
       quarantined,
       rowsPerSecond: rate,
-      lag,
+      lag: { ...lag, stale: kafka?.stale ?? false },
       partitions,
     }
   }
 
-  return { moment, overview, liveRecord }
+  return { moment, overview, liveRecord, askKafka }
 }
 
 function fresh(record: LagRecord | null, owner: string | null, now: number): LagRecord | null {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis'
 import { instanceConfigSchema, mappingEnvSchema, type InstanceConfig, type InstanceConfigInput, type MappingEnv, type MappingEnvInput } from './config.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { SecretBox } from './secret-box.ts'
+import { passwordBinding, PasswordRebindError, rebindingFields } from './secret-binding.ts'
 
 /**
  * Instances and mapping environments as stored in Redis: the config (password sealed), the
@@ -73,7 +74,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     const found = await readSealed(name)
     if (!found) return null
     const { passWordSealed, ...rest } = found.sealed
-    return { config: { ...rest, passWord: secrets.open(passWordSealed) }, ...lifecycle(found.h) }
+    return { config: { ...rest, passWord: secrets.open(passWordSealed, passwordBinding(rest)) }, ...lifecycle(found.h) }
   }
 
   async function readSealed(name: string): Promise<{ h: Record<string, string>; sealed: SealedConfig } | null> {
@@ -81,9 +82,9 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     return h.config ? { h, sealed: readSealedConfig(h.config) } : null
   }
 
-  function sealedJson(config: InstanceConfig, passWordSealed?: string): string {
+  function sealedJson(config: InstanceConfig): string {
     const { passWord, ...rest } = config
-    return JSON.stringify({ ...rest, passWordSealed: passWordSealed ?? secrets.seal(passWord) })
+    return JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord, passwordBinding(config)) })
   }
 
   // Every write that bumps an instance's version or removes it ends here, so fetcher nodes act at
@@ -91,6 +92,25 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
   // only delays it to that tick, so it never fails the operator's call.
   async function announce(name: string): Promise<void> {
     await redis.publish(keys.instanceChanges, name).catch(() => {})
+  }
+
+  async function usersOfMappingEnvs(): Promise<Map<string, string[]>> {
+    const names = (await redis.smembers(keys.instances)).sort()
+    const pipeline = redis.pipeline()
+    for (const name of names) pipeline.hget(keys.instance(name), 'config')
+    const configs = (await pipeline.exec()) ?? []
+    const users = new Map<string, string[]>()
+    names.forEach((name, i) => {
+      const text = configs[i]?.[1]
+      if (typeof text !== 'string') return
+      // Only the one field is needed: no schema, no password.
+      const env = (JSON.parse(text) as { mappingEnv?: unknown }).mappingEnv
+      if (typeof env !== 'string') return
+      const list = users.get(env)
+      if (list) list.push(name)
+      else users.set(env, [name])
+    })
+    return users
   }
 
   return {
@@ -114,12 +134,20 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       return config
     },
 
-    /** Replaces the config of an existing instance (null when there is none); no password keeps the stored one. */
+    /**
+     * Replaces the config of an existing instance (null when there is none). No password keeps the
+     * stored one, but only for the endpoints and user it was saved with (PasswordRebindError).
+     */
     async updateInstance(name: string, input: InstanceUpdate): Promise<InstanceConfig | null> {
       const found = await readSealed(name)
       if (!found) return null
-      const config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
-      const json = sealedJson(config, input.passWord === undefined ? found.sealed.passWordSealed : undefined)
+      let config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
+      if (input.passWord === undefined) {
+        const changed = rebindingFields(found.sealed, config)
+        if (changed.length > 0) throw new PasswordRebindError(changed)
+        config = { ...config, passWord: secrets.open(found.sealed.passWordSealed, passwordBinding(found.sealed)) }
+      }
+      const json = sealedJson(config)
       await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
       await announce(name)
       return config
@@ -135,14 +163,14 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
 
     /** Instances whose config names this mapping environment (read without opening passwords). */
     async instancesUsing(mappingEnv: string): Promise<string[]> {
-      const names = (await redis.smembers(keys.instances)).sort()
-      const using: string[] = []
-      for (const name of names) {
-        const found = await readSealed(name)
-        if (found?.sealed.mappingEnv === mappingEnv) using.push(name)
-      }
-      return using
+      return (await usersOfMappingEnvs()).get(mappingEnv) ?? []
     },
+
+    /**
+     * Every mapping environment's instances, in one pass over the instances (one Redis round trip),
+     * so listing environments costs environments + instances, not their product.
+     */
+    usersOfMappingEnvs,
 
     async saveInstance(input: InstanceConfigInput): Promise<InstanceConfig> {
       const config = instanceConfigSchema.parse(input)
@@ -150,7 +178,7 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const key = keys.instance(config.name)
       await redis
         .multi()
-        .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord) }))
+        .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord, passwordBinding(config)) }))
         .hsetnx(key, 'desired', 'stopped')
         .hsetnx(key, 'epoch', '0')
         .hincrby(key, 'version', 1).hset(key, 'updatedAt', now())
@@ -187,9 +215,15 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       return env
     },
 
+    /**
+     * An environment stored before a rule check existed may fail it now (a look-ahead pattern): it
+     * reads back as stored, and the loader's router names the rule it cannot use.
+     */
     async getMappingEnv(name: string): Promise<MappingEnv | null> {
       const text = await redis.get(keys.mappingEnv(name))
-      return text ? mappingEnvSchema.parse(JSON.parse(text)) : null
+      if (!text) return null
+      const parsed = mappingEnvSchema.safeParse(JSON.parse(text))
+      return parsed.success ? parsed.data : (JSON.parse(text) as MappingEnv)
     },
 
     /** Like saveMappingEnv, but refuses (returns null) when the name exists, atomically. */
@@ -202,6 +236,17 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
 
     async listMappingEnvs(): Promise<string[]> {
       return (await redis.smembers(keys.mappingEnvs)).sort()
+    },
+
+    /** What a list shows of each environment, in one round trip and without checking its rules again. */
+    async mappingEnvSummaries(names: string[]): Promise<{ name: string; title: string; description: string; rules: number }[]> {
+      if (names.length === 0) return []
+      const texts = await redis.mget(names.map((name) => keys.mappingEnv(name)))
+      return texts.flatMap((text) => {
+        if (!text) return []
+        const env = JSON.parse(text) as Partial<MappingEnv>
+        return [{ name: String(env.name), title: env.title ?? '', description: env.description ?? '', rules: env.rules?.length ?? 0 }]
+      })
     },
 
     async deleteMappingEnv(name: string): Promise<boolean> {

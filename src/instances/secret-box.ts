@@ -7,23 +7,38 @@ import { dirname } from 'node:path'
  * Redis dump alone does not reveal StarRocks passwords. Every process of one deployment must share
  * the key: K2S_SECRET_KEY (64 hex chars), or a key file created on first use.
  */
-export type SecretBox = { seal(plain: string): string; open(sealed: string): string }
+export type SecretBox = {
+  /** With `boundTo`, the secret opens only for the same `boundTo` (GCM's additional data). */
+  seal(plain: string, boundTo?: string): string
+  open(sealed: string, boundTo?: string): string
+}
+
+/** A bound secret asked for by other endpoints than it was saved for (or tampered with). */
+export class SecretBindingError extends Error {}
 
 export function secretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('the secret key must be 32 bytes')
   return {
-    seal(plain) {
+    seal(plain, boundTo) {
       const iv = randomBytes(12)
       const cipher = createCipheriv('aes-256-gcm', key, iv)
+      if (boundTo !== undefined) cipher.setAAD(Buffer.from(boundTo, 'utf8'))
       const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
-      return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join('.')
+      return [boundTo === undefined ? 'v1' : 'v2', iv.toString('base64'), cipher.getAuthTag().toString('base64'), data.toString('base64')].join('.')
     },
-    open(sealed) {
+    open(sealed, boundTo) {
       const [version, iv, tag, data] = sealed.split('.')
-      if (version !== 'v1' || !iv || !tag || data === undefined) throw new Error('not a sealed secret')
+      if ((version !== 'v1' && version !== 'v2') || !iv || !tag || data === undefined) throw new Error('not a sealed secret')
+      // v1 secrets were sealed before binding existed; they are re-sealed bound on their next save.
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'))
+      if (version === 'v2') decipher.setAAD(Buffer.from(boundTo ?? '', 'utf8'))
       decipher.setAuthTag(Buffer.from(tag, 'base64'))
-      return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8')
+      try {
+        return Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8')
+      } catch (err) {
+        if (version === 'v2') throw new SecretBindingError('the stored secret was saved for other endpoints or another user (or the key differs): enter it again')
+        throw err
+      }
     },
   }
 }

@@ -15,22 +15,25 @@ export type NodePresence = {
 export function adminPresence(adminUrl: string, token: string, log: Logger): NodePresence {
   let info: NodeInfo | null = null
   let registered = false
-  const post = async (path: string, body: unknown): Promise<number> => {
+  // The admin gives each node a key of its own at registration; only it may heartbeat for the node.
+  let nodeKey: string | undefined
+  const post = async (path: string, body: unknown): Promise<{ status: number; reply: unknown }> => {
     const res = await fetch(`${adminUrl}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(nodeKey ? { 'x-k2s-node-key': nodeKey } : {}) },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(5_000),
     })
-    await res.body?.cancel()
-    return res.status
+    const reply = res.status === 200 ? await res.json().catch(() => null) : (await res.body?.cancel(), null)
+    return { status: res.status, reply }
   }
   // An admin that is down or not up yet is retried on the next heartbeat; the node runs meanwhile.
   const register = async () => {
     if (!info) return
     try {
-      const status = await post('/api/nodes/register', info)
+      const { status, reply } = await post('/api/nodes/register', info)
       registered = status === 200
+      if (registered) nodeKey = (reply as { nodeKey?: string } | null)?.nodeKey
       if (!registered) log.warn({ status, adminUrl }, 'the admin refused the registration (check K2S_NODE_TOKEN)')
     } catch (err) {
       log.warn({ err: (err as Error).message, adminUrl }, 'could not reach the admin to register; will retry')
@@ -44,9 +47,9 @@ export function adminPresence(adminUrl: string, token: string, log: Logger): Nod
     async heartbeat(name, instances) {
       if (!registered) return register()
       try {
-        const status = await post(`/api/nodes/${encodeURIComponent(name)}/heartbeat`, { instances })
-        // The admin forgot us (node removed, Redis wiped): introduce ourselves again.
-        if (status === 404) await register()
+        const { status } = await post(`/api/nodes/${encodeURIComponent(name)}/heartbeat`, { instances })
+        // The admin forgot us (node removed, Redis wiped, key gone): introduce ourselves again.
+        if (status === 404 || status === 403) await register()
         else if (status !== 200) log.warn({ status }, 'the admin refused a heartbeat')
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'heartbeat to the admin failed; still running')

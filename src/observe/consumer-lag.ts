@@ -6,13 +6,21 @@ import { Kafka, logLevel, type Admin } from 'kafkajs'
  */
 export type PartitionLag = { topic: string; partition: number; committed: string | null; end: string; lag: string }
 
-export async function consumerLag(bootstrap: string, groupId: string, topics: string[]): Promise<PartitionLag[]> {
-  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 2 } }).admin()
-  await admin.connect()
+/**
+ * A broker that accepts connections but never answers would hold kafkajs for its 30 s request
+ * timeout, twice over with retries: the whole read is bounded by `timeoutMs` instead.
+ */
+export async function consumerLag(bootstrap: string, groupId: string, topics: string[], timeoutMs = 8_000): Promise<PartitionLag[]> {
+  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, connectionTimeout: Math.min(3_000, timeoutMs), requestTimeout: timeoutMs, retry: { retries: 2, maxRetryTime: timeoutMs } }).admin()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Kafka at ${bootstrap} did not answer within ${timeoutMs / 1000} s`)), timeoutMs)
+  })
   try {
-    return await readLag(admin, groupId, topics)
+    return await Promise.race([admin.connect().then(() => readLag(admin, groupId, topics)), timeout])
   } finally {
-    await admin.disconnect()
+    clearTimeout(timer)
+    void admin.disconnect().catch(() => {})
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { pino, type DestinationStream, type Logger } from 'pino'
 
@@ -25,7 +25,9 @@ export function createLogger(name: string, opts: LoggerOptions = {}): Logger {
   const extra = [...(opts.streams ?? [])]
   if (opts.file) {
     mkdirSync(dirname(opts.file), { recursive: true })
-    extra.push(pino.destination({ dest: opts.file, append: true, sync: false }))
+    if (existsSync(opts.file)) chmodSync(opts.file, 0o600)
+    // The log names instances, hosts and users: readable by its owner only.
+    extra.push(pino.destination({ dest: opts.file, append: true, sync: false, mode: 0o600 }))
   }
   if (extra.length === 0) return pino(options)
   return pino(options, pino.multistream([{ level: 'trace', stream: process.stdout }, ...extra.map((stream) => ({ level: 'trace' as const, stream }))]))

@@ -1,4 +1,5 @@
 import type { MappingEnv, MappingRule } from '../instances/config.ts'
+import { compileNamePattern } from './name-pattern.ts'
 
 /**
  * Source table → target table, by the first rule of the environment whose full-match patterns
@@ -17,8 +18,12 @@ export function createTableRouter(env: MappingEnv): TableRouter {
   const rules = env.rules.map((rule, ruleIndex) => ({
     rule,
     ruleIndex,
-    db: new RegExp(`^(?:${rule.sourceDatabase})$`),
-    table: new RegExp(`^(?:${rule.sourceTable})$`),
+    // Linear-time whole-name patterns; a stored rule this engine refuses throws here, naming it,
+    // so the load retries with that reason instead of routing anything by a guess.
+    db: compileOrExplain(env, ruleIndex, 'sourceDatabase', rule.sourceDatabase),
+    table: compileOrExplain(env, ruleIndex, 'sourceTable', rule.sourceTable),
+    // Groups are needed only when a template names one: the common rule matches without them.
+    needsGroups: /\$\{(?!db\}|table\})/.test(rule.targetDatabase + rule.targetTable),
   }))
   // Sources are few and repeat on every message: remember each answer, including "no rule".
   const routes = new Map<string, RouteTarget | null>()
@@ -29,14 +34,14 @@ export function createTableRouter(env: MappingEnv): TableRouter {
     if (known !== undefined) return known
     let route: RouteTarget | null = null
     for (const r of rules) {
-      const dbMatch = r.db.exec(database)
-      const tableMatch = dbMatch && r.table.exec(table)
-      if (!dbMatch || !tableMatch) continue
+      if (!r.db.test(database) || !r.table.test(table)) continue
+      const dbMatch = r.needsGroups ? r.db.match(database) : null
+      const tableMatch = r.needsGroups ? r.table.match(table) : null
       const values = (token: string): string => {
         if (token === 'db') return database
         if (token === 'table') return table
-        if (/^\d+$/.test(token)) return tableMatch[Number(token)] ?? ''
-        return tableMatch.groups?.[token] ?? dbMatch.groups?.[token] ?? ''
+        if (/^\d+$/.test(token)) return tableMatch?.groups[Number(token)] ?? ''
+        return tableMatch?.named[token] ?? dbMatch?.named[token] ?? ''
       }
       const fill = (template: string) => template.replace(/\$\{([^}]*)\}/g, (_, token: string) => values(token))
       route = { rule: r.rule, ruleIndex: r.ruleIndex, database: fill(r.rule.targetDatabase), table: fill(r.rule.targetTable) }
@@ -44,5 +49,13 @@ export function createTableRouter(env: MappingEnv): TableRouter {
     }
     routes.set(key, route)
     return route
+  }
+}
+
+function compileOrExplain(env: MappingEnv, ruleIndex: number, field: string, source: string) {
+  try {
+    return compileNamePattern(source)
+  } catch (err) {
+    throw new Error(`mapping environment ${env.name}, rule ${ruleIndex + 1}, ${field}: ${(err as Error).message}`)
   }
 }

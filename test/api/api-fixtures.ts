@@ -6,7 +6,7 @@ import type { AuthOptions } from '../../api/context.ts'
 import { ensureAdminUser } from '../../api/console-users.ts'
 import { instanceActivity } from '../../src/instances/instance-activity.ts'
 import { instanceStore } from '../../src/instances/instance-store.ts'
-import { createLogger } from '../../src/observe/logger.ts'
+import { createLogger, type Logger } from '../../src/observe/logger.ts'
 import { redisKeys, type RedisKeys } from '../../src/redis-keys.ts'
 import { secretBox } from '../../src/instances/secret-box.ts'
 import { testPrefix, testRedisUrl } from '../harness/redis-server.ts'
@@ -24,10 +24,10 @@ export type CallOptions = { body?: unknown; raw?: string; token?: string; cookie
 
 export type AdminFixture = Awaited<ReturnType<typeof adminFixture>>
 
-export async function adminFixture(name: string, extra: { auth?: Partial<AuthOptions>; leaseMs?: number } = {}) {
+export async function adminFixture(name: string, extra: { auth?: Partial<AuthOptions>; leaseMs?: number; log?: Logger } = {}) {
   const redis = new Redis(await testRedisUrl())
   const keys: RedisKeys = redisKeys(testPrefix(name))
-  const log = createLogger('api-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' })
+  const log = extra.log ?? createLogger('api-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' })
   const auth: AuthOptions = { adminUser: 'ops', adminPassword, nodeToken, ...extra.auth }
   await ensureAdminUser(redis, keys, auth)
   const box = secretBox(randomBytes(32))

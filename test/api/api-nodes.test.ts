@@ -23,11 +23,15 @@ after(() => api?.close())
 
 const node = { name: 'node-a.dc1', address: '10.0.0.21', port: 8081, cluster: 'dc1', roles: ['fetcher', 'loader'], version: '0.1.0' }
 
+let nodeKey: string | undefined
+
 describe('nodes', () => {
-  test('a node registers (again and again) and the console sees it online', async () => {
+  test('a node registers (again and again, with its key) and the console sees it online', async () => {
     for (let i = 0; i < 2; i++) {
-      const res = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node })
-      assert.deepEqual([res.status, res.body], [200, { name: node.name, leaseMs }])
+      const res = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node, headers: nodeKey ? { 'x-k2s-node-key': nodeKey } : {} })
+      assert.deepEqual([res.status, res.body.name, res.body.leaseMs], [200, node.name, leaseMs])
+      assert.match(res.body.nodeKey, /^[A-Za-z0-9_-]{32}$/)
+      nodeKey = res.body.nodeKey
     }
     const list = await api.call('GET', '/api/nodes', { token })
     assert.equal(list.status, 200)
@@ -54,7 +58,9 @@ describe('nodes', () => {
     assert.equal(refused.status, 409)
     await sleep(leaseMs + 50)
     assert.equal((await api.call('GET', '/api/nodes', { token })).body.nodes[0].status, 'offline')
-    const beat = await api.call('POST', `/api/nodes/${node.name}/heartbeat`, { token: nodeToken, body: { instances: ['shop'] } })
+    // The node holds the lease of shop; it claims other instances too, which are not recorded.
+    await api.redis.set(api.keys.owner('shop'), node.name)
+    const beat = await api.call('POST', `/api/nodes/${node.name}/heartbeat`, { token: nodeToken, body: { instances: ['shop', 'not-mine', 'no-such'] }, headers: { 'x-k2s-node-key': nodeKey! } })
     assert.equal(beat.status, 200)
     const back = (await api.call('GET', '/api/nodes', { token })).body.nodes[0]
     assert.deepEqual([back.status, back.instances], ['online', ['shop']])
@@ -63,6 +69,24 @@ describe('nodes', () => {
     assert.deepEqual([removed.status, removed.body], [200, { deleted: node.name }])
     assert.deepEqual((await api.call('GET', '/api/nodes', { token })).body.nodes, [])
     assert.equal((await api.call('DELETE', `/api/nodes/${node.name}`, { token })).status, 404)
+  })
+
+  test('a node speaks only for itself: another process cannot take an online name or heartbeat for it; new names are limited', async () => {
+    const mine = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: { ...node, name: 'own-1' } })
+    assert.equal(mine.status, 200)
+    const hijack = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: { ...node, name: 'own-1', address: '10.6.6.6', cluster: 'evil' } })
+    assert.equal(hijack.status, 409, hijack.text)
+    const record = await api.redis.hgetall(api.keys.node('own-1'))
+    assert.deepEqual([record.address, record.cluster], ['10.0.0.21', 'dc1'])
+    assert.equal((await api.call('POST', '/api/nodes/own-1/heartbeat', { token: nodeToken, body: {} })).status, 403)
+    assert.equal((await api.call('POST', '/api/nodes/own-1/heartbeat', { token: nodeToken, body: {}, headers: { 'x-k2s-node-key': 'guessed-key-0000000000000000' } })).status, 403)
+    assert.equal((await api.call('POST', '/api/nodes/own-1/heartbeat', { token: nodeToken, body: {}, headers: { 'x-k2s-node-key': mine.body.nodeKey } })).status, 200)
+    const statuses: number[] = []
+    for (let i = 0; i < 40; i++) statuses.push((await api.call('POST', '/api/nodes/register', { token: nodeToken, body: { ...node, name: `fake-${i}` } })).status)
+    assert.ok(statuses.filter((s) => s === 200).length <= 30, `${statuses.filter((s) => s === 200).length} fake nodes registered`)
+    assert.equal(statuses.at(-1), 429)
+    // The next minute's window, for the tests that follow.
+    await api.redis.del(api.keys.loginFailures('node-registrations'))
   })
 
   test('a heartbeat of an unregistered node is a 404: it must register first', async () => {

@@ -56,7 +56,7 @@ describe('login and who may call what', () => {
     assert.match(cookie, /HttpOnly/)
     assert.match(cookie, /SameSite=Strict/)
     const me = await api.call('GET', '/api/me', { cookie: `k2s_session=${res.body.token}` })
-    assert.deepEqual([me.status, me.body], [200, { user: 'ops' }])
+    assert.deepEqual([me.status, me.body], [200, { user: 'ops', role: 'admin' }])
   })
 
   test('a wrong password or an unknown user is a 401; a missing field a 400', async () => {
@@ -91,8 +91,9 @@ describe('login and who may call what', () => {
       assert.equal(res.status, 403, `${method} ${path}: ${res.status} ${res.text}`)
     }
     const node = { name: 'n1', address: '10.0.0.9', port: 8081, roles: ['fetcher'] }
-    assert.equal((await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node })).status, 200)
-    assert.equal((await api.call('POST', '/api/nodes/n1/heartbeat', { token: nodeToken, body: {} })).status, 200)
+    const registered = await api.call('POST', '/api/nodes/register', { token: nodeToken, body: node })
+    assert.equal(registered.status, 200)
+    assert.equal((await api.call('POST', '/api/nodes/n1/heartbeat', { token: nodeToken, body: {}, headers: { 'x-k2s-node-key': registered.body.nodeKey } })).status, 200)
     assert.equal((await api.call('POST', '/api/nodes/register', { token, body: node })).status, 401)
     assert.equal((await api.call('POST', '/api/nodes/n1/heartbeat', { body: {} })).status, 401)
   })

@@ -122,6 +122,11 @@ test('an instance: field errors inline, Test connection says which part failed, 
   await noPasswordOnPage()
   await byTestId('test-connection').click()
   await page.locator('[data-testid="check-mysql"][data-ok="true"]').waitFor()
+  // Another FE host: the stored password does not follow; the dialog says so, the API refuses it.
+  await byTestId('field-feHost').fill('10.255.0.1')
+  await page.locator('[data-testid="password-again"]').getByText('needs the password again').waitFor()
+  await byTestId('test-connection').click()
+  await byTestId('error-passWord').waitFor()
   await page.keyboard.press('Escape')
 })
 

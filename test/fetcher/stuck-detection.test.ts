@@ -140,7 +140,7 @@ describe('lag and stalls, as the API and /metrics show them', () => {
       return now.state === 'running' && now.lag.messages === 0
     })
     const caughtUp = await s.status()
-    assert.deepEqual(caughtUp.lag, { messages: 0, seconds: 0 })
+    assert.deepEqual(caughtUp.lag, { messages: 0, seconds: 0, stale: false })
     assert.equal(caughtUp.stalledForMs, 0)
     assert.ok(caughtUp.rowsPerSecond > 0, `rowsPerSecond ${caughtUp.rowsPerSecond}`)
     assert.equal(await metric('k2s_instance_state', { instance: 'slow_dw', state: 'running' }), 1)
@@ -159,7 +159,7 @@ describe('lag and stalls, as the API and /metrics show them', () => {
     const stalled = await s.status()
     assert.match(stalled.reason, /^no node: none of the 1 online fetcher nodes took it; check pinNode \/ pinCluster \(2 messages behind\)$/)
     assert.equal(stalled.runningOn, null)
-    assert.deepEqual(stalled.lag, { messages: 2, seconds: null })
+    assert.deepEqual(stalled.lag, { messages: 2, seconds: null, stale: false })
     assert.equal((await admin('/api/instances/orphan/lag', token)).json.partitions[0].seconds, null)
 
     await k2s.store.saveInstance(instanceFor(emulator, { name: 'orphan', kafkaBootstrap: kafka, topics: [s.topic], mappingEnv: 'app', stallAfterMs: 1_000 }))
@@ -189,7 +189,7 @@ describe('lag and stalls, as the API and /metrics show them', () => {
       seen.add(`${now.state} ${JSON.stringify(now.lag)}`)
       await new Promise((resolve) => setTimeout(resolve, 200))
     }
-    assert.deepEqual([...seen], ['running {"messages":0,"seconds":0}'])
+    assert.deepEqual([...seen], ['running {"messages":0,"seconds":0,"stale":false}'])
   })
 
   test('a stopped instance is stopped, not stalled, even when behind', async () => {
