@@ -1,5 +1,6 @@
 import { bodyLimit } from 'hono/body-limit'
 import { instanceOverviews } from '../src/instances/instance-overview.ts'
+import { instanceStore } from '../src/instances/instance-store.ts'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, errorHandler } from './errors.ts'
@@ -31,7 +32,8 @@ export function createAdminApp(opts: AdminOptions) {
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.use('*', authenticate(opts))
   const board = queueBoard(opts, '/queues')
-  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs)
+  const store = instanceStore(opts.redis, opts.keys, opts.secrets)
+  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs, async (name) => (await store.getInstance(name))?.config ?? null)
   app.use('/api/*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
 
   app.route('/', consoleFiles())

@@ -51,7 +51,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const instances = await Promise.all(
         views.map(async (found) => {
           const { stalledForMs: _, ...live } = await liveStatus(found, moment)
-          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, desired: found.desired, updatedAt: found.updatedAt, ...live }
+          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, topicPattern: found.config.topicPattern, desired: found.desired, updatedAt: found.updatedAt, ...live }
         }),
       )
       return c.json({ instances }, 200)
@@ -135,10 +135,11 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
     createRoute({ ...base, method: 'get', path: '/api/instances/{name}/lag', summary: 'Per partition: messages behind (end minus committed offset, read from Kafka) and seconds behind (binlog time of the oldest message not loaded)', request: { params: nameParam }, responses: { 200: { description: 'lag', content: json(lagSchema) }, ...errorResponses(401, 404, 502) } }),
     async (c) => {
       const { name } = c.req.valid('param')
-      const found = await view(name)
-      const { config } = found
+      const stored = await store.getInstance(name)
+      if (!stored) throw notFound(`instance ${name}`)
+      const { config } = stored
       try {
-        const [lag, record] = await Promise.all([consumerLag(config.kafkaBootstrap, `k2s-${name}`, config.topics), overviews.liveRecord(name)])
+        const [lag, record] = await Promise.all([consumerLag(config, `k2s-${name}`), overviews.liveRecord(name)])
         const now = Date.now()
         // Kafka's offsets are the truth here; the fetcher's record adds the binlog time, when it saw the same commit.
         const seconds = (p: PartitionLag) => {

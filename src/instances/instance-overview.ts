@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { consumerLag, type PartitionLag } from '../observe/consumer-lag.ts'
+import { consumerLag, type KafkaReadTarget, type PartitionLag } from '../observe/consumer-lag.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
 import { actualState, type ActualState } from './instance-state.ts'
@@ -39,7 +39,8 @@ export type OverviewMoment = { now: number; nodes: NodeStatus[]; queue: () => Pr
 
 const kafkaCacheMs = 10_000
 
-export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, leaseMs: number) {
+/** `kafkaOf`: the instance's Kafka connection with its secrets opened, to ask Kafka for its lag. */
+export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, leaseMs: number, kafkaOf: (name: string) => Promise<KafkaReadTarget | null>) {
   const activity = instanceActivity(redis, keys)
   // Only read here: the lease length matters to the nodes that hold them.
   const leases = instanceLeases(redis, keys, 0)
@@ -50,7 +51,9 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
     for (const [name, old] of fromKafka) if (now - old.at >= kafkaCacheMs) fromKafka.delete(name)
     const cached = fromKafka.get(view.config.name)
     if (cached) return cached.lag
-    const lag = consumerLag(view.config.kafkaBootstrap, `k2s-${view.config.name}`, view.config.topics).catch(() => null)
+    const lag = kafkaOf(view.config.name)
+      .then((target) => (target ? consumerLag(target, `k2s-${view.config.name}`) : null))
+      .catch(() => null)
     fromKafka.set(view.config.name, { at: now, lag })
     return lag
   }

@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs'
+import type { Admin } from 'kafkajs'
+import { kafkaClient, type KafkaConnection } from '../fetcher/kafka-client.ts'
+import { topicsToRead } from '../fetcher/topic-pattern.ts'
 
 /**
  * How far an instance's consumer group is behind, per partition: the end offset minus the
@@ -6,10 +8,14 @@ import { Kafka, logLevel, type Admin } from 'kafkajs'
  */
 export type PartitionLag = { topic: string; partition: number; committed: string | null; end: string; lag: string }
 
-export async function consumerLag(bootstrap: string, groupId: string, topics: string[]): Promise<PartitionLag[]> {
-  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 2 } }).admin()
+/** An instance's Kafka connection and what it reads: a topic list or a pattern. */
+export type KafkaReadTarget = KafkaConnection & { topics: string[]; topicPattern: string }
+
+export async function consumerLag(target: KafkaReadTarget, groupId: string): Promise<PartitionLag[]> {
+  const admin = kafkaClient(target, { kind: 'probe', timeoutMs: 10_000, retries: 2 }).admin()
   await admin.connect()
   try {
+    const topics = topicsToRead(target, target.topicPattern === '' ? [] : await admin.listTopics())
     return await readLag(admin, groupId, topics)
   } finally {
     await admin.disconnect()
