@@ -1,3 +1,4 @@
+/// <reference path="./compression-libs.d.ts" />
 import kafkajs from 'kafkajs'
 import { decompress as zstdDecompress } from 'fzstd'
 import lz4 from 'lz4js'
