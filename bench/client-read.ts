@@ -100,7 +100,7 @@ try {
     await produceFast(broker.bootstrap, restartTopic, canalStream({ rows: Math.min(rows, 50_000), partitions, tables: 20, seed: 7 }).messages)
     const expected = canalStream({ rows: Math.min(rows, 50_000), partitions, tables: 20, seed: 7 }).messages.length
     const reading = read(broker.bootstrap, restartTopic, expected).then(
-      (r) => `read ${r.messages} of ${expected}`,
+      (r) => `read ${r.messages} messages (${expected} in the topic; more: re-read after the rejoin, nothing being committed)`,
       (err: Error) => `failed: ${err.message}`,
     )
     await sleep(300)
