@@ -33,7 +33,7 @@ export function createAdminApp(opts: AdminOptions) {
   app.use('*', authenticate(opts))
   const board = queueBoard(opts, '/queues')
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
-  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs, async (name) => (await store.getInstance(name))?.config ?? null)
+  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs, (name) => store.kafkaConfig(name))
   app.use('/api/*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
 
   app.route('/', consoleFiles())

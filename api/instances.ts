@@ -135,9 +135,8 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
     createRoute({ ...base, method: 'get', path: '/api/instances/{name}/lag', summary: 'Per partition: messages behind (end minus committed offset, read from Kafka) and seconds behind (binlog time of the oldest message not loaded)', request: { params: nameParam }, responses: { 200: { description: 'lag', content: json(lagSchema) }, ...errorResponses(401, 404, 502) } }),
     async (c) => {
       const { name } = c.req.valid('param')
-      const stored = await store.getInstance(name)
-      if (!stored) throw notFound(`instance ${name}`)
-      const { config } = stored
+      const config = await store.kafkaConfig(name)
+      if (!config) throw notFound(`instance ${name}`)
       try {
         const [lag, record] = await Promise.all([consumerLag(config, `k2s-${name}`), overviews.liveRecord(name)])
         const now = Date.now()

@@ -166,6 +166,17 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     },
 
     /**
+     * The config with only its Kafka secrets opened, and only those it has: what reading the
+     * instance's lag from Kafka needs (a plaintext instance opens nothing).
+     */
+    async kafkaConfig(name: string): Promise<Omit<InstanceConfig, 'passWord'> | null> {
+      const found = await readSealed(name)
+      if (!found) return null
+      const { passWordSealed: _, kafkaSaslPasswordSealed, kafkaTlsKeySealed, ...config } = found.sealed
+      return { ...config, kafkaSaslPassword: openSealed(kafkaSaslPasswordSealed), kafkaTlsKey: openSealed(kafkaTlsKeySealed) }
+    },
+
+    /**
      * The stored Kafka secrets a Test connection of the edited fields may use: only where the
      * instance would use them itself (same brokers, same SASL user), else an issue naming the field.
      */
