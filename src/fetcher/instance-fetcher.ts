@@ -67,7 +67,8 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     await admin.disconnect()
     throw err
   }
-  const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, { ...config, topics: topics.filter((t) => !discovered.has(t)) }, epoch) : null
+  // An operator's E-B/L-B start moves every topic it reads, the pattern's too.
+  const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, { ...config, topics }, epoch) : null
   try {
     await resets?.prepare(admin)
   } catch (err) {

@@ -88,8 +88,7 @@ export type InstanceConfigInput = z.input<typeof instanceConfigSchema>
 export type InstanceConfig = z.output<typeof instanceConfigSchema>
 
 /** The fields that are secrets: sealed at rest, never returned, never logged. */
-export const instanceSecretFields = ['passWord', 'kafkaSaslPassword', 'kafkaTlsKey'] as const
-export type InstanceSecretField = (typeof instanceSecretFields)[number]
+export type InstanceSecretField = 'passWord' | 'kafkaSaslPassword' | 'kafkaTlsKey'
 
 /**
  * The rules that span fields (the object schema stays plain, so the API can pick and omit from it).

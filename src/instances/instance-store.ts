@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import { usesSasl, usesTls } from '../fetcher/kafka-client.ts'
-import { ConfigIssuesError, instanceConfigProblems, instanceConfigSchema, instanceSecretFields, mappingEnvSchema, parseInstanceConfig, type InstanceConfig, type InstanceConfigInput, type InstanceSecretField, type MappingEnv, type MappingEnvInput } from './config.ts'
+import { ConfigIssuesError, instanceConfigProblems, instanceConfigSchema, mappingEnvSchema, parseInstanceConfig, type InstanceConfig, type InstanceConfigInput, type InstanceSecretField, type MappingEnv, type MappingEnvInput } from './config.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { SecretBox } from './secret-box.ts'
 
@@ -45,9 +45,9 @@ const secretBindings: Record<Exclude<InstanceSecretField, 'passWord'>, readonly 
   kafkaTlsKey: ['kafkaBootstrap'],
 }
 
-/** Whether `config` uses the secret at all (a SASL password without SASL is dropped, not kept). */
 type KafkaSecretUse = Pick<InstanceConfig, 'kafkaBootstrap' | 'kafkaSaslUser' | 'kafkaSecurityProtocol' | 'kafkaTlsCert'>
 
+/** Whether `config` uses the secret at all (a SASL password without SASL is dropped, not kept). */
 function needsSecret(field: Exclude<InstanceSecretField, 'passWord'>, config: KafkaSecretUse): boolean {
   return field === 'kafkaSaslPassword' ? usesSasl(config) : usesTls(config) && config.kafkaTlsCert !== ''
 }
