@@ -1,6 +1,7 @@
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { instanceOverviews } from '../src/instances/instance-overview.ts'
+import { instanceStore } from '../src/instances/instance-store.ts'
 import { authenticate, authRoutes } from './auth.ts'
 import type { AdminOptions } from './context.ts'
 import { ApiError, errorHandler } from './errors.ts'
@@ -54,7 +55,8 @@ export function createAdminApp(opts: AdminOptions) {
   app.use('*', bodyLimit({ maxSize: maxBodyBytes, onError: () => { throw new ApiError(400, `request body over ${maxBodyBytes} bytes`) } }))
   app.use('*', authenticate(opts))
   const board = queueBoard(opts, '/queues')
-  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs)
+  const store = instanceStore(opts.redis, opts.keys, opts.secrets)
+  const overviews = instanceOverviews(opts.redis, opts.keys, board.queue, opts.leaseMs ?? defaultLeaseMs, (name) => store.kafkaConfig(name))
 
   app.route('/', consoleFiles())
   app.route('/', healthRoutes(opts))

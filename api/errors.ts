@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { z, ZodError } from 'zod'
+import { ConfigIssuesError } from '../src/instances/config.ts'
 import type { Logger } from '../src/observe/logger.ts'
 import { passwordAgainIssue, PasswordRebindError } from '../src/instances/secret-binding.ts'
 
@@ -61,6 +62,7 @@ export function errorHandler(log: Logger) {
     if (err instanceof ApiError) return c.json({ error: err.message, ...err.extra }, err.status, err.headers)
     if (err instanceof PasswordRebindError) return c.json({ error: 'invalid input', issues: [passwordAgainIssue(err.changed)] }, 400)
     if (err instanceof ZodError) return c.json({ error: 'invalid input', issues: issuesOf(err) }, 400)
+    if (err instanceof ConfigIssuesError) return c.json({ error: 'invalid input', issues: err.issues }, 400)
     // Every input problem is a 400, a body that is not JSON too (the validator says 415).
     if (err instanceof HTTPException && err.status === 415) return c.json({ error: 'send the body as JSON (Content-Type: application/json)' }, 400)
     // Hono's own refusals (malformed JSON body, …) carry their status and a safe message.

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { usesSasl, usesTls } from '../src/fetcher/kafka-client.ts'
 import { instanceConfigSchema } from '../src/instances/config.ts'
 import { checkConnections } from '../src/starrocks/connection-check.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
@@ -16,13 +17,29 @@ const base = { tags: ['instances'], security: userSecurity }
 
 // The dialog sends its whole form; only the connection fields matter, the rest is ignored.
 const testConnectionBody = instanceConfigSchema
-  .pick({ kafkaBootstrap: true, topics: true, jdbcUrl: true, feHost: true, feHttpPort: true, userName: true })
+  .pick({
+    kafkaBootstrap: true,
+    topics: true,
+    topicPattern: true,
+    kafkaSecurityProtocol: true,
+    kafkaSaslMechanism: true,
+    kafkaSaslUser: true,
+    kafkaTlsCa: true,
+    kafkaTlsCert: true,
+    kafkaTlsVerifyHostname: true,
+    jdbcUrl: true,
+    feHost: true,
+    feHttpPort: true,
+    userName: true,
+  })
   .extend({
-    name: z.string().optional().describe('an existing instance whose stored password is used when passWord is left out (only for the endpoints and user it was saved with)'),
+    name: z.string().optional().describe('an existing instance whose stored secrets are used when left out (its StarRocks password only for the endpoints and user it was saved with, its Kafka ones only for the same brokers and SASL user)'),
     passWord: z.string().optional(),
+    kafkaSaslPassword: z.string().optional(),
+    kafkaTlsKey: z.string().optional(),
   })
 
-const partSchema = z.object({ ok: z.boolean(), message: z.string() })
+const partSchema = z.object({ ok: z.boolean(), message: z.string(), code: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() })
 const testConnectionReply = z.object({
   ok: z.boolean(),
   kafka: partSchema.extend({ topics: z.array(z.object({ name: z.string(), exists: z.boolean(), partitions: z.number() })) }),
@@ -51,7 +68,7 @@ export function instanceDialogRoutes(opts: AdminOptions) {
       responses: { 200: { description: 'one result per part; ok is true when all are', content: json(testConnectionReply) }, ...errorResponses(400, 401) },
     }),
     async (c) => {
-      const { name, passWord, ...target } = c.req.valid('json')
+      const { name, passWord, kafkaSaslPassword, kafkaTlsKey, ...target } = c.req.valid('json')
       let password = passWord
       if (password === undefined) {
         const saved = name ? await store.viewInstance(name) : null
@@ -60,7 +77,13 @@ export function instanceDialogRoutes(opts: AdminOptions) {
         if (changed.length > 0) throw invalidInput([passwordAgainIssue(changed)])
         password = (await store.getInstance(saved.config.name))!.config.passWord
       }
-      const report = await checkConnections({ ...target, passWord: password })
+      const given = { kafkaSaslPassword, kafkaTlsKey }
+      const { kept, issues } = name ? await store.kafkaSecretsFor(name, target, given) : { kept: {}, issues: [] }
+      const kafkaSecrets = { kafkaSaslPassword: kafkaSaslPassword ?? kept.kafkaSaslPassword ?? '', kafkaTlsKey: kafkaTlsKey ?? kept.kafkaTlsKey ?? '' }
+      if (issues.length === 0 && usesSasl(target) && kafkaSecrets.kafkaSaslPassword === '') issues.push({ path: 'kafkaSaslPassword', message: `required with ${target.kafkaSecurityProtocol}` })
+      if (issues.length === 0 && usesTls(target) && target.kafkaTlsCert !== '' && kafkaSecrets.kafkaTlsKey === '') issues.push({ path: 'kafkaTlsKey', message: 'required with kafkaTlsCert' })
+      if (issues.length > 0) throw invalidInput(issues)
+      const report = await checkConnections({ ...target, ...kafkaSecrets, passWord: password })
       opts.log.info({ by: actor(c.get('principal')), instance: name, kafka: report.kafka.ok, mysql: report.mysql.ok, feHttp: report.feHttp.ok }, 'connection test')
       return c.json({ ok: report.kafka.ok && report.mysql.ok && report.feHttp.ok, ...report }, 200)
     },

@@ -1,15 +1,23 @@
 import { z } from '@hono/zod-openapi'
 import { instanceConfigSchema } from '../src/instances/config.ts'
 
-/** What the instance routes take and give. The password goes in, never out: only `passWordSet`. */
+/**
+ * What the instance routes take and give. Secrets (passWord, kafkaSaslPassword, kafkaTlsKey) go
+ * in, never out: only `passWordSet`, `kafkaSaslPasswordSet`, `kafkaTlsKeySet`.
+ */
 export const nameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) })
 
 // Strict: a misspelt field (`password`) is a 400 naming it, not silently ignored while the old value stays.
 export const instanceCreateSchema = instanceConfigSchema.strict()
 
 export const instanceUpdateSchema = instanceConfigSchema
-  .omit({ name: true, passWord: true })
-  .extend({ name: z.string().optional(), passWord: z.string().optional().describe('leave out to keep the stored password') })
+  .omit({ name: true, passWord: true, kafkaSaslPassword: true, kafkaTlsKey: true })
+  .extend({
+    name: z.string().optional(),
+    passWord: z.string().optional().describe('leave out to keep the stored password'),
+    kafkaSaslPassword: instanceConfigSchema.shape.kafkaSaslPassword.unwrap().optional().describe('leave out to keep the stored one, unless kafkaBootstrap or kafkaSaslUser changes'),
+    kafkaTlsKey: instanceConfigSchema.shape.kafkaTlsKey.unwrap().optional().describe('leave out to keep the stored one, unless kafkaBootstrap changes'),
+  })
   .strict()
 
 const healthSchema = z.object({ state: z.enum(['ok', 'retrying']), reason: z.string(), since: z.string(), attempts: z.number() })
@@ -17,8 +25,10 @@ const countersSchema = z.record(z.string(), z.number())
 const desiredSchema = z.enum(['running', 'stopped'])
 
 export const instanceViewSchema = z.object({
-  config: instanceConfigSchema.omit({ passWord: true }),
+  config: instanceConfigSchema.omit({ passWord: true, kafkaSaslPassword: true, kafkaTlsKey: true }),
   passWordSet: z.boolean(),
+  kafkaSaslPasswordSet: z.boolean(),
+  kafkaTlsKeySet: z.boolean(),
   desired: desiredSchema,
   epoch: z.number(),
   resetPending: z.boolean(),
@@ -33,6 +43,8 @@ export const instanceSummarySchema = z.object({
   name: z.string(),
   mappingEnv: z.string(),
   topics: z.array(z.string()),
+  /** Set instead of topics: the regular expression whole topic names must match. */
+  topicPattern: z.string(),
   desired: desiredSchema,
   /** The node whose fetcher holds the instance's lease, if any. */
   runningOn: z.string().nullable(),
@@ -63,7 +75,7 @@ export const instanceSummarySchema = z.object({
   }),
 })
 
-export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true }).extend({
+export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true, topicPattern: true }).extend({
   epoch: z.number(),
   skippedBySource: countersSchema,
   /** While stalled: how long it has been behind with no offset committed (ms); else 0. */

@@ -53,7 +53,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const instances = await Promise.all(
         views.map(async (found) => {
           const { stalledForMs: _, ...live } = await liveStatus(found, moment)
-          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, desired: found.desired, updatedAt: found.updatedAt, ...live }
+          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, topicPattern: found.config.topicPattern, desired: found.desired, updatedAt: found.updatedAt, ...live }
         }),
       )
       return c.json({ instances }, 200)

@@ -69,7 +69,7 @@ cpu = process.cpuUsage()
 const started = performance.now()
 const fetcher = await startInstanceFetcher(
   { config, desired: 'running', epoch: 0, resetPending: false, version: 1, startedAt: Date.now(), updatedAt: null },
-  { redis, keys, waiter, node: 'bench-node', onCrash: (err) => console.error('fetcher crashed', err), log: pino({ level: 'warn' }) },
+  { redis, keys, waiter, node: 'bench-node', onCrash: (err) => console.error('fetcher crashed', err), onTopicsChanged: () => {}, log: pino({ level: 'warn' }) },
 )
 // Polled only once every batch was handed over: each poll is a Kafka client of its own, whose CPU
 // would count as the fetcher's.

@@ -77,7 +77,16 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
       log.warn({ instance: name, err: err.message }, 'fetcher crashed; starting it again')
       void stopFetcher(name, true).catch((e: Error) => log.error({ instance: name, err: e.message }, 'could not stop the crashed fetcher'))
     }
-    const fetcher: Promise<InstanceFetcher | null> = startInstanceFetcher(stored, { redis, keys, waiter, node: me, onCrash, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
+    // Keeps the lease: the same node reads the new topic set at once, from the committed offsets.
+    const onTopicsChanged = () => {
+      if (fetchers.get(name)?.fetcher !== fetcher) return
+      void (async () => {
+        await stopFetcher(name, false)
+        const now = await store.getInstance(name)
+        if (now && now.desired === 'running' && !stopping) startFetcher(name, now)
+      })().catch((e: Error) => log.error({ instance: name, err: e.message }, 'could not restart the fetcher for its new topics'))
+    }
+    const fetcher: Promise<InstanceFetcher | null> = startInstanceFetcher(stored, { redis, keys, waiter, node: me, onCrash, onTopicsChanged, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
       log.error({ instance: name, err: err.message }, 'fetcher could not start; another node may try')
       await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
       fetchers.delete(name)

@@ -21,6 +21,8 @@ export function redisKeys(prefix: string) {
     rangeFence: (instance: string) => `${prefix}:fence:${instance}`,
     batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,
+    /** Topics a topicPattern matched after the instance was running: read from their earliest offset. */
+    discoveredTopics: (instance: string) => `${prefix}:discovered-topics:${instance}`,
     owner: (instance: string) => `${prefix}:owner:${instance}`,
     node: (name: string) => `${prefix}:node:${name}`,
     nodes: `${prefix}:nodes`,

@@ -23,7 +23,7 @@ const numbers = /** @type {const} */ ([
 export async function editInstance(name) {
   const [view, envs] = await Promise.all([name ? get(`/api/instances/${seg(name)}`) : null, get('/api/mapping-envs')])
   /** @type {Record<string, any>} */
-  const c = view?.config ?? { kafkaBootstrap: '', topics: [], jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/', feHost: '127.0.0.1', feHttpPort: 8030, userName: 'root', consumerPolicy: 'E-C', strictMode: true, labelPrefix: 'k2s', pinNode: '', pinCluster: '' }
+  const c = view?.config ?? { kafkaBootstrap: '', topics: [], topicPattern: '', kafkaSecurityProtocol: 'PLAINTEXT', kafkaSaslMechanism: 'PLAIN', kafkaTlsVerifyHostname: true, jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/', feHost: '127.0.0.1', feHttpPort: 8030, userName: 'root', consumerPolicy: 'E-C', strictMode: true, labelPrefix: 'k2s', pinNode: '', pinCluster: '' }
   let saved = false
 
   const input = (/** @type {string} */ key, /** @type {Record<string, any>} */ attrs = {}) =>
@@ -37,6 +37,30 @@ export async function editInstance(name) {
     envs.mappingEnvs.map((/** @type {any} */ e) => h('option', { value: e.name, selected: e.name === c.mappingEnv }, e.name)))
   const password = h('input', { name: 'passWord', type: 'password', autocomplete: 'new-password', placeholder: view?.passWordSet ? t('passwordUnchanged') : '', 'data-testid': 'field-passWord' })
   const strict = h('input', { type: 'checkbox', name: 'strictMode', checked: c.strictMode !== false, 'data-testid': 'field-strictMode' })
+  const select = (/** @type {string} */ key, /** @type {string[]} */ options) =>
+    h('select', { name: key, 'data-testid': `field-${key}`, onchange: () => showSecurity() }, options.map((o) => h('option', { value: o, selected: c[key] === o }, o)))
+  /** A write-only secret: empty keeps the stored one (the API says when it may not). */
+  const secret = (/** @type {string} */ key, /** @type {boolean} */ set, /** @type {boolean} */ multiline) => multiline
+    ? h('textarea.mono', { name: key, rows: 3, placeholder: set ? t('passwordUnchanged') : '', 'data-testid': `field-${key}` })
+    : h('input', { name: key, type: 'password', autocomplete: 'new-password', placeholder: set ? t('passwordUnchanged') : '', 'data-testid': `field-${key}` })
+  const pem = (/** @type {string} */ key) => h('textarea.mono', { name: key, rows: 3, value: c[key] ?? '', placeholder: '-----BEGIN CERTIFICATE-----', 'data-testid': `field-${key}` })
+  const verifyHostname = h('input', { type: 'checkbox', name: 'kafkaTlsVerifyHostname', checked: c.kafkaTlsVerifyHostname !== false, 'data-testid': 'field-kafkaTlsVerifyHostname' })
+  const saslFields = h('div.security-fields', null,
+    field('kafkaSaslMechanism', t('kafkaSaslMechanism'), select('kafkaSaslMechanism', ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])),
+    field('kafkaSaslUser', t('kafkaSaslUser'), input('kafkaSaslUser', { autocomplete: 'off' })),
+    field('kafkaSaslPassword', t('kafkaSaslPassword'), secret('kafkaSaslPassword', Boolean(view?.kafkaSaslPasswordSet), false), view ? t('kafkaSecretHintEdit') : t('passwordHintNew')))
+  const tlsFields = h('div.security-fields', null,
+    field('kafkaTlsCa', t('kafkaTlsCa'), pem('kafkaTlsCa'), t('kafkaTlsCaHint')),
+    field('kafkaTlsCert', t('kafkaTlsCert'), pem('kafkaTlsCert'), t('kafkaTlsCertHint')),
+    field('kafkaTlsKey', t('kafkaTlsKey'), secret('kafkaTlsKey', Boolean(view?.kafkaTlsKeySet), true), view ? t('kafkaSecretHintEdit') : t('passwordHintNew')),
+    h('label.field.check', { 'data-field': 'kafkaTlsVerifyHostname' }, verifyHostname, h('span.label', null, t('kafkaTlsVerifyHostname'))))
+  const protocol = select('kafkaSecurityProtocol', ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'])
+  // Only the fields the chosen protocol uses are shown; hidden ones are sent empty.
+  const showSecurity = () => {
+    const p = /** @type {HTMLSelectElement} */ (protocol).value
+    saslFields.hidden = !p.startsWith('SASL')
+    tlsFields.hidden = !p.endsWith('SSL')
+  }
   const results = h('div.check-results', { 'data-testid': 'connection-results' })
 
   const form = h('form.instance-form', { onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
@@ -46,6 +70,10 @@ export async function editInstance(name) {
     h('fieldset', null, h('legend', null, t('sectionKafka')),
       field('kafkaBootstrap', t('kafkaBootstrap'), input('kafkaBootstrap', { placeholder: '10.0.0.1:9092,10.0.0.2:9092' })),
       field('topics', t('topics'), topics.el, t('topicsHint')),
+      field('topicPattern', t('topicPattern'), input('topicPattern', { placeholder: 'shop_.*', class: 'mono' }), t('topicPatternHint')),
+      field('kafkaSecurityProtocol', t('kafkaSecurityProtocol'), protocol, t('kafkaSecurityProtocolHint')),
+      saslFields,
+      tlsFields,
       field('consumerPolicy', t('consumerPolicy'), policy, undefined), policyHelp),
     h('fieldset', null, h('legend', null, t('sectionStarRocks')),
       field('jdbcUrl', t('jdbcUrl'), input('jdbcUrl', { placeholder: 'jdbc:mysql://fe-host:9030/' })),
@@ -63,6 +91,8 @@ export async function editInstance(name) {
     h('div.form-error', { role: 'alert', 'data-testid': 'form-error' }),
     results,
   )
+
+  showSecurity()
 
   // The stored password only goes where it was saved for: moving the instance needs it again, and
   // the dialog says so as soon as one of those fields changes (the API refuses it otherwise).
@@ -85,6 +115,8 @@ export async function editInstance(name) {
       name: view ? name : value('name'),
       kafkaBootstrap: value('kafkaBootstrap'),
       topics: topics.values(),
+      topicPattern: value('topicPattern'),
+      kafkaSecurityProtocol: value('kafkaSecurityProtocol'),
       mappingEnv: value('mappingEnv'),
       jdbcUrl: value('jdbcUrl'),
       feHost: value('feHost'),
@@ -99,6 +131,18 @@ export async function editInstance(name) {
     for (const [key] of numbers) body[key] = Number(value(key))
     const pw = /** @type {HTMLInputElement} */ (password).value
     if (pw !== '' || !view) body.passWord = pw
+    const sasl = !saslFields.hidden
+    const tls = !tlsFields.hidden
+    body.kafkaSaslMechanism = value('kafkaSaslMechanism')
+    body.kafkaSaslUser = sasl ? value('kafkaSaslUser') : ''
+    body.kafkaTlsCa = tls ? value('kafkaTlsCa') : ''
+    body.kafkaTlsCert = tls ? value('kafkaTlsCert') : ''
+    body.kafkaTlsVerifyHostname = /** @type {HTMLInputElement} */ (verifyHostname).checked
+    for (const [key, used] of /** @type {const} */ ([['kafkaSaslPassword', sasl], ['kafkaTlsKey', tls]])) {
+      const typed = used ? value(key) : ''
+      // Typed: sent. Left empty: kept when editing (the API refuses where it may not be), empty when new.
+      if (typed !== '' || !view || !used) body[key] = typed
+    }
     return body
   }
 
@@ -110,7 +154,7 @@ export async function editInstance(name) {
     try {
       const r = await post('/api/instances/test-connection', values())
       const part = (/** @type {string} */ key, /** @type {any} */ p) => h(`div.check.${p.ok ? 'ok' : 'bad'}`, { 'data-testid': `check-${key}`, 'data-ok': String(p.ok) },
-        h('strong', null, `${p.ok ? '✔' : '✘'} ${t(`check_${key}`)}`), ' ', p.message)
+        h('strong', null, `${p.ok ? '✔' : '✘'} ${t(`check_${key}`)}`), ' ', p.code ? t(p.code, p.params) : p.message)
       results.replaceChildren(part('kafka', r.kafka), part('mysql', r.mysql), part('feHttp', r.feHttp))
       results.scrollIntoView({ block: 'nearest' })
     } catch (err) {

@@ -53,7 +53,7 @@ export async function instancesPage(root, ctx) {
       { label: t('name'), cell: (i) => h('strong', null, i.name) },
       { label: t('node'), cell: (i) => i.runningOn ?? '—' },
       { label: t('status'), cell: (i) => stateBadge(i) },
-      { label: t('topics'), cell: (i) => i.topics.map((/** @type {string} */ x) => h('span.tag', null, x)) },
+      { label: t('topics'), cell: (i) => i.topicPattern ? h('span.tag.mono', { title: t('topicPattern') }, i.topicPattern) : i.topics.map((/** @type {string} */ x) => h('span.tag', null, x)) },
       { label: t('mappingEnv'), cell: (i) => h('a', { href: `#/mapping?env=${seg(i.mappingEnv)}` }, i.mappingEnv) },
       { label: t('rowsLoaded'), class: 'num', cell: (i) => h('span', { 'data-testid': `rows-${i.name}` }, num(i.counters?.loadedRows ?? 0)) },
       { label: t('rowsPerSecond'), class: 'num', cell: (i) => num(i.rowsPerSecond) },

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel, type Admin, type EachBatchPayload } from 'kafkajs'
+import type { Admin, EachBatchPayload } from 'kafkajs'
 import type { Redis } from 'ioredis'
 import { batchRanges } from '../jobs/batch-ranges.ts'
 import { canalRowCount } from '../formats/canal/canal-message.ts'
 import type { StoredInstance } from '../instances/instance-store.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
+import { kafkaClient } from './kafka-client.ts'
 import { holdBack, PartitionBatcher } from './partition-batcher.ts'
 import { startLagPublisher, type LagPublisher } from './lag-publisher.ts'
 import { startPartitionLoop, type PartitionLoop } from './partition-loop.ts'
 import { resetPlan } from './reset-plan.ts'
 import { startPosition } from './start-position.ts'
+import { topicsToRead } from './topic-pattern.ts'
 import type { JobWaiter } from './job-waiter.ts'
 
 /**
@@ -36,8 +38,16 @@ export type InstanceFetcherDeps = {
    * longer record batch ranges.
    */
   onCrash(err: Error): void
+  /**
+   * The instance's topicPattern now matches other topics: start the fetcher again (the consumer
+   * group then rebalances onto them; every partition continues from its committed offset).
+   */
+  onTopicsChanged(): void
   log: Logger
 }
+
+/** How often a topicPattern is matched against Kafka's topics again: new topics are read within a minute. */
+const topicRefreshMs = 30_000
 
 export type InstanceFetcher = { stop(): Promise<void> }
 
@@ -45,21 +55,37 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   const { config, epoch } = stored
   const log = deps.log.child({ instance: config.name })
   const groupId = `k2s-${config.name}`
-  const kafka = new Kafka({
-    clientId: `k2s-${config.name}`,
-    brokers: config.kafkaBootstrap.split(','),
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
-  })
+  const kafka = kafkaClient(config, { kind: 'fetcher', clientId: `k2s-${config.name}` })
   const ranges = batchRanges(deps.redis, deps.keys, config.name, deps.node)
-  const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, config, epoch) : null
   const admin = kafka.admin()
   await admin.connect()
+  let topics: string[]
+  let discovered: Set<string>
+  try {
+    ;({ topics, discovered } = await subscribedTopics(admin))
+  } catch (err) {
+    await admin.disconnect()
+    throw err
+  }
+  // An operator's E-B/L-B start moves every topic it reads, the pattern's too.
+  const resets = stored.resetPending ? resetPlan(deps.redis, deps.keys, { ...config, topics }, epoch) : null
   try {
     await resets?.prepare(admin)
   } catch (err) {
     await admin.disconnect()
     throw err
+  }
+
+  /**
+   * The topics to read: the list, or what the pattern matches now. A topic the pattern matched only
+   * after the instance was running was created since: all of it is new, so it is read from its
+   * earliest offset whatever the policy (an L- policy would skip what canal wrote before the next
+   * look at the topic list).
+   */
+  async function subscribedTopics(client: Admin): Promise<{ topics: string[]; discovered: Set<string> }> {
+    if (config.topicPattern === '') return { topics: config.topics, discovered: new Set() }
+    const matched = topicsToRead(config, await client.listTopics())
+    return { topics: matched, discovered: new Set(await deps.redis.smembers(deps.keys.discoveredTopics(config.name))) }
   }
 
   const consumer = kafka.consumer({
@@ -218,8 +244,12 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
 
   try {
     await consumer.connect()
-    await consumer.subscribe({ topics: config.topics, fromBeginning: config.consumerPolicy.startsWith('E') })
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 64, eachBatch })
+    const known = topics.filter((t) => !discovered.has(t))
+    const fresh = topics.filter((t) => discovered.has(t))
+    if (known.length > 0) await consumer.subscribe({ topics: known, fromBeginning: config.consumerPolicy.startsWith('E') })
+    if (fresh.length > 0) await consumer.subscribe({ topics: fresh, fromBeginning: true })
+    // A pattern that matches nothing yet: no consumer group to join until a topic appears.
+    if (topics.length > 0) await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 64, eachBatch })
   } catch (err) {
     await Promise.allSettled([consumer.disconnect(), admin.disconnect()])
     throw err
@@ -230,7 +260,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     admin,
     instance: config.name,
     groupId,
-    topics: config.topics,
+    topics,
     node: deps.node,
     epoch,
     startedAt: stored.startedAt,
@@ -240,11 +270,33 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     },
     log,
   })
-  log.info({ topics: config.topics, policy: config.consumerPolicy, epoch }, 'fetcher started')
+  log.info({ topics, topicPattern: config.topicPattern || undefined, policy: config.consumerPolicy, epoch }, 'fetcher started')
+
+  let watching: NodeJS.Timeout | undefined
+  if (config.topicPattern !== '') {
+    const watch = async () => {
+      try {
+        const now = topicsToRead(config, await admin.listTopics())
+        const added = now.filter((t) => !topics.includes(t))
+        const removed = topics.filter((t) => !now.includes(t))
+        if (running && (added.length > 0 || removed.length > 0)) {
+          if (added.length > 0) await deps.redis.sadd(deps.keys.discoveredTopics(config.name), ...added)
+          log.info({ added, removed, topicPattern: config.topicPattern }, 'the topics matching the pattern changed; restarting the fetcher')
+          deps.onTopicsChanged()
+          return
+        }
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'could not list the topics to match the pattern; trying again')
+      }
+      if (running) watching = setTimeout(watch, topicRefreshMs)
+    }
+    watching = setTimeout(watch, topicRefreshMs)
+  }
 
   return {
     async stop() {
       running = false
+      clearTimeout(watching)
       for (const open of partitions.values()) void open.then((p) => p.loop.abandon())
       await lag.stop()
       await consumer.disconnect()

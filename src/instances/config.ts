@@ -1,4 +1,7 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { z } from 'zod'
+import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls } from '../fetcher/kafka-client.ts'
+import { topicPatternProblem } from '../fetcher/topic-pattern.ts'
 import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
 import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
 
@@ -29,7 +32,26 @@ export const instanceConfigSchema = z.object({
     .transform((s) => s.split(',').map((h) => h.trim()).filter((h) => h !== ''))
     .refine((hosts) => hosts.length > 0 && hosts.every(isHostPort), 'a comma list of host:port, e.g. 10.0.0.1:9092,10.0.0.2:9092')
     .transform((hosts) => hosts.join(',')),
-  topics: z.array(topic).min(1, 'name at least one topic').refine((t) => new Set(t).size === t.length, 'topics must not repeat'),
+  /** A list of topics, or (instead) `topicPattern`; instanceConfigProblems requires exactly one. */
+  topics: z.array(topic).refine((t) => new Set(t).size === t.length, 'topics must not repeat').default([]),
+  /** A regular expression (RE2 syntax, matched in linear time) the whole topic name must match. */
+  topicPattern: z.string().max(1_000).superRefine((p, ctx) => {
+      const problem = topicPatternProblem(p)
+      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+    }).default(''),
+  /** Kafka's `security.protocol`: TLS, SASL, both or neither. */
+  kafkaSecurityProtocol: z.enum(kafkaSecurityProtocols).default('PLAINTEXT'),
+  kafkaSaslMechanism: z.enum(kafkaSaslMechanisms).default('PLAIN'),
+  kafkaSaslUser: z.string().max(256).default(''),
+  /** Sealed at rest like passWord, never returned; sent only to the brokers it was saved with. */
+  kafkaSaslPassword: z.string().max(1_024).default(''),
+  /** PEM certificates of the CAs to trust; empty: the system's CAs. */
+  kafkaTlsCa: z.string().max(65_536).refine((pem) => pem === '' || pemCertificate(pem), 'a PEM certificate (-----BEGIN CERTIFICATE-----)').default(''),
+  /** PEM client certificate, for brokers that require one (mTLS). */
+  kafkaTlsCert: z.string().max(65_536).refine((pem) => pem === '' || pemCertificate(pem), 'a PEM certificate (-----BEGIN CERTIFICATE-----)').default(''),
+  /** The client certificate's unencrypted PEM private key; sealed at rest, never returned. */
+  kafkaTlsKey: z.string().max(65_536).refine((pem) => pem === '' || pemPrivateKey(pem), 'an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)').default(''),
+  kafkaTlsVerifyHostname: z.boolean().default(true),
   mappingEnv: name,
   jdbcUrl: z.string().refine((url) => {
     try {
@@ -65,6 +87,82 @@ export const instanceConfigSchema = z.object({
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>
 export type InstanceConfig = z.output<typeof instanceConfigSchema>
+
+/** The fields that are secrets: sealed at rest, never returned, never logged. */
+export type InstanceSecretField = 'passWord' | 'kafkaSaslPassword' | 'kafkaTlsKey'
+
+/**
+ * The rules that span fields (the object schema stays plain, so the API can pick and omit from it).
+ * An empty list: the config is whole.
+ */
+export function instanceConfigProblems(c: InstanceConfig): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = []
+  if (c.topics.length === 0 && c.topicPattern === '') problems.push({ path: 'topics', message: 'name at least one topic, or give a topicPattern' })
+  if (c.topics.length > 0 && c.topicPattern !== '') problems.push({ path: 'topicPattern', message: 'give topics or a topicPattern, not both' })
+  if (usesSasl(c)) {
+    if (c.kafkaSaslUser === '') problems.push({ path: 'kafkaSaslUser', message: `required with ${c.kafkaSecurityProtocol}` })
+    if (c.kafkaSaslPassword === '') problems.push({ path: 'kafkaSaslPassword', message: `required with ${c.kafkaSecurityProtocol}` })
+  } else {
+    for (const field of ['kafkaSaslUser', 'kafkaSaslPassword'] as const) {
+      if (c[field] !== '') problems.push({ path: field, message: 'only with kafkaSecurityProtocol SASL_PLAINTEXT or SASL_SSL' })
+    }
+  }
+  if (usesTls(c)) {
+    if ((c.kafkaTlsCert === '') !== (c.kafkaTlsKey === '')) problems.push({ path: c.kafkaTlsCert === '' ? 'kafkaTlsCert' : 'kafkaTlsKey', message: 'a client certificate and its key go together' })
+    else if (c.kafkaTlsCert !== '' && pemCertificate(c.kafkaTlsCert) && pemPrivateKey(c.kafkaTlsKey) && !keyMatches(c.kafkaTlsCert, c.kafkaTlsKey)) {
+      problems.push({ path: 'kafkaTlsKey', message: 'not the private key of kafkaTlsCert' })
+    }
+  } else {
+    for (const field of ['kafkaTlsCa', 'kafkaTlsCert', 'kafkaTlsKey'] as const) {
+      if (c[field] !== '') problems.push({ path: field, message: 'only with kafkaSecurityProtocol SSL or SASL_SSL' })
+    }
+  }
+  return problems
+}
+
+/**
+ * Fields a config may not have together, each named (the API's 400). Its own class: zod 4's
+ * ZodError is not an Error, so Hono would not hand it to the API's error handler.
+ */
+export class ConfigIssuesError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '))
+  }
+}
+
+/** Parses an instance config and applies instanceConfigProblems (a ConfigIssuesError). */
+export function parseInstanceConfig(input: unknown): InstanceConfig {
+  const config = instanceConfigSchema.parse(input)
+  const problems = instanceConfigProblems(config)
+  if (problems.length > 0) throw new ConfigIssuesError(problems)
+  return config
+}
+
+function pemCertificate(pem: string): boolean {
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) return false
+  try {
+    new X509Certificate(pem)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function pemPrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey(pem).type === 'private'
+  } catch {
+    return false
+  }
+}
+
+function keyMatches(certPem: string, keyPem: string): boolean {
+  try {
+    return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem))
+  } catch {
+    return false
+  }
+}
 
 export const deleteModes = ['hard', 'soft', 'ignore'] as const
 /** The seed's `needType`: which event types a rule syncs; the others are counted and skipped. */

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import type { PartitionLag } from '../observe/consumer-lag.ts'
+import type { KafkaReadTarget, PartitionLag } from '../observe/consumer-lag.ts'
 import { kafkaLagCache } from '../observe/kafka-lag-cache.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
@@ -43,13 +43,18 @@ const kafkaCacheMs = 10_000
 /** How long a list or a scrape waits for Kafka before it answers with what it knows. */
 const listWaitMs = 1_000
 
-export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, leaseMs: number) {
+/** `kafkaOf`: the instance's Kafka connection with its secrets opened, to ask Kafka for its lag. */
+export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, leaseMs: number, kafkaOf: (name: string) => Promise<KafkaReadTarget | null>) {
   const activity = instanceActivity(redis, keys)
   // Only read here: the lease length matters to the nodes that hold them.
   const leases = instanceLeases(redis, keys, 0)
   const registry = nodeRegistry(redis, keys, leaseMs)
   const fromKafka = kafkaLagCache({ refreshMs: kafkaCacheMs })
-  const lagSource = (view: InstanceView) => ({ bootstrap: view.config.kafkaBootstrap, groupId: `k2s-${view.config.name}`, topics: view.config.topics })
+  const lagSource = ({ config }: InstanceView) => ({
+    key: JSON.stringify([config.kafkaBootstrap, config.topics, config.topicPattern, config.kafkaSecurityProtocol, config.kafkaSaslUser]),
+    groupId: `k2s-${config.name}`,
+    target: () => kafkaOf(config.name),
+  })
 
   /** Kafka's answer for the lag route: asked now, waited for at most `waitMs`, else the last one, stale. */
   function askKafka(view: InstanceView, waitMs: number) {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
-import { instanceConfigSchema, mappingEnvSchema, type InstanceConfig, type InstanceConfigInput, type MappingEnv, type MappingEnvInput } from './config.ts'
+import { usesSasl, usesTls } from '../fetcher/kafka-client.ts'
+import { ConfigIssuesError, instanceConfigProblems, instanceConfigSchema, mappingEnvSchema, parseInstanceConfig, type InstanceConfig, type InstanceConfigInput, type InstanceSecretField, type MappingEnv, type MappingEnvInput } from './config.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { SecretBox } from './secret-box.ts'
 import { passwordBinding, PasswordRebindError, rebindingFields } from './secret-binding.ts'
@@ -25,11 +26,54 @@ export type StoredInstance = {
   updatedAt: string | null
 }
 
-/** An instance as the admin API shows it: the password stays sealed, only whether one is set. */
-export type InstanceView = Omit<StoredInstance, 'config'> & { config: Omit<InstanceConfig, 'passWord'>; passWordSet: boolean }
+/** An instance as the admin API shows it: secrets stay sealed, only whether each is set. */
+export type InstanceView = Omit<StoredInstance, 'config'> & {
+  config: Omit<InstanceConfig, InstanceSecretField>
+  passWordSet: boolean
+  kafkaSaslPasswordSet: boolean
+  kafkaTlsKeySet: boolean
+}
 
-/** An update may leave the password out: the stored one is kept. */
-export type InstanceUpdate = Omit<InstanceConfigInput, 'name' | 'passWord'> & { passWord?: string }
+/** An update may leave a secret out: the stored one is kept (kafka's only while bound to the same brokers and user). */
+export type InstanceUpdate = Omit<InstanceConfigInput, 'name' | InstanceSecretField> & Partial<Record<InstanceSecretField, string>>
+
+/**
+ * What a stored Kafka secret is bound to: it is only ever sent to the brokers (and as the SASL user)
+ * it was saved with. Changing one of these needs the secret typed again.
+ */
+const secretBindings: Record<Exclude<InstanceSecretField, 'passWord'>, readonly ('kafkaBootstrap' | 'kafkaSaslUser')[]> = {
+  kafkaSaslPassword: ['kafkaBootstrap', 'kafkaSaslUser'],
+  kafkaTlsKey: ['kafkaBootstrap'],
+}
+
+type KafkaSecretUse = Pick<InstanceConfig, 'kafkaBootstrap' | 'kafkaSaslUser' | 'kafkaSecurityProtocol' | 'kafkaTlsCert'>
+
+/** Whether `config` uses the secret at all (a SASL password without SASL is dropped, not kept). */
+function needsSecret(field: Exclude<InstanceSecretField, 'passWord'>, config: KafkaSecretUse): boolean {
+  return field === 'kafkaSaslPassword' ? usesSasl(config) : usesTls(config) && config.kafkaTlsCert !== ''
+}
+
+/**
+ * The stored Kafka secrets an edited config may reuse: each left out of `input` is kept when the
+ * config still needs it and what it is bound to did not change; changed bindings are issues naming
+ * the secret. `open` reads a stored secret.
+ */
+export function reusableKafkaSecrets(
+  before: Pick<InstanceConfig, 'kafkaBootstrap' | 'kafkaSaslUser'>,
+  after: KafkaSecretUse,
+  given: Partial<Record<InstanceSecretField, string>>,
+  stored: (field: Exclude<InstanceSecretField, 'passWord'>) => string,
+): { kept: Partial<Record<InstanceSecretField, string>>; issues: { path: string; message: string }[] } {
+  const kept: Partial<Record<InstanceSecretField, string>> = {}
+  const issues: { path: string; message: string }[] = []
+  for (const field of ['kafkaSaslPassword', 'kafkaTlsKey'] as const) {
+    if (given[field] !== undefined || !needsSecret(field, after) || stored(field) === '') continue
+    const moved = secretBindings[field].filter((bound) => before[bound] !== after[bound])
+    if (moved.length === 0) kept[field] = stored(field)
+    else issues.push({ path: field, message: `required again: ${moved.join(' and ')} changed, and a stored secret is only sent where it was saved` })
+  }
+  return { kept, issues }
+}
 
 export type InstanceStore = ReturnType<typeof instanceStore>
 
@@ -42,9 +86,12 @@ return 'deleted'`
 
 const now = () => new Date().toISOString()
 
-type SealedConfig = Omit<InstanceConfig, 'passWord'> & { passWordSealed: string }
+type Sealed = { passWordSealed: string; kafkaSaslPasswordSealed?: string; kafkaTlsKeySealed?: string }
+type SealedConfig = Omit<InstanceConfig, InstanceSecretField> & Sealed
 
-const storedConfigSchema = instanceConfigSchema.omit({ passWord: true })
+const storedConfigSchema = instanceConfigSchema.omit({ passWord: true, kafkaSaslPassword: true, kafkaTlsKey: true })
+
+const sealedName = (field: InstanceSecretField) => `${field}Sealed` as const
 
 /**
  * A config stored before a field existed lacks it; read through the schema, it gets the field's
@@ -52,9 +99,9 @@ const storedConfigSchema = instanceConfigSchema.omit({ passWord: true })
  * schema now refuses is kept as stored, so no running instance is lost to an upgrade.
  */
 function readSealedConfig(text: string): SealedConfig {
-  const { passWordSealed, ...rest } = JSON.parse(text) as SealedConfig
+  const { passWordSealed, kafkaSaslPasswordSealed, kafkaTlsKeySealed, ...rest } = JSON.parse(text) as SealedConfig
   const upgraded = storedConfigSchema.safeParse(rest)
-  return { ...(upgraded.success ? upgraded.data : rest), passWordSealed }
+  return { ...(upgraded.success ? upgraded.data : rest), passWordSealed, kafkaSaslPasswordSealed, kafkaTlsKeySealed }
 }
 
 /** The instance hash's fields beside its config. */
@@ -70,11 +117,14 @@ function lifecycle(h: Record<string, string>): Omit<StoredInstance, 'config'> {
 }
 
 export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox) {
+  const openSealed = (sealed: string | undefined) => (sealed ? secrets.open(sealed) : '')
+
   async function getInstance(name: string): Promise<StoredInstance | null> {
     const found = await readSealed(name)
     if (!found) return null
-    const { passWordSealed, ...rest } = found.sealed
-    return { config: { ...rest, passWord: secrets.open(passWordSealed, passwordBinding(rest)) }, ...lifecycle(found.h) }
+    const { passWordSealed, kafkaSaslPasswordSealed, kafkaTlsKeySealed, ...rest } = found.sealed
+    const config = { ...rest, passWord: secrets.open(passWordSealed, passwordBinding(rest)), kafkaSaslPassword: openSealed(kafkaSaslPasswordSealed), kafkaTlsKey: openSealed(kafkaTlsKeySealed) }
+    return { config, ...lifecycle(found.h) }
   }
 
   async function readSealed(name: string): Promise<{ h: Record<string, string>; sealed: SealedConfig } | null> {
@@ -82,9 +132,19 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     return h.config ? { h, sealed: readSealedConfig(h.config) } : null
   }
 
-  function sealedJson(config: InstanceConfig): string {
-    const { passWord, ...rest } = config
-    return JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord, passwordBinding(config)) })
+  /**
+   * The config as stored: each secret sealed (`keep`: an already sealed value to store as it is).
+   * The StarRocks password is always sealed, bound to its endpoints and user (secret-binding.ts); an
+   * empty Kafka secret is stored empty, so the view says it is not set.
+   */
+  function sealedJson(config: InstanceConfig, keep: Partial<Sealed> = {}): string {
+    const { passWord, kafkaSaslPassword, kafkaTlsKey, ...rest } = config
+    const sealed: Sealed = {
+      passWordSealed: secrets.seal(passWord, passwordBinding(config)),
+      kafkaSaslPasswordSealed: keep.kafkaSaslPasswordSealed ?? (kafkaSaslPassword === '' ? '' : secrets.seal(kafkaSaslPassword)),
+      kafkaTlsKeySealed: keep.kafkaTlsKeySealed ?? (kafkaTlsKey === '' ? '' : secrets.seal(kafkaTlsKey)),
+    }
+    return JSON.stringify({ ...rest, ...sealed })
   }
 
   // Every write that bumps an instance's version or removes it ends here, so fetcher nodes act at
@@ -116,17 +176,39 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
   return {
     getInstance,
 
-    /** Reads without opening the password, so showing an instance never needs (or leaks) it. */
+    /** Reads without opening a secret, so showing an instance never needs (or leaks) one. */
     async viewInstance(name: string): Promise<InstanceView | null> {
       const found = await readSealed(name)
       if (!found) return null
-      const { passWordSealed, ...config } = found.sealed
-      return { config, passWordSet: passWordSealed !== undefined && passWordSealed !== '', ...lifecycle(found.h) }
+      const { passWordSealed, kafkaSaslPasswordSealed, kafkaTlsKeySealed, ...config } = found.sealed
+      const set = (sealed: string | undefined) => sealed !== undefined && sealed !== ''
+      return { config, passWordSet: set(passWordSealed), kafkaSaslPasswordSet: set(kafkaSaslPasswordSealed), kafkaTlsKeySet: set(kafkaTlsKeySealed), ...lifecycle(found.h) }
+    },
+
+    /**
+     * The config with only its Kafka secrets opened, and only those it has: what reading the
+     * instance's lag from Kafka needs (a plaintext instance opens nothing).
+     */
+    async kafkaConfig(name: string): Promise<Omit<InstanceConfig, 'passWord'> | null> {
+      const found = await readSealed(name)
+      if (!found) return null
+      const { passWordSealed: _, kafkaSaslPasswordSealed, kafkaTlsKeySealed, ...config } = found.sealed
+      return { ...config, kafkaSaslPassword: openSealed(kafkaSaslPasswordSealed), kafkaTlsKey: openSealed(kafkaTlsKeySealed) }
+    },
+
+    /**
+     * The stored Kafka secrets a Test connection of the edited fields may use: only where the
+     * instance would use them itself (same brokers, same SASL user), else an issue naming the field.
+     */
+    async kafkaSecretsFor(name: string, target: KafkaSecretUse, given: Partial<Record<InstanceSecretField, string>>) {
+      const found = await readSealed(name)
+      if (!found) return { kept: {}, issues: [] }
+      return reusableKafkaSecrets(found.sealed, target, given, (field) => openSealed(found.sealed[sealedName(field)]))
     },
 
     /** Like saveInstance, but refuses (returns null) when the name exists, atomically. */
     async createInstance(input: InstanceConfigInput): Promise<InstanceConfig | null> {
-      const config = instanceConfigSchema.parse(input)
+      const config = parseInstanceConfig(input)
       const key = keys.instance(config.name)
       if ((await redis.hsetnx(key, 'config', sealedJson(config))) === 0) return null
       await redis.multi().hsetnx(key, 'desired', 'stopped').hsetnx(key, 'epoch', '0').hincrby(key, 'version', 1).hset(key, 'updatedAt', now()).sadd(keys.instances, config.name).exec()
@@ -135,20 +217,28 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     },
 
     /**
-     * Replaces the config of an existing instance (null when there is none). No password keeps the
-     * stored one, but only for the endpoints and user it was saved with (PasswordRebindError).
+     * Replaces the config of an existing instance (null when there is none). A secret left out keeps
+     * the stored one, but only for what it was saved with: the password for the same StarRocks
+     * endpoints and user (else PasswordRebindError), a Kafka secret for the same brokers and SASL
+     * user (else a ConfigIssuesError naming it). Both are the API's 400.
      */
     async updateInstance(name: string, input: InstanceUpdate): Promise<InstanceConfig | null> {
       const found = await readSealed(name)
       if (!found) return null
-      let config = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '' })
+      const before = found.sealed
+      const draft = instanceConfigSchema.parse({ ...input, name, passWord: input.passWord ?? '', kafkaSaslPassword: input.kafkaSaslPassword ?? '', kafkaTlsKey: input.kafkaTlsKey ?? '' })
       if (input.passWord === undefined) {
-        const changed = rebindingFields(found.sealed, config)
+        const changed = rebindingFields(before, draft)
         if (changed.length > 0) throw new PasswordRebindError(changed)
-        config = { ...config, passWord: secrets.open(found.sealed.passWordSealed, passwordBinding(found.sealed)) }
       }
-      const json = sealedJson(config)
-      await redis.multi().hset(keys.instance(name), 'config', json).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
+      const { kept, issues } = reusableKafkaSecrets(before, draft, input, (field) => openSealed(before[sealedName(field)]))
+      const passWord = input.passWord ?? secrets.open(before.passWordSealed, passwordBinding(before))
+      const config = { ...draft, ...kept, passWord }
+      const problems = [...issues, ...instanceConfigProblems(config).filter((p) => !issues.some((i) => i.path === p.path))]
+      if (problems.length > 0) throw new ConfigIssuesError(problems)
+      const keep: Partial<Sealed> = {}
+      for (const field of ['kafkaSaslPassword', 'kafkaTlsKey'] as const) if (kept[field] !== undefined) keep[sealedName(field)] = before[sealedName(field)]
+      await redis.multi().hset(keys.instance(name), 'config', sealedJson(config, keep)).hincrby(keys.instance(name), 'version', 1).hset(keys.instance(name), 'updatedAt', now()).exec()
       await announce(name)
       return config
     },
@@ -173,12 +263,11 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
     usersOfMappingEnvs,
 
     async saveInstance(input: InstanceConfigInput): Promise<InstanceConfig> {
-      const config = instanceConfigSchema.parse(input)
-      const { passWord, ...rest } = config
+      const config = parseInstanceConfig(input)
       const key = keys.instance(config.name)
       await redis
         .multi()
-        .hset(key, 'config', JSON.stringify({ ...rest, passWordSealed: secrets.seal(passWord, passwordBinding(config)) }))
+        .hset(key, 'config', sealedJson(config))
         .hsetnx(key, 'desired', 'stopped')
         .hsetnx(key, 'epoch', '0')
         .hincrby(key, 'version', 1).hset(key, 'updatedAt', now())

@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs'
+import type { Admin } from 'kafkajs'
+import { kafkaClient, type KafkaConnection } from '../fetcher/kafka-client.ts'
+import { topicsToRead } from '../fetcher/topic-pattern.ts'
 
 /**
  * How far an instance's consumer group is behind, per partition: the end offset minus the
@@ -6,18 +8,26 @@ import { Kafka, logLevel, type Admin } from 'kafkajs'
  */
 export type PartitionLag = { topic: string; partition: number; committed: string | null; end: string; lag: string }
 
+/** An instance's Kafka connection and what it reads: a topic list or a pattern. */
+export type KafkaReadTarget = KafkaConnection & { topics: string[]; topicPattern: string }
+
 /**
- * A broker that accepts connections but never answers would hold kafkajs for its 30 s request
- * timeout, twice over with retries: the whole read is bounded by `timeoutMs` instead.
+ * A broker that accepts connections but never answers would hold kafkajs for its request timeout,
+ * twice over with retries: the whole read is bounded by `timeoutMs` instead.
  */
-export async function consumerLag(bootstrap: string, groupId: string, topics: string[], timeoutMs = 8_000): Promise<PartitionLag[]> {
-  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, connectionTimeout: Math.min(3_000, timeoutMs), requestTimeout: timeoutMs, retry: { retries: 2, maxRetryTime: timeoutMs } }).admin()
+export async function consumerLag(target: KafkaReadTarget, groupId: string, timeoutMs = 8_000): Promise<PartitionLag[]> {
+  const admin = kafkaClient(target, { kind: 'probe', timeoutMs, retries: 2 }).admin()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Kafka at ${bootstrap} did not answer within ${timeoutMs / 1000} s`)), timeoutMs)
+    timer = setTimeout(() => reject(new Error(`Kafka at ${target.kafkaBootstrap} did not answer within ${timeoutMs / 1000} s`)), timeoutMs)
   })
+  const read = async () => {
+    await admin.connect()
+    const topics = topicsToRead(target, target.topicPattern === '' ? [] : await admin.listTopics())
+    return readLag(admin, groupId, topics)
+  }
   try {
-    return await Promise.race([admin.connect().then(() => readLag(admin, groupId, topics)), timeout])
+    return await Promise.race([read(), timeout])
   } finally {
     clearTimeout(timer)
     void admin.disconnect().catch(() => {})

@@ -1,4 +1,4 @@
-import { consumerLag, type PartitionLag } from './consumer-lag.ts'
+import { consumerLag, type KafkaReadTarget, type PartitionLag } from './consumer-lag.ts'
 
 /**
  * Kafka's own lag for the instances no fetcher reports on, so nothing a user lists or scrapes waits
@@ -17,7 +17,8 @@ export type KafkaLagAnswer = {
   error: string | null
 }
 
-export type LagSource = { bootstrap: string; groupId: string; topics: string[] }
+/** `key` names what is read (brokers, topics, user): a new key makes the cached answer someone else's. */
+export type LagSource = { key: string; groupId: string; target: () => Promise<KafkaReadTarget | null> }
 type Entry = { asked: number; key: string; last: { lag: PartitionLag[]; at: number } | null; error: string | null; pending: Promise<void> | null }
 
 export function kafkaLagCache(opts: { refreshMs?: number; staleMs?: number; timeoutMs?: number; read?: typeof consumerLag } = {}) {
@@ -29,7 +30,9 @@ export function kafkaLagCache(opts: { refreshMs?: number; staleMs?: number; time
 
   function ask(entry: Entry, source: LagSource): Promise<void> {
     entry.asked = Date.now()
-    return (entry.pending = read(source.bootstrap, source.groupId, source.topics, timeoutMs)
+    return (entry.pending = source
+      .target()
+      .then((target) => (target ? read(target, source.groupId, timeoutMs) : Promise.reject(new Error('the instance is gone'))))
       .then((lag) => {
         entry.last = { lag, at: Date.now() }
         entry.error = null
@@ -45,7 +48,7 @@ export function kafkaLagCache(opts: { refreshMs?: number; staleMs?: number; time
   return {
     /** `now`: ask Kafka for this call (unless a question is already under way) and wait for it. */
     async get(name: string, source: LagSource, waitMs: number, now = false): Promise<KafkaLagAnswer> {
-      const key = JSON.stringify(source)
+      const key = source.key
       let entry = entries.get(name)
       // A changed bootstrap or topic list makes the old answer someone else's.
       if (!entry || entry.key !== key) entries.set(name, (entry = { asked: 0, key, last: null, error: null, pending: null }))

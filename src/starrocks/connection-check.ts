@@ -1,6 +1,8 @@
 import { request } from 'node:http'
-import { Kafka, logLevel } from 'kafkajs'
 import mysql from 'mysql2/promise'
+import { kafkaClient } from '../fetcher/kafka-client.ts'
+import { topicsToRead } from '../fetcher/topic-pattern.ts'
+import type { KafkaReadTarget } from '../observe/consumer-lag.ts'
 import { parseJdbcUrl } from './starrocks-schema.ts'
 
 /**
@@ -8,13 +10,17 @@ import { parseJdbcUrl } from './starrocks-schema.ts'
  * on its own with a short timeout, so the answer says which part failed and why. No message ever
  * carries the password.
  */
-export type PartResult = { ok: boolean; message: string }
+export type PartResult = {
+  ok: boolean
+  message: string
+  /** The message's stable code and its values, for the console to show it in the user's language. */
+  code?: string
+  params?: Record<string, string | number>
+}
 export type TopicCheck = { name: string; exists: boolean; partitions: number }
 export type ConnectionReport = { kafka: PartResult & { topics: TopicCheck[] }; mysql: PartResult; feHttp: PartResult }
 
-export type ConnectionTarget = {
-  kafkaBootstrap: string
-  topics: string[]
+export type ConnectionTarget = KafkaReadTarget & {
   jdbcUrl: string
   feHost: string
   feHttpPort: number
@@ -25,7 +31,8 @@ export type ConnectionTarget = {
 const partTimeoutMs = 4_000
 
 export async function checkConnections(target: ConnectionTarget, timeoutMs = partTimeoutMs): Promise<ConnectionReport> {
-  const scrub = (message: string) => (target.passWord ? message.split(target.passWord).join('***') : message)
+  const secrets = [target.passWord, target.kafkaSaslPassword].filter((s) => s !== '')
+  const scrub = (message: string) => secrets.reduce((m, secret) => m.split(secret).join('***'), message)
   const guard = async <T extends PartResult>(what: string, check: Promise<T>, failed: (message: string) => T): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<T>((resolve) => {
@@ -33,13 +40,14 @@ export async function checkConnections(target: ConnectionTarget, timeoutMs = par
     })
     try {
       const result = await Promise.race([check.catch((err: Error) => failed(`${what}: ${err.message}`)), timeout])
-      return { ...result, message: scrub(result.message) }
+      const params = result.params && Object.fromEntries(Object.entries(result.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]))
+      return { ...result, message: scrub(result.message), ...(params ? { params } : {}) }
     } finally {
       clearTimeout(timer)
     }
   }
   const [kafka, sql, fe] = await Promise.all([
-    guard(`Kafka at ${target.kafkaBootstrap}`, checkKafka(target, timeoutMs), (message) => ({ ok: false, message, topics: [] as TopicCheck[] })),
+    guard(`Kafka at ${target.kafkaBootstrap}`, checkKafka(target, timeoutMs), (message) => ({ ok: false, message, code: 'kafka.timeout', params: { bootstrap: target.kafkaBootstrap, seconds: timeoutMs / 1000 }, topics: [] as TopicCheck[] })),
     guard(`StarRocks MySQL port ${target.jdbcUrl}`, checkMysql(target, timeoutMs), (message) => ({ ok: false, message })),
     guard(`StarRocks FE HTTP port ${target.feHost}:${target.feHttpPort}`, checkFeHttp(target, timeoutMs), (message) => ({ ok: false, message })),
   ])
@@ -47,25 +55,72 @@ export async function checkConnections(target: ConnectionTarget, timeoutMs = par
 }
 
 async function checkKafka(target: ConnectionTarget, timeoutMs: number): Promise<PartResult & { topics: TopicCheck[] }> {
-  const admin = new Kafka({
-    brokers: target.kafkaBootstrap.split(','),
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: Math.min(3_000, timeoutMs),
-    requestTimeout: timeoutMs,
-    retry: { retries: 0 },
-  }).admin()
+  const admin = kafkaClient(target, { kind: 'probe', timeoutMs }).admin()
   try {
     await admin.connect()
-    const existing = new Set(await admin.listTopics())
-    const present = target.topics.filter((t) => existing.has(t))
+    const all = await admin.listTopics()
+    const existing = new Set(all)
+    const wanted = topicsToRead(target, all)
+    const present = wanted.filter((t) => existing.has(t))
     const metadata = present.length > 0 ? (await admin.fetchTopicMetadata({ topics: present })).topics : []
-    const topics = target.topics.map((name) => ({ name, exists: existing.has(name), partitions: metadata.find((m) => m.name === name)?.partitions.length ?? 0 }))
-    const missing = topics.filter((t) => !t.exists).map((t) => t.name)
-    if (missing.length > 0) return { ok: false, message: `connected, but no topic named ${missing.join(', ')}`, topics }
-    return { ok: true, message: `connected; ${topics.map((t) => `${t.name}: ${t.partitions} partitions`).join(', ')}`, topics }
+    const topics = wanted.map((name) => ({ name, exists: existing.has(name), partitions: metadata.find((m) => m.name === name)?.partitions.length ?? 0 }))
+    const listed = topics.map((t) => `${t.name}: ${t.partitions} partitions`).join(', ')
+    if (target.topicPattern !== '') {
+      const pattern = target.topicPattern
+      if (topics.length === 0) return { ok: true, message: `connected; no topic matches ${pattern} yet (new ones are picked up within a minute)`, code: 'kafka.pattern_no_match', params: { pattern }, topics }
+      return { ok: true, message: `connected; ${pattern} matches ${listed}`, code: 'kafka.pattern_matched', params: { pattern, topics: listed }, topics }
+    }
+    const missing = topics.filter((t) => !t.exists).map((t) => t.name).join(', ')
+    if (missing) return { ok: false, message: `connected, but no topic named ${missing}`, code: 'kafka.topics_missing', params: { topics: missing }, topics }
+    return { ok: true, message: `connected; ${listed}`, code: 'kafka.connected', params: { topics: listed }, topics }
+  } catch (err) {
+    return { ok: false, ...kafkaFailure(err as Error, target), topics: [] }
   } finally {
-    await admin.disconnect()
+    await admin.disconnect().catch(() => undefined)
   }
+}
+
+// Node's codes for a broker certificate that does not chain to a trusted CA.
+const untrustedCodes = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+])
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ECONNRESET'])
+
+/**
+ * What went wrong, in the words an operator acts on: the login refused, the brokers not reached,
+ * the broker's certificate not trusted (or not for this host name), or the TLS handshake refused.
+ * The client wraps the socket's error; its code survives the wrapping.
+ */
+export function kafkaFailure(err: Error, target: Pick<ConnectionTarget, 'kafkaBootstrap' | 'kafkaSaslMechanism' | 'kafkaSaslUser'>): Omit<PartResult, 'ok'> {
+  const chain: (Error & { code?: string; originalError?: Error })[] = []
+  for (let e: (Error & { code?: string; originalError?: Error; cause?: unknown }) | undefined = err; e && chain.length < 5; e = e.originalError ?? (e.cause as Error | undefined)) chain.push(e)
+  const code = chain.map((e) => e.code).find((c) => c !== undefined) ?? ''
+  const reason = chain.at(-1)!.message
+  const bootstrap = target.kafkaBootstrap
+  if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
+    const { kafkaSaslMechanism: mechanism, kafkaSaslUser: user } = target
+    return { message: `authentication failed: Kafka refused user ${user} with ${mechanism}: check the user name, password and mechanism`, code: 'kafka.auth_failed', params: { user, mechanism } }
+  }
+  if (untrustedCodes.has(code)) {
+    return { message: `TLS certificate not trusted: the broker's certificate does not chain to the CA given (${code}); paste the CA that signed it into kafkaTlsCa`, code: 'kafka.tls_untrusted', params: { reason: code } }
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { message: `TLS certificate not valid for this host name: ${reason}`, code: 'kafka.tls_hostname', params: { reason } }
+  }
+  if (code.startsWith('ERR_SSL_') || /SSL|TLS/.test(reason)) {
+    return { message: `TLS handshake failed: ${reason} (is this a TLS listener, and does it want a client certificate?)`, code: 'kafka.tls_failed', params: { reason } }
+  }
+  if (unreachableCodes.has(code) || chain.some((e) => e.name === 'KafkaJSConnectionError')) {
+    return { message: `unreachable: Kafka at ${bootstrap} did not answer (${code || reason})`, code: 'kafka.unreachable', params: { bootstrap, reason: code || reason } }
+  }
+  return { message: `Kafka at ${bootstrap}: ${reason}`, code: 'kafka.failed', params: { bootstrap, reason } }
 }
 
 async function checkMysql(target: ConnectionTarget, timeoutMs: number): Promise<PartResult> {

@@ -98,6 +98,14 @@ test('an instance: field errors inline, Test connection says which part failed, 
   await byTestId('field-userName').fill('loader')
   await byTestId('field-passWord').fill('wrong-password')
   await byTestId('field-commitTimeout').fill('200')
+  // Only the security fields of the chosen protocol show.
+  assert.equal(await byTestId('field-kafkaSaslUser').isVisible(), false)
+  await byTestId('field-kafkaSecurityProtocol').selectOption('SASL_SSL')
+  assert.equal(await byTestId('field-kafkaSaslUser').isVisible(), true)
+  assert.equal(await byTestId('field-kafkaTlsCa').isVisible(), true)
+  await byTestId('field-kafkaSecurityProtocol').selectOption('SASL_PLAINTEXT')
+  assert.equal(await byTestId('field-kafkaTlsCa').isVisible(), false)
+  await byTestId('field-kafkaSecurityProtocol').selectOption('PLAINTEXT')
   await byTestId('save-instance').click()
   await byTestId('error-kafkaBootstrap').getByText('a comma list of host:port').waitFor()
 

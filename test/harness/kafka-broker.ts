@@ -17,21 +17,32 @@ export interface KafkaBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Listeners beyond the plaintext one (which stays the inter-broker listener and the one
+ * `bootstrap` names): `ports` free ports for them, `dir` the broker's own temp dir for files they
+ * need (certificates). The format arguments go to Kafka's storage tool (e.g. `--add-scram`).
+ */
+export interface ExtraListeners {
+  ports: number;
+  configure(ports: number[], dir: string): Promise<{ listeners: Record<string, { port: number; protocol: string }>; settings: Record<string, string | number | boolean>; formatArgs: string[] }>;
+}
+
 const readyTimeoutMs = 90_000;
 const stopGraceMs = 30_000;
 
-export function startKafkaBroker(): Promise<KafkaBroker> {
-  return retryOnPortTaken(startOnFreePorts);
+export function startKafkaBroker(extra?: ExtraListeners): Promise<KafkaBroker> {
+  return retryOnPortTaken(() => startOnFreePorts(extra));
 }
 
-async function startOnFreePorts(): Promise<KafkaBroker> {
+async function startOnFreePorts(extra?: ExtraListeners): Promise<KafkaBroker> {
   const classpath = await kafkaClasspath();
   const dir = makeTempDir('k2s-kafka-');
-  const [port, controllerPort] = await freePorts(2);
+  const [port, controllerPort, ...extraPorts] = await freePorts(2 + (extra?.ports ?? 0));
   const bootstrap = `127.0.0.1:${port}`;
   const config = join(dir.path, 'server.properties');
   const logFile = join(dir.path, 'broker.log');
-  await writeFile(config, serverProperties(port!, controllerPort!, join(dir.path, 'data')));
+  const added = await extra?.configure(extraPorts, dir.path);
+  await writeFile(config, serverProperties(port!, controllerPort!, join(dir.path, 'data'), added));
   await writeFile(join(dir.path, 'log4j2.properties'), log4jProperties);
   // A small, light JVM: tests send little data, and CI has two cores that the tests need too
   // (serial GC and the C1 compiler only spend less CPU than Kafka's G1 and C2 defaults).
@@ -66,7 +77,7 @@ async function startOnFreePorts(): Promise<KafkaBroker> {
   };
   try {
     // KRaft refuses to start on unformatted storage; --standalone makes this node the sole voter.
-    await runToCompletion('java', java('kafka.tools.StorageTool', 'format', '--standalone', '--cluster-id', clusterId(), '--config', config), logFile);
+    await runToCompletion('java', java('kafka.tools.StorageTool', 'format', '--standalone', '--cluster-id', clusterId(), '--config', config, ...(added?.formatArgs ?? [])), logFile);
     await broker.start();
   } catch (error) {
     await broker.close();
@@ -86,16 +97,18 @@ export function testKafkaBootstrap(): Promise<string> {
   return shared;
 }
 
-function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+function serverProperties(port: number, controllerPort: number, dataDir: string, extra?: Awaited<ReturnType<ExtraListeners['configure']>>): string {
+  const more = Object.entries(extra?.listeners ?? {});
+  const advertised = [`PLAINTEXT://127.0.0.1:${port}`, ...more.map(([name, l]) => `${name}://127.0.0.1:${l.port}`)].join(',');
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.bootstrap.servers': `127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `${advertised},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': advertised,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT', ...more.map(([name, l]) => `${name}:${l.protocol}`)].join(','),
     'log.dirs': dataDir,
     // One node: the internal topics must make do with one replica (topics default to 1 already).
     'offsets.topic.replication.factor': 1,
@@ -114,8 +127,11 @@ function serverProperties(port: number, controllerPort: number, dataDir: string)
     'num.io.threads': 2,
     'num.recovery.threads.per.data.dir': 1,
     'background.threads': 2,
+    ...extra?.settings,
   };
-  return Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join('');
+  // Java reads .properties as ISO-8859-1: anything else goes in as a \u escape.
+  const escape = (value: string) => value.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return Object.entries(settings).map(([key, value]) => `${key}=${escape(String(value))}\n`).join('');
 }
 
 // Kafka's usual format, written to stdout (which goes to broker.log); the config dump that every

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { ZodError } from 'zod'
-import { instanceConfigSchema, mappingRuleSchema, mappingEnvSchema, type InstanceConfigInput } from '../../src/instances/config.ts'
+import { ConfigIssuesError, instanceConfigSchema, mappingRuleSchema, mappingEnvSchema, parseInstanceConfig, type InstanceConfigInput } from '../../src/instances/config.ts'
 
 /** The instance of the user's document (seed-consumer-server §2), with the instance's own name and mapping env. */
 const userExample: InstanceConfigInput = {
@@ -34,6 +34,17 @@ function rejected(parse: () => unknown, path: (string | number)[]): string {
 
 const instance = (patch: Record<string, unknown>) => () => instanceConfigSchema.parse({ ...userExample, ...patch })
 
+/** The cross-field issues parseInstanceConfig names (none: []). */
+function configIssues(patch: Record<string, unknown>): { path: string; message: string }[] {
+  try {
+    parseInstanceConfig({ ...userExample, ...patch })
+    return []
+  } catch (err) {
+    assert.ok(err instanceof ConfigIssuesError, `expected a ConfigIssuesError, got ${String(err)}`)
+    return err.issues
+  }
+}
+
 describe('instanceConfigSchema', () => {
   test("accepts the user's example and fills the defaults", () => {
     assert.deepEqual(instanceConfigSchema.parse(userExample), {
@@ -41,6 +52,15 @@ describe('instanceConfigSchema', () => {
       mappingEnv: 'prod',
       kafkaBootstrap: '192.168.20.1:9092,192.168.20.2:9092',
       topics: ['topic1', 'topic2'],
+      topicPattern: '',
+      kafkaSecurityProtocol: 'PLAINTEXT',
+      kafkaSaslMechanism: 'PLAIN',
+      kafkaSaslUser: '',
+      kafkaSaslPassword: '',
+      kafkaTlsCa: '',
+      kafkaTlsCert: '',
+      kafkaTlsKey: '',
+      kafkaTlsVerifyHostname: true,
       jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/',
       feHost: '127.0.0.1',
       feHttpPort: 8030,
@@ -117,8 +137,25 @@ describe('instanceConfigSchema', () => {
     })
   }
 
-  test('empty topics are rejected on topics', () => {
-    assert.equal(rejected(instance({ topics: [] }), ['topics']), 'name at least one topic')
+  test('empty topics are rejected on topics, unless a topicPattern is given; both at once on topicPattern', () => {
+    assert.deepEqual(configIssues({ topics: [] }), [{ path: 'topics', message: 'name at least one topic, or give a topicPattern' }])
+    assert.equal(parseInstanceConfig({ ...userExample, topics: [], topicPattern: 'shop_.*' }).topicPattern, 'shop_.*')
+    assert.deepEqual(configIssues({ topicPattern: 'shop_.*' }).map((i) => i.path), ['topicPattern'])
+  })
+
+  test('a topicPattern must be RE2 syntax: backreferences and lookarounds, which need backtracking, are refused', () => {
+    assert.match(rejected(instance({ topics: [], topicPattern: '(a)\\1' }), ['topicPattern']), /not a valid regular expression \(RE2 syntax\)/)
+    assert.match(rejected(instance({ topics: [], topicPattern: 'shop_(?!tmp).*' }), ['topicPattern']), /RE2 syntax/)
+    assert.match(rejected(instance({ topics: [], topicPattern: '[' }), ['topicPattern']), /RE2 syntax/)
+  })
+
+  test('SASL needs a user and password; SASL and TLS fields only with their protocol; a client certificate with its key', () => {
+    assert.deepEqual(configIssues({ kafkaSecurityProtocol: 'SASL_SSL' }).map((i) => i.path), ['kafkaSaslUser', 'kafkaSaslPassword'])
+    assert.deepEqual(configIssues({ kafkaSaslUser: 'canal' }), [{ path: 'kafkaSaslUser', message: 'only with kafkaSecurityProtocol SASL_PLAINTEXT or SASL_SSL' }])
+    assert.deepEqual(configIssues({ kafkaSecurityProtocol: 'SASL_PLAINTEXT', kafkaSaslUser: 'canal', kafkaSaslPassword: 'x' }), [])
+    assert.match(rejected(instance({ kafkaSecurityProtocol: 'SSL', kafkaTlsCa: 'not a certificate' }), ['kafkaTlsCa']), /PEM certificate/)
+    assert.match(rejected(instance({ kafkaSecurityProtocol: 'SSL', kafkaTlsKey: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' }), ['kafkaTlsKey']), /unencrypted PEM private key/)
+    assert.equal(rejected(instance({ kafkaSecurityProtocol: 'SCRAM' }), ['kafkaSecurityProtocol']).length > 0, true)
   })
 
   test('repeated topics are rejected on topics', () => {
