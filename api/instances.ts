@@ -141,7 +141,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const { config } = found
       const [answer, record] = await Promise.all([overviews.askKafka(found, lagWaitMs), overviews.liveRecord(name)])
       // No answer at all in time: say so at once rather than hold the caller for Kafka's timeouts.
-      if (!answer.lag) throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer${answer.error ? `: ${answer.error}` : ` within ${lagWaitMs / 1000} s`}`, { code: 'kafka.unreachable', params: { bootstrap: config.kafkaBootstrap } })
+      if (!answer.lag) throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer${answer.error ? `: ${answer.error}` : ` within ${lagWaitMs / 1000} s`}`, { code: 'kafka.lag_unreachable', params: { bootstrap: config.kafkaBootstrap } })
       const now = Date.now()
       // Kafka's offsets are the truth here; the fetcher's record adds the binlog time, when it saw the same commit.
       const seconds = (p: PartitionLag) => {
