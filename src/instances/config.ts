@@ -66,6 +66,13 @@ export type InstanceConfigInput = z.input<typeof instanceConfigSchema>
 export type InstanceConfig = z.output<typeof instanceConfigSchema>
 
 export const deleteModes = ['hard', 'soft', 'ignore'] as const
+/**
+ * What a source schema change does to the rule's target (README "Schema changes"): `ignore` loads
+ * the columns the target has and counts the rest as drift; `apply` carries canal's DDL to
+ * StarRocks; `pause` holds the table until an operator resumes it.
+ */
+export const schemaChangePolicies = ['ignore', 'apply', 'pause'] as const
+export type SchemaChangePolicy = (typeof schemaChangePolicies)[number]
 export const metadataKinds = ['sourceDatabase', 'sourceTable', 'eventType', 'binlogTime', 'binlogTimeMs', 'kafkaPartition', 'kafkaOffset'] as const
 export type MetadataKind = (typeof metadataKinds)[number]
 
@@ -93,8 +100,15 @@ export const mappingRuleSchema = z
     metadataColumns: z.record(columnName, z.enum(metadataKinds)).default({}),
     deleteMode: z.enum(deleteModes).default('hard'),
     softDeleteColumn: columnName.optional(),
+    /** Absent is `ignore`, as for a rule saved before schema evolution existed (schemaPolicy()). */
+    schemaChange: z.enum(schemaChangePolicies).optional(),
+    /** With `apply`: a source CREATE TABLE creates the target when it does not exist. */
+    autoCreate: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
+    if (rule.autoCreate && schemaPolicy(rule) !== 'apply') {
+      ctx.addIssue({ code: 'custom', path: ['autoCreate'], message: 'needs schemaChange "apply"' })
+    }
     if (rule.deleteMode === 'soft' && !rule.softDeleteColumn) {
       ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: 'required when deleteMode is "soft"' })
     }
@@ -105,6 +119,10 @@ export const mappingRuleSchema = z
   })
 
 export type MappingRule = z.output<typeof mappingRuleSchema>
+
+export function schemaPolicy(rule: Pick<MappingRule, 'schemaChange'>): SchemaChangePolicy {
+  return rule.schemaChange ?? 'ignore'
+}
 
 export const mappingEnvSchema = z.object({
   /** The code instances refer to; `title` is what people call it. */

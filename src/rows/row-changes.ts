@@ -33,7 +33,7 @@ export type TableRowsBuilder = {
 }
 
 export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
-  const result: TableRows = { body: new JsonRowsBody(), upserts: 0, deletes: 0, ignoredDeletes: 0 }
+  const result: TableRows = { body: new JsonRowsBody(), upserts: 0, deletes: 0, ignoredDeletes: 0, driftRows: 0, driftColumns: new Set() }
   // Several rules may feed one target (say, two shard families); each projects with its own rule.
   const projections = new Map<number, Projection>()
   const scanned = new Map<number, ScannedProjection>()
@@ -56,7 +56,17 @@ type Projection = { apply(source: SourceEvent, result: TableRows): void }
 
 function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { rule } = route
-  const { targetOf, columnOf, metadata, softColumn, primaryKey, keys } = columnTargets(rule, target)
+  const { targetOf, missing, columnOf, metadata, softColumn, primaryKey, keys } = columnTargets(rule, target)
+  // Never silently short: a row carrying a column the target lacks is counted, whatever happens to it.
+  const drift = (image: RowImage, result: TableRows): void => {
+    let found = false
+    for (const column in image) {
+      if (!missing(column)) continue
+      found = true
+      result.driftColumns.add(column)
+    }
+    if (found) result.driftRows++
+  }
   // `old` holds only the columns that changed; one of them being a key column moves the row.
   const changesKey = (before: RowImage, after: RowImage): boolean => {
     for (const column in before) {
@@ -81,6 +91,7 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const apply = (source: SourceEvent, result: TableRows): void => {
     const { event } = source
     event.data.forEach((after, i) => {
+      drift(after, result)
       switch (event.type) {
         case 'INSERT':
           result.body.addText(project(after, source, 0, false))

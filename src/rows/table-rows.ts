@@ -11,4 +11,8 @@ export type TableRows = {
   deletes: number
   /** DELETEs not applied: delete mode `ignore`, or a hard delete on a table that cannot delete. */
   ignoredDeletes: number
+  /** Source rows that carried a column the target lacks (and the rule does not exclude): schema drift. */
+  driftRows: number
+  /** Those columns, by their source names. */
+  driftColumns: Set<string>
 }

@@ -10,13 +10,15 @@ export type LabelParts = Pick<LoadJobData, 'instance' | 'epoch' | 'topic' | 'par
   prefix: string
   database: string
   table: string
+  /** A part of the table's rows cut off by a DDL barrier (`ddl<offset>`); absent for the rows before any. */
+  segment?: string
 }
 
 const maxLength = 128
 const hashLength = 20
 
 export function loadLabel(p: LabelParts): string {
-  const parts = [p.prefix, p.instance, p.epoch, p.topic, p.partition, p.firstOffset, p.lastOffset, p.database, p.table]
+  const parts = [p.prefix, p.instance, p.epoch, p.topic, p.partition, p.firstOffset, p.lastOffset, p.database, p.table, ...(p.segment ? [p.segment] : [])]
   // The readable head is for people reading StarRocks' load history; uniqueness comes from the
   // hash of the exact parts, because names may hold '-' and '.', so no join of them is unambiguous.
   const hash = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, hashLength)
