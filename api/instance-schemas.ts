@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { instanceConfigSchema } from '../src/instances/config.ts'
+import { schemaStatusSchema } from './schema-holds.ts'
 
 /** What the instance routes take and give. The password goes in, never out: only `passWordSet`. */
 export const nameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) })
@@ -56,11 +57,15 @@ export const instanceSummarySchema = z.object({
    * null while no fetcher runs it or has fetched that message yet, messages null when Kafka is unreachable.
    */
   lag: z.object({ messages: z.number().nullable(), seconds: z.number().nullable() }),
+  /** Target tables held by their rule's schema change policy (details: GET …/schema). */
+  schemaHeld: z.number(),
 })
 
 export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true }).extend({
   epoch: z.number(),
   skippedBySource: countersSchema,
+  /** Schema evolution: held tables with why, drift per table (also GET …/schema). */
+  schema: schemaStatusSchema.omit({ name: true }),
   /** While stalled: how long it has been behind with no offset committed (ms); else 0. */
   stalledForMs: z.number(),
 })
