@@ -143,7 +143,6 @@ export const en = {
   passwordAgain: 'Changing the JDBC URL, FE host, FE HTTP port or user needs the password again: the stored one is only sent where it was saved for.',
   'instance.password_rebind': 'Enter the password again: the stored password is only sent to the endpoints and user it was saved with, and {fields} changed.',
   lagStale: 'Kafka did not answer in time',
-  'kafka.unreachable': 'Kafka at {bootstrap} did not answer.',
   'auth.login_limited': 'Too many failed logins: try again in {seconds} s.',
   navUsers: 'Users',
   role: 'Role',

@@ -143,7 +143,6 @@ export const zh = {
   passwordAgain: '修改 JDBC URL、FE 主机、FE HTTP 端口或用户后需要重新输入密码：已保存的密码只会发往保存时的地址。',
   'instance.password_rebind': '请重新输入密码：已保存的密码只发往保存时的地址和用户，而 {fields} 已修改。',
   lagStale: 'Kafka 未及时应答',
-  'kafka.unreachable': '{bootstrap} 的 Kafka 没有应答。',
   'auth.login_limited': '登录失败次数过多，请 {seconds} 秒后再试。',
   navUsers: '用户',
   role: '角色',
