@@ -3,7 +3,7 @@ import { instanceConfigSchema } from '../src/instances/config.ts'
 import { checkConnections } from '../src/starrocks/connection-check.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
 import type { AdminOptions } from './context.ts'
-import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import { conflict, errorResponses, fieldIssue, invalidInput, notFound, saidSchema } from './errors.ts'
 import { instanceViewSchema, nameParam } from './instance-schemas.ts'
 import { actor, json, router, userSecurity } from './router.ts'
 
@@ -21,7 +21,7 @@ const testConnectionBody = instanceConfigSchema
     passWord: z.string().optional(),
   })
 
-const partSchema = z.object({ ok: z.boolean(), message: z.string() })
+const partSchema = saidSchema.extend({ ok: z.boolean() })
 const testConnectionReply = z.object({
   ok: z.boolean(),
   kafka: partSchema.extend({ topics: z.array(z.object({ name: z.string(), exists: z.boolean(), partitions: z.number() })) }),
@@ -49,7 +49,7 @@ export function instanceDialogRoutes(opts: AdminOptions) {
       let password = passWord
       if (password === undefined) {
         const stored = name ? await store.getInstance(name) : null
-        if (!stored) throw invalidInput([{ path: 'passWord', message: name ? `required: no instance named ${name} holds one` : 'required for a new instance' }])
+        if (!stored) throw invalidInput([name ? fieldIssue('passWord', 'field.password_not_stored', { name }) : fieldIssue('passWord', 'field.password_required')])
         password = stored.config.passWord
       }
       const report = await checkConnections({ ...target, passWord: password })

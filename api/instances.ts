@@ -6,7 +6,7 @@ import { instanceStore, type InstanceView } from '../src/instances/instance-stor
 import { partitionSeconds } from '../src/observe/lag-record.ts'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/observe/log-store.ts'
 import type { AdminOptions } from './context.ts'
-import { ApiError, conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import { ApiError, conflict, errorResponses, fieldIssue, invalidInput, notFound } from './errors.ts'
 import {
   desiredReplySchema,
   instanceCreateSchema,
@@ -34,7 +34,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
   }
 
   async function requireMappingEnv(name: string) {
-    if (!(await store.getMappingEnv(name))) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
+    if (!(await store.getMappingEnv(name))) throw invalidInput([fieldIssue('mappingEnv', 'field.no_mapping_env', { name })])
   }
 
   async function liveStatus(found: InstanceView, moment: OverviewMoment) {
@@ -80,7 +80,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const { name } = c.req.valid('param')
       const input = c.req.valid('json')
       await view(name)
-      if (input.name !== undefined && input.name !== name) throw invalidInput([{ path: 'name', message: 'must be the name in the URL (instances cannot be renamed)' }])
+      if (input.name !== undefined && input.name !== name) throw invalidInput([fieldIssue('name', 'field.instance_rename')])
       await requireMappingEnv(input.mappingEnv)
       const { name: _, ...update } = input
       if (!(await store.updateInstance(name, update))) throw notFound(`instance ${name}`)

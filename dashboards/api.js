@@ -4,7 +4,7 @@
  * show next to their inputs.
  */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message @param {{path: string, message: string}[]} issues */
+  /** @param {number} status @param {string} message @param {({path: string} & import('./i18n.js').Said)[]} issues */
   constructor(status, message, issues) {
     super(message)
     this.status = status

@@ -1,6 +1,6 @@
 import { del, get, post, put, seg } from '../api.js'
 import { attempt, busy, confirmDialog, field, fill, h, modal, showIssues, table, toast } from '../dom.js'
-import { t } from '../i18n.js'
+import { said, t } from '../i18n.js'
 import { editRule } from './rule-dialog.js'
 
 /**
@@ -157,7 +157,7 @@ async function previewPanel(env) {
         r.kind === 'rows' && r.match
           ? h('p', { 'data-testid': 'preview-match' }, t('previewMatched', { n: r.match.ruleIndex + 1, source: `${r.database}.${r.table}`, target: `${r.match.targetDatabase}.${r.match.targetTable}` }))
           : h('p', { 'data-testid': 'preview-match' }, r.kind === 'rows' ? t('previewNoRule', { source: `${r.database}.${r.table}` }) : t('previewSkipped', { reason: r.reason })),
-        r.notes.map((/** @type {string} */ n) => h('p.note', null, n)),
+        r.notes.map((/** @type {import('../i18n.js').Said} */ n) => h('p.note', { 'data-code': n.code }, said(n))),
         r.rows?.length ? h('pre.rows', { 'data-testid': 'preview-rows' }, r.rows.map((/** @type {any} */ row) => JSON.stringify(row)).join('\n')) : null)
     } catch (err) {
       fill(out)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { english, say } from '../messages.ts'
 import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
 
 /**
@@ -10,14 +11,14 @@ export type ConsumerPolicy = (typeof consumerPolicies)[number]
 
 const name = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'use 1-64 letters, digits, "_" or "-", starting with a letter or digit')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, english('field.name_format'))
 
 const isHostPort = (s: string) => {
   const match = /^[^\s,:]+:(\d{1,5})$/.exec(s)
   return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535
 }
 // Kafka's own rule for topic names.
-const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
+const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, english('field.topic_format'))
 
 const defaultStallAfterMs = 60_000
 
@@ -26,9 +27,9 @@ export const instanceConfigSchema = z.object({
   kafkaBootstrap: z
     .string()
     .transform((s) => s.split(',').map((h) => h.trim()).filter((h) => h !== ''))
-    .refine((hosts) => hosts.length > 0 && hosts.every(isHostPort), 'a comma list of host:port, e.g. 10.0.0.1:9092,10.0.0.2:9092')
+    .refine((hosts) => hosts.length > 0 && hosts.every(isHostPort), english('field.bootstrap_format'))
     .transform((hosts) => hosts.join(',')),
-  topics: z.array(topic).min(1, 'name at least one topic').refine((t) => new Set(t).size === t.length, 'topics must not repeat'),
+  topics: z.array(topic).min(1, english('field.topics_required')).refine((t) => new Set(t).size === t.length, english('field.topics_repeat')),
   mappingEnv: name,
   jdbcUrl: z.string().refine((url) => {
     try {
@@ -37,8 +38,8 @@ export const instanceConfigSchema = z.object({
     } catch {
       return false
     }
-  }, 'must look like jdbc:mysql://host:port/ with no database'),
-  feHost: z.string().regex(/^[^\s/:]+$/, 'a host name or IP, without scheme or port'),
+  }, english('field.jdbc_url_format')),
+  feHost: z.string().regex(/^[^\s/:]+$/, english('field.fe_host_format')),
   feHttpPort: z.number().int().min(1).max(65535),
   userName: z.string().min(1),
   passWord: z.string(),
@@ -53,7 +54,7 @@ export const instanceConfigSchema = z.object({
   loadTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
   retryBackoffMs: z.number().int().min(10).max(600_000).default(1_000),
   retryBackoffMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
-  labelPrefix: z.string().regex(/^[A-Za-z0-9_]{1,16}$/).default('k2s'),
+  labelPrefix: z.string().regex(/^[A-Za-z0-9_]{1,16}$/, english('field.label_prefix_format')).default('k2s'),
   strictMode: z.boolean().default(true),
   /** Run only on this node, or only on nodes of this cluster; empty: any fetcher node. */
   pinNode: z.string().max(128).default(''),
@@ -76,9 +77,9 @@ const pattern = z.string().min(1).refine((p) => {
   } catch {
     return false
   }
-}, 'not a valid regular expression')
+}, english('field.regex_invalid'))
 
-const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a column name is letters, digits and "_"')
+const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, english('field.column_name_format'))
 
 const templateToken = /\$\{([^}]*)\}/g
 
@@ -96,11 +97,11 @@ export const mappingRuleSchema = z
   })
   .superRefine((rule, ctx) => {
     if (rule.deleteMode === 'soft' && !rule.softDeleteColumn) {
-      ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: 'required when deleteMode is "soft"' })
+      ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: english('field.soft_delete_column_required') })
     }
     for (const field of ['targetDatabase', 'targetTable'] as const) {
       const problem = templateProblem(rule[field], rule.sourceDatabase, rule.sourceTable)
-      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem })
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem.message, params: { said: problem } })
     }
   })
 
@@ -118,7 +119,7 @@ export type MappingEnvInput = z.input<typeof mappingEnvSchema>
 export type MappingEnv = z.output<typeof mappingEnvSchema>
 
 /** `${db}`, `${table}`, `${1}`… (groups of the table pattern) and `${name}` (named groups of either). */
-function templateProblem(template: string, dbPattern: string, tablePattern: string): string | undefined {
+function templateProblem(template: string, dbPattern: string, tablePattern: string) {
   let tableGroups = 0
   const named = new Set<string>()
   try {
@@ -130,10 +131,10 @@ function templateProblem(template: string, dbPattern: string, tablePattern: stri
   for (const [, token] of template.matchAll(templateToken)) {
     if (token === 'db' || token === 'table' || named.has(token!)) continue
     if (/^\d+$/.test(token!) && Number(token) >= 1 && Number(token) <= tableGroups) continue
-    return `unknown placeholder \${${token}}: use \${db}, \${table}, \${1}..\${${tableGroups}} or a named group`
+    return say('field.template_placeholder', { token: token!, groups: tableGroups })
   }
   const rest = template.replace(templateToken, 'x')
-  if (!/^[A-Za-z0-9_]+$/.test(rest)) return 'after placeholders, only letters, digits and "_" are allowed'
+  if (!/^[A-Za-z0-9_]+$/.test(rest)) return say('field.template_characters')
   return undefined
 }
 
