@@ -40,6 +40,7 @@ export function metricsRoutes(opts: AdminOptions, overviews: ReturnType<typeof i
       { name: 'k2s_instance_rows_per_second', type: 'gauge', help: 'Rows loaded per second over the last minute.', samples: perInstance((o) => o.rowsPerSecond) },
       { name: 'k2s_instance_rows_loaded_total', type: 'counter', help: 'Rows loaded into StarRocks.', samples: perInstance((o) => o.counters.loadedRows ?? 0) },
       { name: 'k2s_instance_rows_quarantined_total', type: 'counter', help: 'Rows put in quarantine.', samples: perInstance((o) => o.counters.quarantinedRows ?? 0) },
+      { name: 'k2s_instance_quarantine_items', type: 'gauge', help: 'Items waiting in the quarantine: refused rows of one load, or one unreadable message each.', samples: perInstance((o) => o.quarantined) },
       { name: 'k2s_instance_failed_attempts_total', type: 'counter', help: 'Failed load attempts (and fetcher starts); each is retried.', samples: perInstance((o) => o.counters.failedAttempts ?? 0) },
       { name: 'k2s_instance_retry_attempts', type: 'gauge', help: 'Failed attempts in a row of the failure going on now (0 when healthy).', samples: perInstance((o) => o.health.attempts) },
       { name: 'k2s_instance_stalled_seconds', type: 'gauge', help: 'While stalled: seconds behind with no offset committed; else 0.', samples: perInstance((o) => o.stalledForMs / 1000) },
