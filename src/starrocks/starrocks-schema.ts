@@ -36,13 +36,32 @@ export function parseJdbcUrl(jdbcUrl: string): { host: string; port: number } {
   return { host: match[1]!, port: match[2] ? Number(match[2]) : 9030 }
 }
 
-export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000): SchemaCache {
+/**
+ * `queryTimeoutMs` bounds each lookup: a pooled connection that died without a word (a network
+ * partition, a firewall or NAT that dropped it) would otherwise hold the lookup, and the batch
+ * waiting for it, until TCP gives up about 15 minutes later. mysql2's own query timeout only
+ * rejects the query and hands the connection back with its command still pending, so a lookup that
+ * fails destroys its connection; the batch's retry opens a new one.
+ */
+export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000, queryTimeoutMs = 10_000): SchemaCache {
   const { host, port } = parseJdbcUrl(target.jdbcUrl)
   const pool = mysql.createPool({ host, port, user: target.user, password: target.password, connectionLimit: 2, connectTimeout: 10_000 })
   const cache = new Map<string, { at: number; ttl: number; value: Promise<TargetTable | null> }>()
 
+  async function query(sql: string, values: string[]): Promise<unknown> {
+    const connection = await pool.getConnection()
+    try {
+      const [rows] = await connection.query({ sql, timeout: queryTimeoutMs }, values)
+      connection.release()
+      return rows
+    } catch (err) {
+      connection.destroy()
+      throw err
+    }
+  }
+
   async function read(database: string, table: string): Promise<TargetTable | null> {
-    const [rows] = await pool.query(
+    const rows = await query(
       'SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [database, table],
     )
