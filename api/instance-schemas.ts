@@ -54,6 +54,9 @@ export const instanceSummarySchema = z.object({
    */
   state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed', 'stalled']),
   reason: z.string(),
+  /** The reason's stable code (empty when there is none) and its parameters, for the console's language. */
+  reasonCode: z.string(),
+  reasonParams: z.record(z.string(), z.union([z.string(), z.number()])),
   lastLoadAt: z.string().nullable(),
   /** When the config or desired state last changed. */
   updatedAt: z.string().nullable(),

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { KafkaReadTarget, PartitionLag } from '../observe/consumer-lag.ts'
 import { kafkaLagCache } from '../observe/kafka-lag-cache.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
+import { fetcherReports } from './fetcher-report.ts'
 import { instanceLeases } from './instance-lease.ts'
 import { actualState, type ActualState } from './instance-state.ts'
 import type { InstanceView } from './instance-store.ts'
@@ -24,6 +25,9 @@ export type InstanceOverview = {
   runningOn: string | null
   state: ActualState
   reason: string
+  /** The reason's stable code and parameters (empty code: no reason), for the console's language. */
+  reasonCode: string
+  reasonParams: Record<string, string | number>
   /** Behind with no committed offset moving for this long, while stalled; else 0. */
   stalledForMs: number
   lastLoadAt: string | null
@@ -48,6 +52,7 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
   const activity = instanceActivity(redis, keys)
   // Only read here: the lease length matters to the nodes that hold them.
   const leases = instanceLeases(redis, keys, 0)
+  const reports = fetcherReports(redis, keys)
   const registry = nodeRegistry(redis, keys, leaseMs)
   const fromKafka = kafkaLagCache({ refreshMs: kafkaCacheMs })
   const lagSource = ({ config }: InstanceView) => ({
@@ -78,8 +83,9 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
 
   async function overview(view: InstanceView, m: OverviewMoment): Promise<InstanceOverview> {
     const name = view.config.name
-    const [runningOn, health, counters, lastLoadAt, quarantined, rate, record] = await Promise.all([
+    const [runningOn, fetcher, health, counters, lastLoadAt, quarantined, rate, record] = await Promise.all([
       leases.owner(name),
+      reports.read(name),
       activity.health(name),
       activity.counters(name),
       activity.lastBatchAt(name),
@@ -96,9 +102,10 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
     const noProgressMs = lag.messages ? noProgress(view, live, record, m.now) : 0
     const online = m.nodes.filter((n) => n.online)
     const batchInFlight = live?.partitions.some((p) => p.inFlight) ?? false
-    const { state, reason } = actualState({
+    const { state, reason, reasonCode, reasonParams } = actualState({
       desired: view.desired,
       owner: runningOn,
+      fetcher,
       health,
       lagMessages: lag.messages,
       noProgressMs,
@@ -113,6 +120,8 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
       runningOn,
       state,
       reason,
+      reasonCode,
+      reasonParams,
       stalledForMs: state === 'stalled' ? noProgressMs : 0,
       lastLoadAt,
       health,
