@@ -39,6 +39,7 @@ const testConnectionBody = instanceConfigSchema
     kafkaTlsKey: z.string().optional(),
   })
 
+/** `code` and `params` beside the English `message`, for the console's language. */
 const partSchema = z.object({ ok: z.boolean(), message: z.string(), code: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() })
 const testConnectionReply = z.object({
   ok: z.boolean(),

@@ -31,15 +31,16 @@ export type ConnectionTarget = KafkaReadTarget & {
 const partTimeoutMs = 4_000
 
 export async function checkConnections(target: ConnectionTarget, timeoutMs = partTimeoutMs): Promise<ConnectionReport> {
-  const secrets = [target.passWord, target.kafkaSaslPassword].filter((s) => s !== '')
-  const scrub = (message: string) => secrets.reduce((m, secret) => m.split(secret).join('***'), message)
-  const guard = async <T extends PartResult>(what: string, check: Promise<T>, failed: (message: string) => T): Promise<T> => {
+  const scrub = scrubber(target)
+  // The console shows each part's name beside its message: the message does not say it again.
+  const guard = async <T extends PartResult>(check: Promise<T>, failed: (message: string, code: string, params: Record<string, string | number>) => T): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
+    const seconds = timeoutMs / 1000
     const timeout = new Promise<T>((resolve) => {
-      timer = setTimeout(() => resolve(failed(`${what} did not answer within ${timeoutMs / 1000} s`)), timeoutMs)
+      timer = setTimeout(() => resolve(failed(`no answer within ${seconds} s`, 'check.timeout', { seconds })), timeoutMs)
     })
     try {
-      const result = await Promise.race([check.catch((err: Error) => failed(`${what}: ${err.message}`)), timeout])
+      const result = await Promise.race([check.catch((err: Error) => failed(err.message, 'check.error', { error: err.message })), timeout])
       const params = result.params && Object.fromEntries(Object.entries(result.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]))
       return { ...result, message: scrub(result.message), ...(params ? { params } : {}) }
     } finally {
@@ -47,11 +48,33 @@ export async function checkConnections(target: ConnectionTarget, timeoutMs = par
     }
   }
   const [kafka, sql, fe] = await Promise.all([
-    guard(`Kafka at ${target.kafkaBootstrap}`, checkKafka(target, timeoutMs), (message) => ({ ok: false, message, code: 'kafka.timeout', params: { bootstrap: target.kafkaBootstrap, seconds: timeoutMs / 1000 }, topics: [] as TopicCheck[] })),
-    guard(`StarRocks MySQL port ${target.jdbcUrl}`, checkMysql(target, timeoutMs), (message) => ({ ok: false, message })),
-    guard(`StarRocks FE HTTP port ${target.feHost}:${target.feHttpPort}`, checkFeHttp(target, timeoutMs), (message) => ({ ok: false, message })),
+    guard(checkKafka(target, timeoutMs), (message, code, params) => ({ ok: false, message, code: code === 'check.timeout' ? 'kafka.timeout' : code, params: code === 'check.timeout' ? { bootstrap: target.kafkaBootstrap, ...params } : params, topics: [] as TopicCheck[] })),
+    guard(checkMysql(target, timeoutMs), (message, code, params) => ({ ok: false, message, code, params })),
+    guard(checkFeHttp(target, timeoutMs), (message, code, params) => ({ ok: false, message, code, params })),
   ])
   return { kafka, mysql: sql, feHttp: fe }
+}
+
+/**
+ * Masks the secrets in what a library said, should it ever echo one, without masking what the
+ * user typed in plain sight: a password `0` must not turn `127.0.0.1:9092` into
+ * `127.***.***.1:9***92` (which shows every place the password's characters occur). Addresses,
+ * user names and topics are kept whole; a secret shorter than 4 characters is not searched for at
+ * all, since any masking of it would reveal more than it hides.
+ */
+export function scrubber(target: Pick<ConnectionTarget, 'kafkaBootstrap' | 'topics' | 'jdbcUrl' | 'feHost' | 'feHttpPort' | 'userName' | 'passWord'> & Partial<Pick<ConnectionTarget, 'kafkaSaslPassword' | 'kafkaSaslUser'>>): (text: string) => string {
+  const secrets = [target.passWord, target.kafkaSaslPassword ?? ''].filter((s) => s.length >= 4)
+  if (secrets.length === 0) return (text) => text
+  const visible = [target.kafkaBootstrap, ...target.kafkaBootstrap.split(','), ...target.topics, target.jdbcUrl, target.feHost, `${target.feHost}:${target.feHttpPort}`, target.userName, target.kafkaSaslUser ?? '']
+    .filter((v) => v !== '')
+    .sort((a, b) => b.length - a.length)
+  return (text) => {
+    const kept: string[] = []
+    let masked = text
+    for (const v of visible) masked = masked.split(v).join(`\u0000${kept.push(v) - 1}\u0000`)
+    for (const secret of secrets) masked = masked.split(secret).join('***')
+    return masked.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]!)
+  }
 }
 
 async function checkKafka(target: ConnectionTarget, timeoutMs: number): Promise<PartResult & { topics: TopicCheck[] }> {
@@ -124,15 +147,16 @@ export function kafkaFailure(err: Error, target: Pick<ConnectionTarget, 'kafkaBo
 }
 
 async function checkMysql(target: ConnectionTarget, timeoutMs: number): Promise<PartResult> {
-  const { host, port } = parseJdbcUrl(target.jdbcUrl)
-  const connection = await mysql.createConnection({ host, port, user: target.userName, password: target.passWord, connectTimeout: timeoutMs })
+  const { host, port, mysql: options } = parseJdbcUrl(target.jdbcUrl)
+  const connection = await mysql.createConnection({ host, port, user: target.userName, password: target.passWord, ...options, connectTimeout: timeoutMs })
   try {
     const [rows] = await connection.query('SELECT current_version() AS v')
     const version = (rows as { v?: string }[])[0]?.v
-    return { ok: true, message: `logged in as ${target.userName}${version ? ` (StarRocks ${version})` : ''}` }
+    if (version) return { ok: true, code: 'check.mysql.loggedInVersion', params: { user: target.userName, version }, message: `logged in as ${target.userName} (StarRocks ${version})` }
+    return { ok: true, code: 'check.mysql.loggedIn', params: { user: target.userName }, message: `logged in as ${target.userName}` }
   } catch {
     // The emulator and older versions may lack current_version(); the login is what matters.
-    return { ok: true, message: `logged in as ${target.userName}` }
+    return { ok: true, code: 'check.mysql.loggedIn', params: { user: target.userName }, message: `logged in as ${target.userName}` }
   } finally {
     await connection.end().catch(() => connection.destroy())
   }
@@ -149,9 +173,10 @@ function checkFeHttp(target: ConnectionTarget, timeoutMs: number): Promise<PartR
       { host: target.feHost, port: target.feHttpPort, method: 'GET', path: '/api/information_schema/get_load_state?label=k2s-connection-test', headers: { authorization: `Basic ${auth}` }, timeout: timeoutMs },
       (res) => {
         res.resume()
-        if (res.statusCode === 401 || res.statusCode === 403) resolve({ ok: false, message: `the FE refused user ${target.userName} (HTTP ${res.statusCode}): check the user name and password` })
-        else if (res.statusCode === 200) resolve({ ok: true, message: `FE answered and accepted user ${target.userName}` })
-        else resolve({ ok: false, message: `the FE answered HTTP ${res.statusCode}: is this the FE HTTP port (usually 8030)?` })
+        const status = res.statusCode ?? 0
+        if (status === 401 || status === 403) resolve({ ok: false, code: 'check.feHttp.refused', params: { user: target.userName, status }, message: `the FE refused user ${target.userName} (HTTP ${status}): check the user name and password` })
+        else if (status === 200) resolve({ ok: true, code: 'check.feHttp.accepted', params: { user: target.userName }, message: `the FE answered and accepted user ${target.userName}` })
+        else resolve({ ok: false, code: 'check.feHttp.unexpected', params: { status }, message: `the FE answered HTTP ${status}: is this the FE HTTP port (usually 8030)?` })
       },
     )
     req.on('timeout', () => req.destroy(new Error('timed out')))
