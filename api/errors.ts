@@ -31,8 +31,10 @@ export function issuesOf(err: ZodError): Issue[] {
     const path = issue.path.map(String)
     // zod reports unknown fields once for their object; name each field instead.
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'unknown field' }))
-    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? { code: issue.params.code } : {}
-    return [{ path: path.join('.'), message: issue.message, ...code }]
+    // A check of ours names its message's code, and its parameters when it has any.
+    const own = issue.code === 'custom' ? (issue.params as { code?: unknown; params?: Record<string, string | number> } | undefined) : undefined
+    if (typeof own?.code === 'string') return [{ path: path.join('.'), message: issue.message, code: own.code, ...(own.params ? { params: own.params } : {}) }]
+    return [{ path: path.join('.'), message: issue.message }]
   })
 }
 

@@ -211,7 +211,7 @@ export const mappingRuleSchema = z
     }
     for (const field of ['targetDatabase', 'targetTable'] as const) {
       const problem = templateProblem(rule[field], rule.sourceDatabase, rule.sourceTable)
-      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem })
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem.message, params: { code: problem.code, params: problem.params } })
     }
   })
 
@@ -229,8 +229,13 @@ export const mappingEnvSchema = z.object({
 export type MappingEnvInput = z.input<typeof mappingEnvSchema>
 export type MappingEnv = z.output<typeof mappingEnvSchema>
 
-/** `${db}`, `${table}`, `${1}`… (groups of the table pattern) and `${name}` (named groups of either). */
-function templateProblem(template: string, dbPattern: string, tablePattern: string): string | undefined {
+/**
+ * `${db}`, `${table}`, `${1}`… (groups of the table pattern) and `${name}` (named groups of either).
+ * The problem carries a code and parameters beside its English text, for the console's language.
+ */
+type TemplateProblem = { code: string; params: Record<string, string | number>; message: string }
+
+function templateProblem(template: string, dbPattern: string, tablePattern: string): TemplateProblem | undefined {
   let tableGroups = 0
   const named = new Set<string>()
   try {
@@ -243,9 +248,15 @@ function templateProblem(template: string, dbPattern: string, tablePattern: stri
   for (const [, token] of template.matchAll(templateToken)) {
     if (token === 'db' || token === 'table' || named.has(token!)) continue
     if (/^\d+$/.test(token!) && Number(token) >= 1 && Number(token) <= tableGroups) continue
-    return `unknown placeholder \${${token}}: use \${db}, \${table}, \${1}..\${${tableGroups}} or a named group`
+    const placeholder = `\${${token}}`
+    // Say only what this rule offers: `${1}..${0}` is no range a reader can use.
+    const groups = tableGroups === 0 ? '' : tableGroups === 1 ? '${1}' : `\${1}…\${${tableGroups}}`
+    const names = [...named].map((n) => `\${${n}}`).join(', ')
+    const usable = ['${db}', '${table}', groups, names].filter((u) => u !== '').join(', ')
+    const hint = tableGroups === 0 ? ' (the table pattern has no groups to number: add one, e.g. orders_(\\d+), to use ${1})' : ''
+    return { code: 'mapping.unknownPlaceholder', params: { placeholder, usable, groups: tableGroups }, message: `unknown placeholder ${placeholder}: this rule offers ${usable}${hint}` }
   }
   const rest = template.replace(templateToken, 'x')
-  if (!/^[A-Za-z0-9_]+$/.test(rest)) return 'after placeholders, only letters, digits and "_" are allowed'
+  if (!/^[A-Za-z0-9_]+$/.test(rest)) return { code: 'mapping.templateCharacters', params: {}, message: 'after placeholders, only letters, digits and "_" are allowed' }
   return undefined
 }
