@@ -309,4 +309,9 @@ export const en = {
   'check.feHttp.unexpected': 'the FE answered HTTP {status}: is this the FE HTTP port (usually 8030)?',
   'mapping.unknownPlaceholder': 'unknown placeholder {placeholder}: this rule offers {usable}',
   'mapping.templateCharacters': 'after placeholders, only letters, digits and "_" are allowed',
+  'jdbc.shape': 'must look like jdbc:mysql://host:port/ (a query string such as ?useSSL=false may follow)',
+  'jdbc.database': 'remove the database "{database}": K2S names each table with its database',
+  'jdbc.flag': '{key} must be true or false, got "{value}"',
+  'jdbc.sslMode': 'sslMode must be one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY, got "{value}"',
+  'jdbc.connectTimeout': 'connectTimeout must be milliseconds above 0, got "{value}"',
 }

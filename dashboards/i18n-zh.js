@@ -309,4 +309,9 @@ export const zh = {
   'check.feHttp.unexpected': 'FE 返回 HTTP {status}：这是 FE 的 HTTP 端口吗（通常是 8030）？',
   'mapping.unknownPlaceholder': '未知占位符 {placeholder}：此规则可用 {usable}',
   'mapping.templateCharacters': '占位符之外只能有字母、数字和 "_"',
+  'jdbc.shape': '格式应为 jdbc:mysql://主机:端口/（后面可以带 ?useSSL=false 这样的参数）',
+  'jdbc.database': '请去掉数据库 "{database}"：K2S 会用库名限定每张表',
+  'jdbc.flag': '{key} 只能是 true 或 false，当前是 "{value}"',
+  'jdbc.sslMode': 'sslMode 只能是 DISABLED、PREFERRED、REQUIRED、VERIFY_CA、VERIFY_IDENTITY 之一，当前是 "{value}"',
+  'jdbc.connectTimeout': 'connectTimeout 必须是大于 0 的毫秒数，当前是 "{value}"',
 }

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls } from '../fetcher/kafka-client.ts'
 import { topicPatternProblem } from '../fetcher/topic-pattern.ts'
 import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
-import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
+import { JdbcUrlError, parseJdbcUrl } from '../starrocks/jdbc-url.ts'
 
 /**
  * What an operator configures, checked at the door (docs/design.md invariant 6). Field names are the
@@ -53,14 +53,14 @@ export const instanceConfigSchema = z.object({
   kafkaTlsKey: z.string().max(65_536).refine((pem) => pem === '' || pemPrivateKey(pem), 'an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)').default(''),
   kafkaTlsVerifyHostname: z.boolean().default(true),
   mappingEnv: name,
-  jdbcUrl: z.string().refine((url) => {
+  jdbcUrl: z.string().superRefine((url, ctx) => {
     try {
       parseJdbcUrl(url)
-      return true
-    } catch {
-      return false
+    } catch (err) {
+      const known = err instanceof JdbcUrlError
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, params: known ? { code: err.code, params: err.params } : undefined })
     }
-  }, 'must look like jdbc:mysql://host:port/ with no database'),
+  }),
   feHost: z.string().regex(/^[^\s/:]+$/, 'a host name or IP, without scheme or port'),
   feHttpPort: z.number().int().min(1).max(65535),
   userName: z.string().min(1),
