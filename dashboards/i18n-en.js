@@ -300,8 +300,6 @@ export const en = {
   'stall.noProgress': 'no progress for {seconds}s while {behind} messages behind',
   'check.timeout': 'no answer within {seconds} s',
   'check.error': '{error}',
-  'check.kafka.topicMissing': 'connected, but no topic named {topics}',
-  'check.kafka.connected': 'connected; partitions per topic: {partitions}',
   'check.mysql.loggedIn': 'logged in as {user}',
   'check.mysql.loggedInVersion': 'logged in as {user} (StarRocks {version})',
   'check.feHttp.refused': 'the FE refused user {user} (HTTP {status}): check the user name and password',

@@ -300,8 +300,6 @@ export const zh = {
   'stall.noProgress': '已 {seconds} 秒没有进展，落后 {behind} 条消息',
   'check.timeout': '{seconds} 秒内没有应答',
   'check.error': '{error}',
-  'check.kafka.topicMissing': '已连接，但没有主题 {topics}',
-  'check.kafka.connected': '已连接；各主题分区数：{partitions}',
   'check.mysql.loggedIn': '已用 {user} 登录',
   'check.mysql.loggedInVersion': '已用 {user} 登录（StarRocks {version}）',
   'check.feHttp.refused': 'FE 拒绝了用户 {user}（HTTP {status}）：请检查用户名和密码',
