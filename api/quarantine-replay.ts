@@ -1,7 +1,7 @@
 import type { QuarantineItem } from '../src/instances/instance-activity.ts'
 import { instanceActivity } from '../src/instances/instance-activity.ts'
 import { instanceStore, type StoredInstance } from '../src/instances/instance-store.ts'
-import { decodeValue, type KafkaValue, type LoadBatch } from '../src/jobs/load-job.ts'
+import { decodeKey, decodeValue, type KafkaValue, type LoadBatch } from '../src/jobs/load-job.ts'
 import { createStreamLoadClient } from '../src/starrocks/stream-load-client.ts'
 import { loadBatch } from '../workers/load-batch.ts'
 import { closeLoadContext, createLoadContext } from '../workers/load-context.ts'
@@ -56,7 +56,7 @@ export function quarantineReplayer(opts: AdminOptions) {
   async function replayMessages(stored: StoredInstance, instance: string, item: QuarantineItem): Promise<ReplayResult> {
     const env = await store.getMappingEnv(stored.config.mappingEnv)
     if (!env) throw conflict(`mapping environment ${stored.config.mappingEnv} does not exist`)
-    const messages = (JSON.parse(item.payload) as KafkaValue[]).map((m) => ({ offset: m.offset, value: decodeValue(m) }))
+    const messages = (JSON.parse(item.payload) as KafkaValue[]).map((m) => ({ offset: m.offset, key: decodeKey(m), value: decodeValue(m) }))
     const job: LoadBatch = {
       instance,
       epoch: item.epoch ?? stored.epoch,

@@ -1,4 +1,5 @@
-import { decodeCanalMessage, type RowEvent } from '../src/formats/canal/canal-message.ts'
+import { formatReader } from '../src/formats/change-format.ts'
+import type { RowEvent } from '../src/formats/row-event.ts'
 import type { EventType } from '../src/instances/config.ts'
 import { canalScanner } from '../src/formats/canal/canal-scan.ts'
 import type { InstanceConfig } from '../src/instances/config.ts'
@@ -77,11 +78,13 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     bumpSource(`${database}.${table}:needType`, rows)
     return true
   }
-  const scan = canalScanner()
+  const { format, timeZone } = ctx.config
+  const reader = formatReader(format, { timeZone })
+  const scan = format === 'canal' ? canalScanner() : null
   for (const message of job.messages) {
-    // Plain row events go the fast way, from bytes to rows; whatever it declines, decodeCanalMessage
-    // and the row builder handle as the reference.
-    const scanned = scan(message.value)
+    // Plain canal row events go the fast way, from bytes to rows; whatever it declines, the format's
+    // decoder and the row builder handle as the reference.
+    const scanned = scan?.(message.value)
     if (scanned) {
       const route = ctx.route(scanned.database, scanned.table)
       if (!route) {
@@ -96,7 +99,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         continue
       }
     }
-    const event = decodeCanalMessage(message.value)
+    const event = reader.decode({ topic: job.topic, key: message.key ?? null, value: message.value })
     if (event.kind === 'unreadable') {
       const raw = encodeValue(message.offset, message.value).value ?? ''
       quarantine.push(item({
@@ -156,7 +159,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
       if (!rows) {
         // Without the target's columns no rows can be built: keep the source messages for replay.
         const mine = new Set(offsets)
-        const messages = job.messages.filter((m) => mine.has(m.offset)).map((m) => encodeValue(m.offset, m.value))
+        const messages = job.messages.filter((m) => mine.has(m.offset)).map((m) => encodeValue(m.offset, m.value, m.key ?? null))
         return refuse(`target table ${database}.${table} does not exist`, [], JSON.stringify(messages), 'messages', sourceRows)
       }
       bump('ignoredDeletes', rows.result.ignoredDeletes)

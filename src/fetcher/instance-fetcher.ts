@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Admin, EachBatchPayload } from 'kafkajs'
 import type { Redis } from 'ioredis'
 import { batchRanges } from '../jobs/batch-ranges.ts'
-import { canalRowCount } from '../formats/canal/canal-message.ts'
+import { formatReader } from '../formats/change-format.ts'
 import type { StoredInstance } from '../instances/instance-store.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
@@ -56,6 +56,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   const log = deps.log.child({ instance: config.name })
   const groupId = `k2s-${config.name}`
   const kafka = kafkaClient(config, { kind: 'fetcher', clientId: `k2s-${config.name}` })
+  const reader = formatReader(config.format, { timeZone: config.timeZone })
   const ranges = batchRanges(deps.redis, deps.keys, config.name, deps.node)
   const admin = kafka.admin()
   await admin.connect()
@@ -226,7 +227,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     let last: string | null = null
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break
-      open.batcher.push({ offset: m.offset, value: m.value, rows: canalRowCount(m.value), bytes: m.value?.length ?? 0, at: now })
+      open.batcher.push({ offset: m.offset, key: m.key ?? null, value: m.value, rows: reader.rowCount(m.value), bytes: (m.value?.length ?? 0) + (m.key?.length ?? 0), at: now })
       last = m.offset
     }
     if (last !== null) resolveOffset(last)
@@ -264,6 +265,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     node: deps.node,
     epoch,
     startedAt: stored.startedAt,
+    eventTime: reader.eventTime,
     source: {
       oldest: (topic, partition) => opened.get(`${topic}:${partition}`)?.loop.oldest() ?? null,
       inFlight: (topic, partition) => opened.get(`${topic}:${partition}`)?.loop.inFlight() ?? false,

@@ -1,6 +1,5 @@
 import type { Admin } from 'kafkajs'
 import type { Redis } from 'ioredis'
-import { canalEventTime } from '../formats/canal/canal-message.ts'
 import { readLag } from '../observe/consumer-lag.ts'
 import { lagPublishMs, readLagRecord, writeLagRecord, type PartitionProgress } from '../observe/lag-record.ts'
 import type { Logger } from '../observe/logger.ts'
@@ -30,6 +29,8 @@ export type LagPublisherDeps = {
   epoch: number
   /** When an operator last started the instance: a wait never counts from before it. */
   startedAt: number
+  /** The binlog time of a raw message in the instance's format. */
+  eventTime(value: Buffer | null): number | null
   source: LagSource
   log: Logger
 }
@@ -56,7 +57,7 @@ export async function startLagPublisher(d: LagPublisherDeps): Promise<LagPublish
     const key = `${topic}:${partition}`
     const known = times.get(key)
     if (known?.offset === m.offset) return known.es
-    const es = canalEventTime(m.value)
+    const es = d.eventTime(m.value)
     times.set(key, { offset: m.offset, es })
     return es
   }

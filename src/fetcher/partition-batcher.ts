@@ -6,7 +6,7 @@ import type { BatchRange } from '../jobs/batch-ranges.ts'
  * first message; a message is never split. A recorded range (docs/design.md invariant 4) overrides the
  * rule: the batch ends exactly where it ended before.
  */
-export type BufferedMessage = { offset: string; value: Buffer | null; rows: number; bytes: number; at: number }
+export type BufferedMessage = { offset: string; key?: Buffer | null; value: Buffer | null; rows: number; bytes: number; at: number }
 
 export type Cut = { firstOffset: string; lastOffset: string; messages: BufferedMessage[] }
 

@@ -129,5 +129,5 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 }
 
 function ownCopy(m: BufferedMessage): BufferedMessage {
-  return { ...m, value: m.value && Buffer.from(m.value) }
+  return { ...m, key: null, value: m.value && Buffer.from(m.value) }
 }

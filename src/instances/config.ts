@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls } from '../fetcher/kafka-client.ts'
 import { topicPatternProblem } from '../fetcher/topic-pattern.ts'
 import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
+import { changeFormats } from '../formats/change-format.ts'
 import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
 
 /**
@@ -24,6 +25,15 @@ const isHostPort = (s: string) => {
 const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
 
 const defaultStallAfterMs = 60_000
+
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}, 'an IANA time zone, e.g. UTC or Asia/Shanghai')
 
 export const instanceConfigSchema = z.object({
   name,
@@ -83,6 +93,10 @@ export const instanceConfigSchema = z.object({
   pinCluster: z.string().max(128).default(''),
   /** Behind and no offset committed for this long: the instance shows as stalled, with the cause. */
   stallAfterMs: z.number().int().min(1_000).max(86_400_000).default(defaultStallAfterMs),
+  /** The change-data format of the topics: canal flat messages, Debezium or Maxwell JSON. */
+  format: z.enum(changeFormats).default('canal'),
+  /** The wall clock TIMESTAMP columns are written in, where the format sends an instant (Debezium). */
+  timeZone: timeZone.default('UTC'),
 })
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>

@@ -8,36 +8,68 @@ import type { RedisKeys } from '../redis-keys.ts'
  * 13% of a node's CPU in the first benchmark. Here they are one binary frame, written once by the
  * fetcher and read once per attempt by a worker.
  *
- * Frame: u32 count, then per message: u8 offset length, the offset in ASCII, i32 value length
- * (-1 for a tombstone), the value's bytes.
+ * Frame without keys (every canal batch, and every frame before keys were kept): u32 count, then
+ * per message: u8 offset length, the offset in ASCII, i32 value length (-1 for a tombstone), the
+ * value's bytes. Frame with keys (Debezium takes a row's key from the message key): u32 0xFFFFFFFF,
+ * u8 version 2, u32 count, then per message the offset, i32 key length (-1 for none), the key's
+ * bytes, then the value as above. A batch without any key is written the old way, so a canal frame
+ * costs nothing more and old loaders still read it.
  */
+const keyedMark = 0xffffffff
+const keyedVersion = 2
+
 export function encodePayload(messages: readonly BatchMessage[]): Buffer {
-  let size = 4
-  for (const m of messages) size += 1 + m.offset.length + 4 + (m.value?.length ?? 0)
+  const keyed = messages.some((m) => m.key != null)
+  let size = keyed ? 9 : 4
+  for (const m of messages) size += 1 + m.offset.length + 4 + (m.value?.length ?? 0) + (keyed ? 4 + (m.key?.length ?? 0) : 0)
   const frame = Buffer.allocUnsafe(size)
-  let at = frame.writeUInt32BE(messages.length, 0)
+  let at = 0
+  if (keyed) {
+    at = frame.writeUInt32BE(keyedMark, at)
+    at = frame.writeUInt8(keyedVersion, at)
+  }
+  at = frame.writeUInt32BE(messages.length, at)
   for (const m of messages) {
     at = frame.writeUInt8(m.offset.length, at)
     at += frame.write(m.offset, at, 'latin1')
-    at = frame.writeInt32BE(m.value ? m.value.length : -1, at)
-    if (m.value) at += m.value.copy(frame, at)
+    if (keyed) at = writeBytes(frame, at, m.key ?? null)
+    at = writeBytes(frame, at, m.value)
   }
   return frame
 }
 
-/** The values are views into `frame`, not copies. */
+function writeBytes(frame: Buffer, at: number, bytes: Buffer | null): number {
+  at = frame.writeInt32BE(bytes ? bytes.length : -1, at)
+  return bytes ? at + bytes.copy(frame, at) : at
+}
+
+/** The values and keys are views into `frame`, not copies. */
 export function decodePayload(frame: Buffer): BatchMessage[] {
-  const count = frame.readUInt32BE(0)
+  let at = 0
+  const keyed = frame.length >= 4 && frame.readUInt32BE(0) === keyedMark
+  if (keyed) {
+    const version = frame.readUInt8(4)
+    if (version !== keyedVersion) throw new Error(`batch payload frame version ${version} is newer than this loader reads (${keyedVersion})`)
+    at = 5
+  }
+  const count = frame.readUInt32BE(at)
+  at += 4
   const messages: BatchMessage[] = new Array(count)
-  let at = 4
+  const readBytes = (): Buffer | null => {
+    const length = frame.readInt32BE(at)
+    at += 4
+    if (length < 0) return null
+    if (at + length > frame.length) throw new RangeError(`batch payload frame cut short: ${length} bytes announced, ${frame.length - at} left`)
+    const bytes = frame.subarray(at, at + length)
+    at += length
+    return bytes
+  }
   for (let i = 0; i < count; i++) {
     const offsetLength = frame.readUInt8(at)
     const offset = frame.toString('latin1', at + 1, at + 1 + offsetLength)
     at += 1 + offsetLength
-    const length = frame.readInt32BE(at)
-    at += 4
-    messages[i] = { offset, value: length < 0 ? null : frame.subarray(at, at + length) }
-    if (length > 0) at += length
+    const key = keyed ? readBytes() : null
+    messages[i] = keyed ? { offset, key, value: readBytes() } : { offset, value: readBytes() }
   }
   if (at !== frame.length) throw new Error(`batch payload frame has ${frame.length - at} bytes after its ${count} messages`)
   return messages

@@ -6,7 +6,10 @@
 export const loadQueueName = 'k2s-load'
 
 /** A Kafka value as JSON can hold it: how the quarantine keeps source messages for a replay. */
-export type KafkaValue = { offset: string; value: string | null; base64?: true }
+export type KafkaValue = { offset: string; value: string | null; base64?: true; key?: KafkaKey }
+
+/** A message key kept beside its value (Debezium keys hold the row's key); base64 when not text. */
+export type KafkaKey = { value: string; base64?: true }
 
 export type LoadJobData = {
   instance: string
@@ -19,7 +22,8 @@ export type LoadJobData = {
   messageCount: number
 }
 
-export type BatchMessage = { offset: string; value: Buffer | null }
+/** `key` only where the batch's frame carries keys (job-payload.ts); absent means null. */
+export type BatchMessage = { offset: string; key?: Buffer | null; value: Buffer | null }
 
 /** A job with its messages, as a worker loads it. */
 export type LoadBatch = LoadJobData & { messages: BatchMessage[] }
@@ -37,17 +41,30 @@ export function loadJobId(d: Pick<LoadJobData, 'instance' | 'epoch' | 'topic' | 
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-export function encodeValue(offset: string, value: Buffer | null): KafkaValue {
-  if (value === null) return { offset, value: null }
+export function encodeValue(offset: string, value: Buffer | null, key: Buffer | null = null): KafkaValue {
+  const kept = key === null ? {} : { key: encodeKey(key) }
+  if (value === null) return { offset, value: null, ...kept }
   try {
-    return { offset, value: utf8.decode(value) }
+    return { offset, value: utf8.decode(value), ...kept }
   } catch {
     // Not text: keep the exact bytes so the quarantine shows what really arrived.
-    return { offset, value: value.toString('base64'), base64: true }
+    return { offset, value: value.toString('base64'), base64: true, ...kept }
+  }
+}
+
+function encodeKey(key: Buffer): KafkaKey {
+  try {
+    return { value: utf8.decode(key) }
+  } catch {
+    return { value: key.toString('base64'), base64: true }
   }
 }
 
 export function decodeValue(m: KafkaValue): Buffer | null {
   if (m.value === null) return null
   return Buffer.from(m.value, m.base64 ? 'base64' : 'utf8')
+}
+
+export function decodeKey(m: KafkaValue): Buffer | null {
+  return m.key ? Buffer.from(m.key.value, m.key.base64 ? 'base64' : 'utf8') : null
 }

@@ -1,5 +1,5 @@
 import type { MappingRule, MetadataKind } from '../instances/config.ts'
-import type { RowEvent } from '../formats/canal/canal-message.ts'
+import type { RowEvent } from '../formats/row-event.ts'
 import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 
 /**

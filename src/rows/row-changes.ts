@@ -1,4 +1,4 @@
-import type { RowEvent, RowImage } from '../formats/canal/canal-message.ts'
+import type { RowEvent, RowImage } from '../formats/row-event.ts'
 import { scannedProjection, type ScannedProjection } from '../formats/canal/canal-fast-rows.ts'
 import type { CanalScan } from '../formats/canal/canal-scan.ts'
 import { columnTargets, metadataValue } from './column-targets.ts'

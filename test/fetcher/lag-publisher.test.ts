@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel, type Admin } from 'kafkajs'
 import { startLagPublisher } from '../../src/fetcher/lag-publisher.ts'
+import { canalEventTime } from '../../src/formats/canal/canal-message.ts'
 import { lagPublishMs, readLagRecord } from '../../src/observe/lag-record.ts'
 import { createLogger } from '../../src/observe/logger.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
@@ -47,6 +48,7 @@ test('after a commit the record is read from Kafka again at once, not at the nex
     node: 'node-1',
     epoch: 0,
     startedAt: Date.now(),
+    eventTime: canalEventTime,
     source: { oldest: () => null, inFlight: () => false },
     log: createLogger('lag-publisher-test', { level: 'silent' }),
   })

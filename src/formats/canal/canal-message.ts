@@ -1,40 +1,14 @@
 import { backslash, closeBrace, closeBracket, colon, openBrace, openBracket, quote, space } from '../../rows/json-bytes.ts'
+import type { RowEvent, RowImage, SkippedEvent, UnreadableEvent, ChangeEvent } from '../row-event.ts'
+
+export type { RowEvent, RowImage, SkippedEvent, UnreadableEvent } from '../row-event.ts'
 
 /**
  * canal "flat messages" (canal.mq.flatMessage=true), reference cdc-formats.md §A. Every row value is
  * a JSON string or null; we keep those strings untouched so BIGINT UNSIGNED and DECIMAL keep their
  * precision all the way into StarRocks.
  */
-export type RowImage = Record<string, string | null>
-
-export type RowEvent = {
-  kind: 'rows'
-  type: 'INSERT' | 'UPDATE' | 'DELETE'
-  database: string
-  table: string
-  /** Binlog time in ms (second resolution). */
-  es: number
-  pkNames: string[]
-  /** Each column's MySQL type as canal's table metadata had it (`int(11)`, `enum('a','b')`…); may be empty. */
-  mysqlType: Record<string, string>
-  data: RowImage[]
-  /** UPDATE only: per row, the previous values of the columns that changed. */
-  old: (RowImage | undefined)[]
-}
-
-/** Messages that carry no rows to load; counted by reason, never silently dropped. */
-export type SkippedEvent = {
-  kind: 'skip'
-  reason: 'ddl' | 'query' | 'statement-dml' | 'unknown-type' | 'tombstone'
-  database: string
-  table: string
-  type: string
-  sql?: string
-}
-
-export type UnreadableEvent = { kind: 'unreadable'; reason: string }
-
-export type CanalEvent = RowEvent | SkippedEvent | UnreadableEvent
+export type CanalEvent = ChangeEvent
 
 const ddlTypes = new Set(['CREATE', 'ALTER', 'ERASE', 'TRUNCATE', 'RENAME', 'CINDEX', 'DINDEX'])
 const rowTypes = new Set(['INSERT', 'UPDATE', 'DELETE'])

@@ -374,7 +374,7 @@ const keep = (counters: Record<string, number>) => Object.fromEntries(Object.ent
 async function runLoadBatch(messages: Messages, route: Router, schemaOf: Schemas): Promise<Outcomes> {
   const out: Outcomes = { counters: {}, bySource: {}, bodies: {}, quarantined: [] }
   const ctx = {
-    config: { labelPrefix: 'k2s' } as InstanceConfig,
+    config: { labelPrefix: 'k2s', format: 'canal', timeZone: 'UTC' } as InstanceConfig,
     route,
     schemas: { table: async (_db: string, table: string) => schemaOf(table), invalidate() {}, async close() {} },
     client: {

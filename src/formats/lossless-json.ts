@@ -1,0 +1,151 @@
+/**
+ * JSON.parse that keeps every digit. Debezium sends BIGINT as int64 and Maxwell sends BIGINT UNSIGNED
+ * and DECIMAL as plain JSON numbers; JSON.parse turns 18446744073709551615 into 18446744073709552000,
+ * and Node 20 has no reviver `source` to get the text back. A number that could lose digits comes
+ * back as a JsonNumber holding its text; every other number is a plain number, which prints back
+ * exactly (15 significant digits or fewer, or an integer within 2^53).
+ */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+export type JsonValue = null | boolean | number | JsonNumber | string | JsonValue[] | { [key: string]: JsonValue }
+
+// Runs of digits and dots long enough to hold a number JSON.parse could round.
+const longRun = /[0-9.]{16,}/g
+
+export function parseJson(text: string): JsonValue {
+  if (!mayLoseDigits(text)) return JSON.parse(text) as JsonValue
+  return new LosslessParser(text).document()
+}
+
+/** The text of a JSON number, exact whichever way it was parsed. */
+export function numberText(v: number | JsonNumber): string {
+  return typeof v === 'number' ? String(v) : v.text
+}
+
+export function isJsonNumber(v: unknown): v is number | JsonNumber {
+  return typeof v === 'number' || v instanceof JsonNumber
+}
+
+function mayLoseDigits(text: string): boolean {
+  longRun.lastIndex = 0
+  for (let m = longRun.exec(text); m !== null; m = longRun.exec(text)) {
+    const run = m[0]
+    // Sixteen digits without a point are exact below 2^53: epoch microseconds, most ids.
+    if (run.length === 16 && !run.includes('.') && Number(run) <= Number.MAX_SAFE_INTEGER) continue
+    return true
+  }
+  return false
+}
+
+class LosslessParser {
+  private at = 0
+  constructor(private readonly text: string) {}
+
+  document(): JsonValue {
+    const value = this.value()
+    this.space()
+    if (this.at !== this.text.length) this.fail('unexpected text after the JSON value')
+    return value
+  }
+
+  private value(): JsonValue {
+    this.space()
+    const c = this.text.charCodeAt(this.at)
+    if (c === 0x7b) return this.object()
+    if (c === 0x5b) return this.array()
+    if (c === 0x22) return this.string()
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number()
+    for (const [word, v] of literals) {
+      if (this.text.startsWith(word, this.at)) {
+        this.at += word.length
+        return v
+      }
+    }
+    return this.fail(this.at >= this.text.length ? 'unexpected end of JSON input' : 'unexpected character')
+  }
+
+  private object(): { [key: string]: JsonValue } {
+    const out: { [key: string]: JsonValue } = {}
+    this.at++
+    this.space()
+    if (this.text.charCodeAt(this.at) === 0x7d) {
+      this.at++
+      return out
+    }
+    for (;;) {
+      this.space()
+      if (this.text.charCodeAt(this.at) !== 0x22) this.fail('expected a property name')
+      const key = this.string()
+      this.space()
+      if (this.text.charCodeAt(this.at++) !== 0x3a) this.fail('expected ":"')
+      out[key] = this.value()
+      this.space()
+      const c = this.text.charCodeAt(this.at++)
+      if (c === 0x7d) return out
+      if (c !== 0x2c) this.fail('expected "," or "}"')
+    }
+  }
+
+  private array(): JsonValue[] {
+    const out: JsonValue[] = []
+    this.at++
+    this.space()
+    if (this.text.charCodeAt(this.at) === 0x5d) {
+      this.at++
+      return out
+    }
+    for (;;) {
+      out.push(this.value())
+      this.space()
+      const c = this.text.charCodeAt(this.at++)
+      if (c === 0x5d) return out
+      if (c !== 0x2c) this.fail('expected "," or "]"')
+    }
+  }
+
+  private string(): string {
+    const start = this.at++
+    let escaped = false
+    for (;;) {
+      if (this.at >= this.text.length) this.fail('unterminated string')
+      const c = this.text.charCodeAt(this.at++)
+      if (c === 0x22) break
+      if (c === 0x5c) {
+        escaped = true
+        this.at++
+      }
+    }
+    // Escapes and control characters are JSON.parse's to judge.
+    return escaped ? (JSON.parse(this.text.slice(start, this.at)) as string) : this.text.slice(start + 1, this.at - 1)
+  }
+
+  private number(): number | JsonNumber {
+    number.lastIndex = this.at
+    const m = number.exec(this.text)
+    if (!m) return this.fail('invalid number')
+    this.at += m[0].length
+    const n = Number(m[0])
+    return String(n) === m[0] ? n : new JsonNumber(m[0])
+  }
+
+  private space(): void {
+    for (;;) {
+      const c = this.text.charCodeAt(this.at)
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return
+      this.at++
+    }
+  }
+
+  private fail(why: string): never {
+    throw new SyntaxError(`${why} at position ${this.at}`)
+  }
+}
+
+const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
+const literals: [string, JsonValue][] = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+]
