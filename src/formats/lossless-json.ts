@@ -126,8 +126,10 @@ class LosslessParser {
     const m = number.exec(this.text)
     if (!m) return this.fail('invalid number')
     this.at += m[0].length
+    // What JSON.parse would give when that is exact, so both ways agree.
     const n = Number(m[0])
-    return String(n) === m[0] ? n : new JsonNumber(m[0])
+    const significant = m[0].replace(/[eE].*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length
+    return significant <= 15 || (Number.isSafeInteger(n) && /^-?\d+$/.test(m[0])) ? n : new JsonNumber(m[0])
   }
 
   private space(): void {

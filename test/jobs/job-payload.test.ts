@@ -19,6 +19,26 @@ describe('payload frame', () => {
     assert.deepEqual(back.map((m) => [m.offset, m.value && [...m.value]]), messages.map((m) => [m.offset, m.value && [...m.value]]))
   })
 
+  test('keys travel with their values when a batch has any; a batch without keys keeps the keyless frame', () => {
+    const messages = [
+      { offset: '0', key: Buffer.from('{"id":1}'), value: Buffer.from('{"op":"c"}') },
+      { offset: '1', key: Buffer.from('{"id":1}'), value: null },
+      { offset: '2', key: null, value: Buffer.from('{"status":"BEGIN"}') },
+      { offset: '3', key: Buffer.alloc(0), value: Buffer.alloc(0) },
+    ]
+    const back = decodePayload(encodePayload(messages))
+    const bytes = (b: Buffer | null | undefined) => (b ? [...b] : null)
+    assert.deepEqual(back.map((m) => [m.offset, bytes(m.key), bytes(m.value)]), messages.map((m) => [m.offset, bytes(m.key), bytes(m.value)]))
+    const keyless = [{ offset: '7', value: Buffer.from('x') }, { offset: '8', key: null, value: null }]
+    // The frame every K2S before keys wrote and read: u32 count, then offset and value only.
+    assert.deepEqual([...encodePayload(keyless)], [0, 0, 0, 2, 1, 0x37, 0, 0, 0, 1, 0x78, 1, 0x38, 0xff, 0xff, 0xff, 0xff])
+    const keyed = encodePayload(messages)
+    assert.throws(() => decodePayload(keyed.subarray(0, keyed.length - 1)))
+    const future = Buffer.from(keyed)
+    future[4] = 3
+    assert.throws(() => decodePayload(future), /version 3 is newer than this loader reads/)
+  })
+
   test('an empty batch is four bytes; a truncated or padded frame is refused', () => {
     assert.deepEqual(decodePayload(encodePayload([])), [])
     const frame = encodePayload([{ offset: '5', value: Buffer.from('hello') }])
