@@ -186,10 +186,20 @@ export function debeziumKey(key: MysqlRow, columns: Columns, opts: { schema: boo
   return json({ schema: { type: 'struct', fields: Object.keys(key).map((n) => debeziumField(n, columns[n] ?? { kind: 'varchar' })), optional: false, name: 'srv.db.t.Key' }, payload })
 }
 
-/** ExtractNewRecordState with delete.handling.mode=rewrite and add.fields=op,table,db,source.ts_ms. */
-export function debeziumFlat(change: DebeziumChange, columns: Columns): string {
+/**
+ * ExtractNewRecordState with delete.handling.mode=rewrite and add.fields=op,table,db,source.ts_ms;
+ * with `schema`, the JsonConverter's envelope around it (the Value struct, columns as fields).
+ */
+export function debeziumFlat(change: DebeziumChange, columns: Columns, opts: { schema?: boolean } = {}): string {
   const row = change.op === 'd' ? change.before! : change.after!
-  return json({ ...(debeziumRow(columns, row) as Record<string, J>), __op: change.op, __table: change.table, __db: change.db, __source_ts_ms: change.tsMs ?? 1_700_000_000_000, __deleted: change.op === 'd' ? 'true' : 'false' })
+  const added: Record<string, J> = { __op: change.op, __table: change.table, __db: change.db, __source_ts_ms: change.tsMs ?? 1_700_000_000_000, __deleted: change.op === 'd' ? 'true' : 'false' }
+  const payload: J = { ...(debeziumRow(columns, row) as Record<string, J>), ...added }
+  if (!opts.schema) return json(payload)
+  const fields = [
+    ...Object.keys(row).map((n) => debeziumField(n, columns[n] ?? { kind: 'varchar' })),
+    ...Object.keys(added).map((n) => ({ type: n === '__source_ts_ms' ? 'int64' : 'string', optional: true, field: n })),
+  ]
+  return json({ schema: { type: 'struct', fields, optional: false, name: `srv.${change.db}.${change.table}.Value` }, payload })
 }
 
 export const debeziumHeartbeat = (): string => json({ ts_ms: Date.now() })
