@@ -187,4 +187,43 @@ describe('canal, Debezium and Maxwell → StarRocks, the same guarantees', () =>
     assert.equal(loaded('fmt-canal'), loaded('fmt-maxwell'))
     assert.equal(loaded('fmt-debezium'), loaded('fmt-flat'))
   })
+
+  test('bad Debezium and Maxwell records are quarantined with their reason, and the rest flows on', async () => {
+    const db = 'dw_poison'
+    await emulator.execute(`CREATE DATABASE ${db}`)
+    await emulator.execute(`CREATE TABLE ${db}.t (id BIGINT NOT NULL, amount DECIMAL(10,2) NOT NULL) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`)
+    const columns = { id: { kind: 'bigint' }, amount: { kind: 'decimal', scale: 2 } } as const
+    const badDecimal = debezium({ op: 'c', db: 'shop', table: 't', after: { id: '2', amount: '1.00' }, tsMs: 1_700_000_000_000 }, columns, { schema: true }).replace('"amount":"ZA=="', '"amount":"%%%"')
+    assert.ok(badDecimal.includes('%%%'))
+    for (const [name, format, messages] of [
+      ['poison-debezium', 'debezium', [
+        { partition: 0, key: '{"id":1}', value: debezium({ op: 'c', db: 'shop', table: 't', after: { id: '1', amount: '1.50' } }, columns, { schema: true }) },
+        { partition: 0, key: '{"id":2}', value: badDecimal },
+        { partition: 0, value: '{"op":"c",' },
+        { partition: 0, key: '{"id":4}', value: debezium({ op: 'c', db: 'shop', table: 't', after: { id: '4', amount: '4.00' } }, columns, { schema: true }) },
+      ]],
+      ['poison-maxwell', 'maxwell', [
+        { partition: 0, value: maxwell({ type: 'insert', database: 'shop', table: 't', data: { id: '11', amount: '1.50' } }, columns) },
+        { partition: 0, value: '{"database":"shop","table":"t","type":"insert","data":[1]}' },
+        { partition: 0, value: maxwell({ type: 'insert', database: 'shop', table: 'nowhere', data: { id: '12' } }, columns) },
+        { partition: 0, value: maxwell({ type: 'insert', database: 'shop', table: 't', data: { id: '14', amount: '4.00' } }, columns) },
+      ]],
+    ] as const) {
+      await createTopic(kafka, name, 1)
+      await produce(kafka, name, [...messages])
+      await k2s.store.saveMappingEnv(mappingEnv(name, [{ sourceDatabase: 'shop', sourceTable: 't', targetDatabase: db }]))
+      await k2s.store.saveInstance(instanceFor(emulator, { name, kafkaBootstrap: kafka, topics: [name], mappingEnv: name, format }))
+      await k2s.store.startInstance(name)
+      const ends = await endOffsets(kafka, name)
+      await eventually(`${name}: every offset committed`, async () => (await committedOffsets(kafka, `k2s-${name}`, name)).get(0) === ends.get(0), 30_000)
+    }
+    assert.deepEqual(sorted(emulator.rows(db, 't')), sorted([{ id: '1', amount: '1.50' }, { id: '4', amount: '4.00' }, { id: '11', amount: '1.50' }, { id: '14', amount: '4.00' }]))
+    const reasons = async (name: string) => (await k2s.activity.quarantined(name)).map((q) => [q.firstOffset, q.reason.split('\n')[0]]).sort()
+    const debeziumReasons = await reasons('poison-debezium')
+    assert.deepEqual(debeziumReasons.slice(0, 2), [['1', 'column amount: not base64: "%%%"'], ['2', debeziumReasons[1]![1]]])
+    assert.match(debeziumReasons[1]![1]!, /^invalid JSON/)
+    assert.equal(debeziumReasons.length, 2)
+    assert.deepEqual(await reasons('poison-maxwell'), [['1', '"data" must be an object (the row)']])
+    assert.equal((await k2s.activity.counters('poison-maxwell'))['skipped.unmapped'], 1)
+  })
 })
