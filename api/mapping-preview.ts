@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { changeFormats, type ChangeFormat } from '../src/formats/change-format.ts'
 import { mappingEnvSchema, mappingRuleSchema } from '../src/instances/config.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
 import { previewMapping, type TargetLookup } from '../src/rows/mapping-preview.ts'
@@ -8,13 +9,15 @@ import { errorResponses, invalidInput } from './errors.ts'
 import { json, router, userSecurity } from './router.ts'
 
 /**
- * The Table Mapping page's preview: paste a canal message, see which rule takes it and the rows a
- * load would send. Rules come from the page (being edited) or a stored environment; the target's
+ * The Table Mapping page's preview: paste a canal, Debezium or Maxwell message, see which format it
+ * was read as, which rule takes it and the rows a load would send. Rules come from the page (being edited) or a stored environment; the target's
  * columns come from StarRocks through an instance's connection when one is named.
  */
 const previewBody = z
   .object({
-    message: z.string().min(1, 'paste a canal flat message (JSON)').max(256 * 1024),
+    message: z.string().min(1, 'paste a canal, Debezium or Maxwell message (JSON)').max(256 * 1024),
+    key: z.string().max(64 * 1024).optional().describe("the message's Kafka key: Debezium takes key columns from it"),
+    format: z.enum(changeFormats).optional().describe('read the message as this format; by default the format it looks like, else the instance\'s, else canal'),
     rules: z.array(mappingRuleSchema.strict()).optional().describe('the rules to try, in order; or name a stored mappingEnv'),
     mappingEnv: z.string().optional(),
     instance: z.string().optional().describe("read the target table's columns from this instance's StarRocks"),
@@ -36,6 +39,8 @@ const previewReply = z.object({
   refused: z.array(z.object({ column: z.string(), reason: z.string() })).optional(),
   schema: z.enum(['target', 'assumed']).optional(),
   notes: z.array(z.string()),
+  format: z.enum(changeFormats),
+  detected: z.boolean().describe('true when the format was recognised from the message itself'),
 })
 
 const lookupTimeoutMs = 4_000
@@ -50,7 +55,7 @@ export function mappingPreviewRoutes(opts: AdminOptions) {
       security: userSecurity,
       method: 'post',
       path: '/api/mapping-envs/preview',
-      summary: 'Which rule a canal message matches and the rows (with __op) that would be sent',
+      summary: 'Which format and rule a change message matches and the rows (with __op) that would be sent',
       request: { body: { required: true, content: json(previewBody) } },
       responses: { 200: { description: 'the preview', content: json(previewReply) }, ...errorResponses(400, 401) },
     }),
@@ -59,9 +64,11 @@ export function mappingPreviewRoutes(opts: AdminOptions) {
       const env = await environment(input.rules, input.mappingEnv)
       const notes: string[] = []
       let lookup: TargetLookup | undefined
+      let instanceFormat: { fallback: ChangeFormat; timeZone: string } | undefined
       if (input.instance !== undefined) {
         const stored = await store.getInstance(input.instance)
         if (!stored) throw invalidInput([{ path: 'instance', message: `no instance named ${input.instance}` }])
+        instanceFormat = { fallback: stored.config.format, timeZone: stored.config.timeZone }
         const { jdbcUrl, userName, passWord } = stored.config
         lookup = async (database, table) => {
           const schemas = createSchemaCache({ jdbcUrl, user: userName, password: passWord })
@@ -79,7 +86,7 @@ export function mappingPreviewRoutes(opts: AdminOptions) {
       } else {
         notes.push("no instance chosen: the target table's columns are assumed from the message, so nothing is filtered out")
       }
-      const result = await previewMapping(env, input.message, lookup)
+      const result = await previewMapping(env, { message: input.message, key: input.key, format: input.format, ...instanceFormat }, lookup)
       if (result.kind === 'unreadable') throw invalidInput([{ path: 'message', message: result.reason }])
       if (result.kind === 'skipped') return c.json({ ...result, notes: [`a ${result.reason} message carries no rows: it is counted and skipped`] }, 200)
       return c.json({ ...result, notes }, 200)

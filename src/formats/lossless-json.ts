@@ -1,9 +1,9 @@
 /**
- * JSON.parse that keeps every digit. Debezium sends BIGINT as int64 and Maxwell sends BIGINT UNSIGNED
- * and DECIMAL as plain JSON numbers; JSON.parse turns 18446744073709551615 into 18446744073709552000,
- * and Node 20 has no reviver `source` to get the text back. A number that could lose digits comes
- * back as a JsonNumber holding its text; every other number is a plain number, which prints back
- * exactly (15 significant digits or fewer, or an integer within 2^53).
+ * JSON.parse that keeps every number as it was written. Debezium sends BIGINT as int64 and Maxwell
+ * sends BIGINT UNSIGNED and DECIMAL as plain JSON numbers; JSON.parse turns 18446744073709551615 into
+ * 18446744073709552000 and DECIMAL(10,2) 1.00 into 1, and Node 20 has no reviver `source` to get the
+ * text back. A number whose text a double would not print back comes as a JsonNumber holding that
+ * text; every other number is a plain number. Text without such numbers goes to JSON.parse itself.
  */
 export class JsonNumber {
   constructor(readonly text: string) {}
@@ -13,9 +13,11 @@ export type JsonValue = null | boolean | number | JsonNumber | string | JsonValu
 
 // Runs of digits and dots long enough to hold a number JSON.parse could round.
 const longRun = /[0-9.]{16,}/g
+// A fraction ending in 0 (DECIMAL's scale), an exponent, a negative zero: printed back otherwise.
+const reshaped = /\.[0-9]*0(?![0-9])|[0-9][eE][-+]?[0-9]|-0(?![.0-9])/
 
 export function parseJson(text: string): JsonValue {
-  if (!mayLoseDigits(text)) return JSON.parse(text) as JsonValue
+  if (!mayReshape(text)) return JSON.parse(text) as JsonValue
   return new LosslessParser(text).document()
 }
 
@@ -28,7 +30,8 @@ export function isJsonNumber(v: unknown): v is number | JsonNumber {
   return typeof v === 'number' || v instanceof JsonNumber
 }
 
-function mayLoseDigits(text: string): boolean {
+function mayReshape(text: string): boolean {
+  if (reshaped.test(text)) return true
   longRun.lastIndex = 0
   for (let m = longRun.exec(text); m !== null; m = longRun.exec(text)) {
     const run = m[0]
@@ -126,10 +129,8 @@ class LosslessParser {
     const m = number.exec(this.text)
     if (!m) return this.fail('invalid number')
     this.at += m[0].length
-    // What JSON.parse would give when that is exact, so both ways agree.
     const n = Number(m[0])
-    const significant = m[0].replace(/[eE].*$/, '').replace(/[-.]/g, '').replace(/^0+/, '').length
-    return significant <= 15 || (Number.isSafeInteger(n) && /^-?\d+$/.test(m[0])) ? n : new JsonNumber(m[0])
+    return String(n) === m[0] ? n : new JsonNumber(m[0])
   }
 
   private space(): void {

@@ -1,18 +1,26 @@
-import { decodeCanalMessage, type RowEvent } from '../formats/canal/canal-message.ts'
+import { detectFormat, formatReader, type ChangeFormat } from '../formats/change-format.ts'
+import type { RowEvent } from '../formats/row-event.ts'
 import type { MappingEnv, MappingRule } from '../instances/config.ts'
 import { tableRows } from './row-changes.ts'
 import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { createTableRouter } from './table-mapping.ts'
 
 /**
- * What a mapping environment would do with one canal message, for the console's preview: the
- * rule that matches, the target table and the JSON rows (with `__op`) a load would send. It runs
- * the loader's own decoding, routing and projection; only the target schema may be assumed.
+ * What a mapping environment would do with one change message (canal, Debezium or Maxwell), for
+ * the console's preview: the format it was read as, the rule that matches, the target table and the
+ * JSON rows (with `__op`) a load would send. It runs the loader's own decoding, routing and
+ * projection; only the target schema may be assumed.
  */
+export type PreviewFormat = {
+  format: ChangeFormat
+  /** True when the format was recognised from the message itself, not chosen or defaulted. */
+  detected: boolean
+}
+
 export type PreviewResult =
-  | { kind: 'unreadable'; reason: string }
-  | { kind: 'skipped'; reason: string; database: string; table: string; type: string }
-  | {
+  | ({ kind: 'unreadable'; reason: string } & PreviewFormat)
+  | ({ kind: 'skipped'; reason: string; database: string; table: string; type: string } & PreviewFormat)
+  | ({
       kind: 'rows'
       database: string
       table: string
@@ -28,17 +36,34 @@ export type PreviewResult =
       refused: { column: string; reason: string }[]
       /** Where the target's columns came from: StarRocks itself, or assumed from the message. */
       schema: 'target' | 'assumed'
-    }
+    } & PreviewFormat)
+
+export type PreviewInput = {
+  message: string
+  /** The Kafka key, for Debezium (the row's key) and Maxwell (the key columns). */
+  key?: string
+  /** Read the message as this format; else as the format it looks like, else `fallback`. */
+  format?: ChangeFormat
+  fallback?: ChangeFormat
+  timeZone?: string
+}
 
 /** How the target table is found: StarRocks' own schema, or null when it is missing or unknown. */
 export type TargetLookup = (database: string, table: string) => Promise<TargetTable | null>
 
-export async function previewMapping(env: MappingEnv, message: string, lookup?: TargetLookup): Promise<PreviewResult> {
-  const event = decodeCanalMessage(Buffer.from(message, 'utf8'))
-  if (event.kind === 'unreadable') return event
-  if (event.kind === 'skip') return { kind: 'skipped', reason: event.reason, database: event.database, table: event.table, type: event.type }
+export async function previewMapping(env: MappingEnv, input: PreviewInput, lookup?: TargetLookup): Promise<PreviewResult> {
+  const detected = input.format === undefined ? detectFormat(input.message) : null
+  const format = input.format ?? detected ?? input.fallback ?? 'canal'
+  const how = { format, detected: detected !== null }
+  const event = formatReader(format, { timeZone: input.timeZone ?? 'UTC' }).decode({
+    topic: '',
+    key: input.key === undefined ? null : Buffer.from(input.key, 'utf8'),
+    value: Buffer.from(input.message, 'utf8'),
+  })
+  if (event.kind === 'unreadable') return { ...event, ...how }
+  if (event.kind === 'skip') return { kind: 'skipped', reason: event.reason, database: event.database, table: event.table, type: event.type, ...how }
   const route = createTableRouter(env)(event.database, event.table)
-  const base = { kind: 'rows' as const, database: event.database, table: event.table, type: event.type }
+  const base = { kind: 'rows' as const, database: event.database, table: event.table, type: event.type, ...how }
   const nothing = { rows: [], upserts: 0, deletes: 0, ignoredDeletes: 0, refused: [], schema: 'assumed' as const }
   if (!route) return { ...base, match: null, notSynced: false, ...nothing }
   const match = { ruleIndex: route.ruleIndex, targetDatabase: route.database, targetTable: route.table }

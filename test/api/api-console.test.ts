@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { adminFixture, instanceBody, type AdminFixture } from './api-fixtures.ts'
 import { canal, canalDdl } from '../harness/canal-fixtures.ts'
+import { debezium, debeziumKey, debeziumTransaction, maxwell, maxwellKey } from '../harness/cdc-fixtures.ts'
 import { freePort } from '../harness/free-port.ts'
 import { createTopic } from '../harness/kafka-helpers.ts'
 import { testKafkaBootstrap } from '../harness/kafka-broker.ts'
@@ -143,6 +144,27 @@ test('preview: constant columns fill every row; an event type the rule does not 
   // A value K2S cannot convert shows as the row it would quarantine.
   const bad = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules: [{ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'dw' }], message: canal('INSERT', 'shop', 'orders', [{ id: '1', size: '7' }], { mysqlType: { size: "enum('s','m')" } }) } })
   assert.deepEqual(bad.body.refused, [{ column: 'size', reason: 'ENUM index 7 is past the 2 members of the column' }])
+})
+
+test('preview: Debezium and Maxwell messages are recognised, read as their format, and say which it was', async () => {
+  const rules = [{ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'dw' }]
+  const columns = { id: { kind: 'bigint' }, amount: { kind: 'decimal', scale: 2 }, day: { kind: 'date' } } as const
+  const keyChange = debezium({ op: 'u', db: 'shop', table: 'orders', before: { id: '1', amount: '9.50', day: '2024-02-29' }, after: { id: '2', amount: '9.50', day: '2024-02-29' } }, columns, { schema: true })
+  const dbz = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: keyChange, key: debeziumKey({ id: '2' }, columns, { schema: true }) } })
+  assert.equal(dbz.status, 200, dbz.text)
+  assert.deepEqual([dbz.body.format, dbz.body.detected, dbz.body.type], ['debezium', true, 'UPDATE'])
+  assert.deepEqual(dbz.body.rows, [{ id: '1', amount: '9.50', day: '2024-02-29', __op: 1 }, { id: '2', amount: '9.50', day: '2024-02-29', __op: 0 }])
+
+  const mxw = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: maxwell({ type: 'delete', database: 'shop', table: 'orders', data: { id: '3', amount: '1.00' } }, columns), key: maxwellKey('shop', 'orders', { id: '3' }) } })
+  assert.deepEqual([mxw.body.format, mxw.body.detected, mxw.body.rows], ['maxwell', true, [{ id: '3', amount: '1.00', __op: 1 }]])
+  const tombstoneLike = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: debeziumTransaction('BEGIN', 'tx'), format: 'debezium' } })
+  assert.deepEqual([tombstoneLike.body.kind, tombstoneLike.body.reason, tombstoneLike.body.format, tombstoneLike.body.detected], ['skipped', 'transaction', 'debezium', false])
+  // A flattened row with no added fields looks like nothing in particular: the chosen format reads it.
+  const flat = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: '{"id":4,"__db":"shop","__table":"orders"}', key: '{"id":4}', format: 'debezium' } })
+  assert.deepEqual([flat.body.format, flat.body.detected, flat.body.rows], ['debezium', false, [{ id: '4', __op: 0 }]])
+  const canalAsIs = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: canal('INSERT', 'shop', 'orders', [{ id: '5' }]) } })
+  assert.deepEqual([canalAsIs.body.format, canalAsIs.body.detected], ['canal', true])
+  assert.deepEqual((await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: '{}', format: 'avro' } })).body.issues.map((i: { path: string }) => i.path), ['format'])
 })
 
 test('preview: a stored environment against the target table of an instance, columns filtered', async () => {

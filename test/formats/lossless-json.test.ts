@@ -18,12 +18,17 @@ describe('parseJson keeps every digit', () => {
   })
 
   test('the lossless parser reads what JSON.parse reads: escapes, nesting, literals, whitespace', () => {
-    const text = ' { "s" : "a\\"b\\u4e2d\\n" , "a" : [ true , false , null , { } , [ ] , -0.5 , 1e3 ] , "big" : 99999999999999999 } '
+    const text = ' { "s" : "a\\"b\\u4e2d\\n" , "a" : [ true , false , null , { } , [ ] , -0.5 , 7 ] , "big" : 99999999999999999 } '
     const v = parseJson(text) as Record<string, unknown>
     const plain = JSON.parse(text) as Record<string, unknown>
     assert.equal(v.s, plain.s)
     assert.deepEqual(v.a, plain.a)
     assert.equal(numberText(v.big as JsonNumber), '99999999999999999')
+  })
+
+  test('a DECIMAL keeps its scale, an exponent and a negative zero their spelling', () => {
+    assert.deepEqual(parseJson('{"d":1.00,"e":1e3,"z":-0,"f":2.5,"g":10}'), { d: new JsonNumber('1.00'), e: new JsonNumber('1e3'), z: new JsonNumber('-0'), f: 2.5, g: 10 })
+    assert.equal(numberText((parseJson('[0.10]') as JsonNumber[])[0]!), '0.10')
   })
 
   test('malformed text is refused, lossless or not', () => {
