@@ -23,7 +23,7 @@ const numbers = /** @type {const} */ ([
 export async function editInstance(name) {
   const [view, envs] = await Promise.all([name ? get(`/api/instances/${seg(name)}`) : null, get('/api/mapping-envs')])
   /** @type {Record<string, any>} */
-  const c = view?.config ?? { kafkaBootstrap: '', topics: [], topicPattern: '', kafkaSecurityProtocol: 'PLAINTEXT', kafkaSaslMechanism: 'PLAIN', kafkaTlsVerifyHostname: true, jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/', feHost: '127.0.0.1', feHttpPort: 8030, userName: 'root', consumerPolicy: 'E-C', strictMode: true, labelPrefix: 'k2s', pinNode: '', pinCluster: '' }
+  const c = view?.config ?? { kafkaBootstrap: '', topics: [], topicPattern: '', kafkaSecurityProtocol: 'PLAINTEXT', kafkaSaslMechanism: 'PLAIN', kafkaTlsVerifyHostname: true, jdbcUrl: 'jdbc:mysql://127.0.0.1:9030/', feHost: '127.0.0.1', feHttpPort: 8030, userName: 'root', consumerPolicy: 'E-C', format: 'canal', timeZone: 'UTC', strictMode: true, labelPrefix: 'k2s', pinNode: '', pinCluster: '' }
   let saved = false
 
   const input = (/** @type {string} */ key, /** @type {Record<string, any>} */ attrs = {}) =>
@@ -32,6 +32,9 @@ export async function editInstance(name) {
   const policy = h('select', { name: 'consumerPolicy', 'data-testid': 'field-consumerPolicy', onchange: () => { policyHelp.textContent = t(`policy_${/** @type {HTMLSelectElement} */ (policy).value}`) } },
     ['E-C', 'E-B', 'L-C', 'L-B'].map((p) => h('option', { value: p, selected: c.consumerPolicy === p }, `${p} — ${t(`policyShort_${p}`)}`)))
   const policyHelp = h('span.hint', null, t(`policy_${c.consumerPolicy ?? 'E-C'}`))
+  const format = h('select', { name: 'format', 'data-testid': 'field-format', onchange: () => { formatHelp.textContent = t(`format_${/** @type {HTMLSelectElement} */ (format).value}`) } },
+    ['canal', 'debezium', 'maxwell'].map((f) => h('option', { value: f, selected: (c.format ?? 'canal') === f }, t(`formatName_${f}`))))
+  const formatHelp = h('span.hint', null, t(`format_${c.format ?? 'canal'}`))
   const env = h('select', { name: 'mappingEnv', 'data-testid': 'field-mappingEnv' },
     envs.mappingEnvs.length === 0 ? h('option', { value: '' }, t('noEnvsYet')) : null,
     envs.mappingEnvs.map((/** @type {any} */ e) => h('option', { value: e.name, selected: e.name === c.mappingEnv }, e.name)))
@@ -74,7 +77,9 @@ export async function editInstance(name) {
       field('kafkaSecurityProtocol', t('kafkaSecurityProtocol'), protocol, t('kafkaSecurityProtocolHint')),
       saslFields,
       tlsFields,
-      field('consumerPolicy', t('consumerPolicy'), policy, undefined), policyHelp),
+      field('consumerPolicy', t('consumerPolicy'), policy, undefined), policyHelp,
+      field('format', t('format'), format, undefined), formatHelp,
+      field('timeZone', t('timeZone'), input('timeZone', { placeholder: 'UTC' }), t('timeZoneHint'))),
     h('fieldset', null, h('legend', null, t('sectionStarRocks')),
       field('jdbcUrl', t('jdbcUrl'), input('jdbcUrl', { placeholder: 'jdbc:mysql://fe-host:9030/' })),
       field('feHost', t('feHost'), input('feHost')),
@@ -123,6 +128,8 @@ export async function editInstance(name) {
       feHttpPort: Number(value('feHttpPort')),
       userName: value('userName'),
       consumerPolicy: value('consumerPolicy'),
+      format: value('format'),
+      timeZone: value('timeZone') || 'UTC',
       labelPrefix: value('labelPrefix'),
       strictMode: /** @type {HTMLInputElement} */ (strict).checked,
       pinCluster: value('pinCluster'),

@@ -145,17 +145,26 @@ async function previewPanel(env) {
   const instance = h('select', { name: 'instance', 'data-testid': 'preview-instance' },
     h('option', { value: '' }, t('noTargetSchema')),
     instances.map((/** @type {any} */ i) => h('option', { value: i.name, selected: i.mappingEnv === env }, i.name)))
+  const key = h('input.mono', { name: 'key', 'data-testid': 'preview-key', placeholder: '{"id":1}' })
+  const format = h('select', { name: 'format', 'data-testid': 'preview-format' },
+    h('option', { value: '' }, t('formatDetect')),
+    ['canal', 'debezium', 'maxwell'].map((f) => h('option', { value: f }, t(`formatName_${f}`))))
   const out = h('div.preview-out', { 'data-testid': 'preview-result' })
   const form = h('form', { onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
     field('message', t('canalMessage'), message),
+    field('key', t('messageKey'), key, t('messageKeyHint')),
+    field('format', t('format'), format),
     field('instance', t('targetSchemaFrom'), instance, t('targetSchemaHint')),
     h('div.form-error', { role: 'alert' }))
   const run = (/** @type {HTMLButtonElement} */ button) => busy(button, async () => {
     try {
       const inst = /** @type {HTMLSelectElement} */ (instance).value
-      const r = await post('/api/mapping-envs/preview', { mappingEnv: env, message: /** @type {HTMLTextAreaElement} */ (message).value, ...(inst ? { instance: inst } : {}) })
+      const k = /** @type {HTMLInputElement} */ (key).value
+      const f = /** @type {HTMLSelectElement} */ (format).value
+      const r = await post('/api/mapping-envs/preview', { mappingEnv: env, message: /** @type {HTMLTextAreaElement} */ (message).value, ...(inst ? { instance: inst } : {}), ...(k ? { key: k } : {}), ...(f ? { format: f } : {}) })
       showIssues(form, [])
       fill(out,
+        h('p', { 'data-testid': 'preview-format-read' }, t(r.detected ? 'previewFormatDetected' : 'previewFormatChosen', { format: t(`formatName_${r.format}`) })),
         r.kind === 'rows' && r.match
           ? h('p', { 'data-testid': 'preview-match' }, t('previewMatched', { n: r.match.ruleIndex + 1, source: `${r.database}.${r.table}`, target: `${r.match.targetDatabase}.${r.match.targetTable}` }))
           : h('p', { 'data-testid': 'preview-match' }, r.kind === 'rows' ? t('previewNoRule', { source: `${r.database}.${r.table}` }) : t('previewSkipped', { reason: r.reason })),

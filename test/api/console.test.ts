@@ -81,6 +81,14 @@ test('a mapping environment and a rule; the preview shows the matching rule and 
   await byTestId('run-preview').click()
   await byTestId('preview-match').getByText('Rule 1 matches shop.orders → dw.orders').waitFor()
   assert.deepEqual(JSON.parse(await byTestId('preview-rows').innerText()), { id: '7', amount: '1.50', note: 'x', __op: 1 })
+  assert.equal(await byTestId('preview-format-read').innerText(), 'Read as canal (flat message) (recognised from the message).')
+
+  // A Maxwell delete with its key: recognised, and the key names the key column.
+  await byTestId('preview-message').fill('{"database":"shop","table":"orders","type":"delete","ts":1700000000,"xid":5,"commit":true,"data":{"id":8,"amount":2.50,"note":null}}')
+  await byTestId('preview-key').fill('{"database":"shop","table":"orders","pk.id":8}')
+  await byTestId('run-preview').click()
+  await byTestId('preview-format-read').getByText('Read as Maxwell (recognised from the message).').waitFor()
+  assert.deepEqual(JSON.parse(await byTestId('preview-rows').innerText()), { id: '8', amount: '2.50', note: null, __op: 1 })
 })
 
 test('an instance: field errors inline, Test connection says which part failed, then saves', async () => {
