@@ -1,5 +1,6 @@
 // The loader's CPU per row, in-process, without Redis or HTTP: the cost split of the benchmark
 // issue (decode, map, serialise). Each stage is timed over the same batches, best of several rounds.
+// Then the same rows as Debezium and Maxwell records: their decode and their whole job per row.
 //   node --import tsx bench/loader-hot-path.ts [--rows=100000] [--rounds=7]
 import { parseArgs } from 'node:util'
 import { canalRowCount, decodeCanalMessage, type RowEvent } from '../src/formats/canal/canal-message.ts'
@@ -12,6 +13,8 @@ import type { TargetTable } from '../src/starrocks/starrocks-schema.ts'
 import { createTableRouter } from '../src/rows/table-mapping.ts'
 import { loadBatch, type LoadContext } from '../workers/load-batch.ts'
 import { benchColumns, canalStream, sourceDatabase } from './canal-stream.ts'
+import { cdcStream, type CdcFormat } from './cdc-stream.ts'
+import { formatReader } from '../src/formats/change-format.ts'
 import { benchInstance, benchMappingEnv } from './k2s-cluster.ts'
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '7' } } })
@@ -123,3 +126,36 @@ for (let i = 0; i < rounds; i++) {
 }
 console.log(`${'whole job (loadBatch, no Redis or HTTP)'.padEnd(40)} ${perRow(whole)}`)
 console.log(`Stream Load bodies: ${(bodyBytes / rounds / 1e6).toFixed(1)} MB per round`)
+
+// The same rows in the other formats: one record per row (and a tombstone after each Debezium delete).
+for (const format of ['debezium', 'maxwell'] as CdcFormat[]) {
+  const cdc = cdcStream(format, { rows, partitions: 4, tables: 20 })
+  const cdcBatches: LoadBatch[] = []
+  for (let partition = 0; partition < 4; partition++) {
+    const mine = cdc.messages.filter((m) => m.partition === partition)
+    for (let at = 0; at < mine.length; at += commitBatch) {
+      const messages = mine.slice(at, at + commitBatch).map((m, i) => ({ offset: String(at + i), key: m.key ? Buffer.from(m.key) : null, value: m.value === null ? null : Buffer.from(m.value as string) }))
+      cdcBatches.push({ instance: 'bench', epoch: 1, topic: `srv.${sourceDatabase}.t`, partition, firstOffset: messages[0]!.offset, lastOffset: messages.at(-1)!.offset, messageCount: messages.length, messages })
+    }
+  }
+  const reader = formatReader(format, { timeZone: 'UTC' })
+  const formatCtx: LoadContext = { ...ctx, config: { ...config, format } }
+  let frame = Infinity
+  let decode = Infinity
+  let job = Infinity
+  for (let i = 0; i < rounds; i++) {
+    let started = performance.now()
+    for (const b of cdcBatches) decodePayload(encodePayload(b.messages))
+    frame = Math.min(frame, performance.now() - started)
+    started = performance.now()
+    for (const b of cdcBatches) for (const m of b.messages) reader.decode({ topic: b.topic, key: m.key ?? null, value: m.value })
+    decode = Math.min(decode, performance.now() - started)
+    started = performance.now()
+    for (const b of cdcBatches) await loadBatch(b, formatCtx)
+    job = Math.min(job, performance.now() - started)
+  }
+  console.log(`\n${format}: ${cdc.rows} rows, ${cdc.messages.length} records, ${(cdc.bytes / 1e6).toFixed(1)} MB (${(cdc.bytes / cdc.rows).toFixed(0)} B/row with keys); best of ${rounds}`)
+  console.log(`${'frame decode (Redis bytes → messages)'.padEnd(40)} ${perRow(frame)}`)
+  console.log(`${`${format} decode`.padEnd(40)} ${perRow(decode)}`)
+  console.log(`${'whole job (loadBatch, no Redis or HTTP)'.padEnd(40)} ${perRow(job)}`)
+}

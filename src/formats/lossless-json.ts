@@ -11,11 +11,6 @@ export class JsonNumber {
 
 export type JsonValue = null | boolean | number | JsonNumber | string | JsonValue[] | { [key: string]: JsonValue }
 
-// Runs of digits and dots long enough to hold a number JSON.parse could round.
-const longRun = /[0-9.]{16,}/g
-// A fraction ending in 0 (DECIMAL's scale), an exponent, a negative zero: printed back otherwise.
-const reshaped = /\.[0-9]*0(?![0-9])|[0-9][eE][-+]?[0-9]|-0(?![.0-9])/
-
 export function parseJson(text: string): JsonValue {
   if (!mayReshape(text)) return JSON.parse(text) as JsonValue
   return new LosslessParser(text).document()
@@ -30,14 +25,48 @@ export function isJsonNumber(v: unknown): v is number | JsonNumber {
   return typeof v === 'number' || v instanceof JsonNumber
 }
 
+/**
+ * Whether a number outside the strings would not print back as written: 16 or more digits (beyond
+ * 2^53 or 15 significant digits), a fraction ending in 0 (DECIMAL's scale), an exponent, a
+ * negative zero. One pass over the characters, cheaper than a regular expression that must try
+ * every position; strings are skipped, so "2.7.0.Final" or "mysql-bin.000003" do not count.
+ */
 function mayReshape(text: string): boolean {
-  if (reshaped.test(text)) return true
-  longRun.lastIndex = 0
-  for (let m = longRun.exec(text); m !== null; m = longRun.exec(text)) {
-    const run = m[0]
-    // Sixteen digits without a point are exact below 2^53: epoch microseconds, most ids.
-    if (run.length === 16 && !run.includes('.') && Number(run) <= Number.MAX_SAFE_INTEGER) continue
-    return true
+  const n = text.length
+  let i = 0
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22) {
+      i++
+      for (;;) {
+        if (i >= n) return false
+        const s = text.charCodeAt(i)
+        if (s === 0x22) break
+        i += s === 0x5c ? 2 : 1
+      }
+      i++
+      continue
+    }
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) {
+      i++
+      continue
+    }
+    const start = i
+    let digits = 0
+    let last = 0
+    let point = false
+    for (; i < n; i++) {
+      const d = text.charCodeAt(i)
+      if (d >= 0x30 && d <= 0x39) {
+        digits++
+        last = d
+      } else if (d === 0x2e) point = true
+      else if (d === 0x65 || d === 0x45) return true
+      else if (d !== 0x2d) break
+    }
+    if (point && last === 0x30) return true
+    if (digits >= 16 && (point || digits > 16 || Number(text.slice(start, i)) > Number.MAX_SAFE_INTEGER)) return true
+    if (digits === 1 && last === 0x30 && text.charCodeAt(start) === 0x2d && !point) return true
   }
   return false
 }

@@ -78,7 +78,19 @@ describe('instanceConfigSchema', () => {
       pinNode: '',
       pinCluster: '',
       stallAfterMs: 60_000,
+      format: 'canal',
+      timeZone: 'UTC',
     })
+  })
+
+  test('format defaults to canal, timeZone to UTC; others are named when wrong', () => {
+    const c = instanceConfigSchema.parse(userExample)
+    assert.deepEqual([c.format, c.timeZone], ['canal', 'UTC'])
+    const dbz = instanceConfigSchema.parse({ ...userExample, format: 'debezium', timeZone: 'Asia/Shanghai' })
+    assert.deepEqual([dbz.format, dbz.timeZone], ['debezium', 'Asia/Shanghai'])
+    assert.equal(instanceConfigSchema.parse({ ...userExample, format: 'maxwell' }).format, 'maxwell')
+    rejected(() => instanceConfigSchema.parse({ ...userExample, format: 'avro' }), ['format'])
+    assert.match(rejected(() => instanceConfigSchema.parse({ ...userExample, timeZone: 'Mars/Olympus' }), ['timeZone']), /IANA time zone/)
   })
 
   test('commitBatch, commitTimeout and consumerPolicy default to 10000, 1000 ms and E-C', () => {
