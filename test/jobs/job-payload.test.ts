@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { decodePayload, encodePayload } from '../../src/jobs/job-payload.ts'
+import { decodeKey, decodeValue, encodeValue, type KafkaValue } from '../../src/jobs/load-job.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
 import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
 import { canal } from '../harness/canal-fixtures.ts'
@@ -37,6 +38,16 @@ describe('payload frame', () => {
     const future = Buffer.from(keyed)
     future[4] = 3
     assert.throws(() => decodePayload(future), /version 3 is newer than this loader reads/)
+  })
+
+  test('the quarantine keeps a message key beside its value, so a replay reads a Debezium delete as it came', () => {
+    const kept: KafkaValue[] = JSON.parse(JSON.stringify([encodeValue('4', Buffer.from('{"op":"d","before":null}'), Buffer.from('{"id":8}')), encodeValue('5', null, Buffer.from([0xff, 0x01])), encodeValue('6', Buffer.from('x'))]))
+    assert.deepEqual(kept, [
+      { offset: '4', value: '{"op":"d","before":null}', key: { value: '{"id":8}' } },
+      { offset: '5', value: null, key: { value: '/wE=', base64: true } },
+      { offset: '6', value: 'x' },
+    ])
+    assert.deepEqual(kept.map((m) => [decodeKey(m)?.toString('hex') ?? null, decodeValue(m)?.toString() ?? null]), [['7b226964223a387d', '{"op":"d","before":null}'], ['ff01', null], [null, 'x']])
   })
 
   test('an empty batch is four bytes; a truncated or padded frame is refused', () => {
