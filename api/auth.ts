@@ -9,7 +9,7 @@ import { requiredRole } from './route-roles.ts'
 import { allows, roles } from './roles.ts'
 import { cookieRequestProblem } from './same-origin.ts'
 import type { AdminEnv, AdminOptions } from './context.ts'
-import { ApiError, errorResponses } from './errors.ts'
+import { ApiError, errorResponses, refusal } from './errors.ts'
 import { router, userSecurity } from './router.ts'
 import { sessions, tokenHash } from './sessions.ts'
 
@@ -76,9 +76,9 @@ export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
     }
     // A cookie goes along with any site's request; a bearer token only with ours.
     const crossSite = bearer ? undefined : cookieRequestProblem(c)
-    if (crossSite) throw new ApiError(403, `cross-site request refused: ${crossSite}`, { code: 'auth.cross_site' })
+    if (crossSite) throw refusal(403, 'auth.cross_site', { reason: crossSite })
     const needed = requiredRole(method, path)
-    if (!allows(session.role, needed)) throw new ApiError(403, `this needs the ${needed} role; ${session.user} is ${session.role}`, { code: 'auth.role_required', params: { role: needed } })
+    if (!allows(session.role, needed)) throw refusal(403, 'auth.role_required', { role: needed, user: session.user, current: session.role })
     c.set('principal', { kind: 'user', user: session.user, tokenHash: session.tokenHash, role: session.role })
     return next()
   }
@@ -107,7 +107,7 @@ export function authRoutes(opts: AdminOptions) {
       const { user, password } = c.req.valid('json')
       const address = clientAddress(c, opts.auth.trustProxy)
       const refuse = (seconds: number) =>
-        new ApiError(429, `too many failed logins: try again in ${seconds} s`, { code: 'auth.login_limited', params: { seconds } }, { 'Retry-After': String(seconds) })
+        refusal(429, 'auth.login_limited', { seconds }, { 'Retry-After': String(seconds) })
       const blocked = await limiter.blocked(user, address)
       if (blocked) throw refuse(blocked.retryAfterSeconds)
       if (!(await users.check(user, password))) {

@@ -2,14 +2,17 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { z, ZodError } from 'zod'
 import { ConfigIssuesError } from '../src/instances/config.ts'
+import { codeOfText, say, type MessageCode, type MessageParams, type Said } from '../src/messages.ts'
 import type { Logger } from '../src/observe/logger.ts'
 import { passwordAgainIssue, PasswordRebindError } from '../src/instances/secret-binding.ts'
 
 /**
  * Every failure the API answers, in one shape: `{ error, issues? }`. Bad input is a 400 naming the
- * field (docs/design.md invariant 6) and never a 500; unknown names are 404, conflicts 409.
+ * field (docs/design.md invariant 6) and never a 500; unknown names are 404, conflicts 409. Each
+ * issue carries its message's code and params (src/messages.ts) beside the English, so the console
+ * shows it in the reader's language.
  */
-export type Issue = { path: string; message: string; code?: string; params?: Record<string, string | number> }
+export type Issue = { path: string } & Said
 
 export class ApiError extends Error {
   constructor(
@@ -25,22 +28,71 @@ export class ApiError extends Error {
 export const notFound = (what: string) => new ApiError(404, `${what} not found`)
 export const conflict = (message: string) => new ApiError(409, message)
 export const invalidInput = (issues: Issue[]) => new ApiError(400, 'invalid input', { issues })
+/** A refusal of the request as a whole, with its message's code for the console. */
+export function refusal(status: ApiError['status'], code: MessageCode, params: MessageParams = {}, headers: Record<string, string> = {}): ApiError {
+  const said = say(code, params)
+  return new ApiError(status, said.message, { code, params }, headers)
+}
+/** One field's problem, as `invalidInput` takes it. */
+export const fieldIssue = (path: string, code: MessageCode, params: MessageParams = {}): Issue => ({ path, ...say(code, params) })
 
 export function issuesOf(err: ZodError): Issue[] {
   return err.issues.flatMap((issue) => {
-    const path = issue.path.map(String)
+    const path = issue.path.map(String).join('.')
     // zod reports unknown fields once for their object; name each field instead.
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].join('.'), message: 'unknown field' }))
-    const code = issue.code === 'custom' && typeof issue.params?.code === 'string' ? { code: issue.params.code } : {}
-    return [{ path: path.join('.'), message: issue.message, ...code }]
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => fieldIssue(path ? `${path}.${key}` : key, 'field.unknown'))
+    return [{ path, ...saidOf(issue) }]
   })
 }
+
+const expectedCodes: Record<string, MessageCode> = {
+  string: 'field.expected_text',
+  number: 'field.expected_number',
+  int: 'field.not_integer',
+  boolean: 'field.expected_boolean',
+  array: 'field.expected_list',
+  object: 'field.expected_object',
+}
+
+/** A zod issue as a message: K2S' own wording when the schema gave one, else by what zod found. */
+function saidOf(issue: ZodError['issues'][number]): Said {
+  const own = codeOfText(issue.message)
+  if (own) return say(own)
+  const given = issue.code === 'custom' ? (issue.params as { said?: Said } | undefined)?.said : undefined
+  if (given) return given
+  switch (issue.code) {
+    case 'invalid_type':
+      if (/received undefined$/.test(issue.message)) return say('field.required')
+      return expectedCodes[issue.expected] ? say(expectedCodes[issue.expected]!) : say('field.invalid_type', { expected: issue.expected })
+    case 'too_small': {
+      const minimum = Number(issue.minimum)
+      if (issue.origin === 'string') return minimum === 1 ? say('field.required') : say('field.text_too_short', { minimum })
+      if (issue.origin === 'array' || issue.origin === 'set') return say('field.list_too_short', { minimum })
+      return say('field.number_too_small', { minimum })
+    }
+    case 'too_big': {
+      const maximum = Number(issue.maximum)
+      if (issue.origin === 'string') return say('field.text_too_long', { maximum })
+      if (issue.origin === 'array' || issue.origin === 'set') return say('field.list_too_long', { maximum })
+      return say('field.number_too_big', { maximum })
+    }
+    case 'invalid_value':
+      return say('field.invalid_choice', { options: issue.values.map(String).join(', ') })
+    case 'invalid_format':
+      return say('field.invalid_format')
+    default:
+      return say('field.invalid')
+  }
+}
+
+/** A message for display, as every route sends it. */
+export const saidSchema = z.object({ code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])), message: z.string() })
 
 export const errorSchema = z.object({
   error: z.string(),
   code: z.string().optional(),
   params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-  issues: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() })).optional(),
+  issues: z.array(saidSchema.extend({ path: z.string() })).optional(),
 })
 
 /** The documented error answers, spread into a route's `responses`. */

@@ -5,7 +5,7 @@ import { checkConnections } from '../src/starrocks/connection-check.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
 import { passwordAgainIssue, passwordBoundFields, rebindingFields } from '../src/instances/secret-binding.ts'
 import type { AdminOptions } from './context.ts'
-import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import { conflict, errorResponses, fieldIssue, invalidInput, notFound, saidSchema } from './errors.ts'
 import { instanceViewSchema, nameParam } from './instance-schemas.ts'
 import { actor, json, router, userSecurity } from './router.ts'
 
@@ -39,7 +39,7 @@ const testConnectionBody = instanceConfigSchema
     kafkaTlsKey: z.string().optional(),
   })
 
-const partSchema = z.object({ ok: z.boolean(), message: z.string(), code: z.string().optional(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() })
+const partSchema = saidSchema.extend({ ok: z.boolean() })
 const testConnectionReply = z.object({
   ok: z.boolean(),
   kafka: partSchema.extend({ topics: z.array(z.object({ name: z.string(), exists: z.boolean(), partitions: z.number() })) }),
@@ -72,7 +72,7 @@ export function instanceDialogRoutes(opts: AdminOptions) {
       let password = passWord
       if (password === undefined) {
         const saved = name ? await store.viewInstance(name) : null
-        if (!saved) throw invalidInput([{ path: 'passWord', message: name ? `required: no instance named ${name} holds one` : 'required for a new instance' }])
+        if (!saved) throw invalidInput([name ? fieldIssue('passWord', 'field.password_not_stored', { name }) : fieldIssue('passWord', 'field.password_required')])
         const changed = rebindingFields(saved.config, target)
         if (changed.length > 0) throw invalidInput([passwordAgainIssue(changed)])
         password = (await store.getInstance(saved.config.name))!.config.passWord
@@ -80,8 +80,8 @@ export function instanceDialogRoutes(opts: AdminOptions) {
       const given = { kafkaSaslPassword, kafkaTlsKey }
       const { kept, issues } = name ? await store.kafkaSecretsFor(name, target, given) : { kept: {}, issues: [] }
       const kafkaSecrets = { kafkaSaslPassword: kafkaSaslPassword ?? kept.kafkaSaslPassword ?? '', kafkaTlsKey: kafkaTlsKey ?? kept.kafkaTlsKey ?? '' }
-      if (issues.length === 0 && usesSasl(target) && kafkaSecrets.kafkaSaslPassword === '') issues.push({ path: 'kafkaSaslPassword', message: `required with ${target.kafkaSecurityProtocol}` })
-      if (issues.length === 0 && usesTls(target) && target.kafkaTlsCert !== '' && kafkaSecrets.kafkaTlsKey === '') issues.push({ path: 'kafkaTlsKey', message: 'required with kafkaTlsCert' })
+      if (issues.length === 0 && usesSasl(target) && kafkaSecrets.kafkaSaslPassword === '') issues.push(fieldIssue('kafkaSaslPassword', 'field.required_with', { with: target.kafkaSecurityProtocol }))
+      if (issues.length === 0 && usesTls(target) && target.kafkaTlsCert !== '' && kafkaSecrets.kafkaTlsKey === '') issues.push(fieldIssue('kafkaTlsKey', 'field.required_with', { with: 'kafkaTlsCert' }))
       if (issues.length > 0) throw invalidInput(issues)
       const report = await checkConnections({ ...target, ...kafkaSecrets, passWord: password })
       opts.log.info({ by: actor(c.get('principal')), instance: name, kafka: report.kafka.ok, mysql: report.mysql.ok, feHttp: report.feHttp.ok }, 'connection test')

@@ -54,6 +54,9 @@ export const instanceSummarySchema = z.object({
    */
   state: z.enum(['stopped', 'starting', 'running', 'retrying', 'failed', 'stalled']),
   reason: z.string(),
+  /** The reason's message code and params (the console shows them in its language); null with no reason. */
+  reasonCode: z.string().nullable(),
+  reasonParams: z.record(z.string(), z.union([z.string(), z.number()])),
   lastLoadAt: z.string().nullable(),
   /** When the config or desired state last changed. */
   updatedAt: z.string().nullable(),

@@ -6,7 +6,7 @@ import { instanceStore, type InstanceView } from '../src/instances/instance-stor
 import { partitionSeconds } from '../src/observe/lag-record.ts'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/observe/log-store.ts'
 import type { AdminOptions } from './context.ts'
-import { ApiError, conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import { ApiError, conflict, errorResponses, fieldIssue, invalidInput, notFound, refusal } from './errors.ts'
 import {
   desiredReplySchema,
   instanceCreateSchema,
@@ -36,7 +36,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
   }
 
   async function requireMappingEnv(name: string) {
-    if (!(await store.getMappingEnv(name))) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
+    if (!(await store.getMappingEnv(name))) throw invalidInput([fieldIssue('mappingEnv', 'field.no_mapping_env', { name })])
   }
 
   async function liveStatus(found: InstanceView, moment: OverviewMoment) {
@@ -82,7 +82,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const { name } = c.req.valid('param')
       const input = c.req.valid('json')
       await view(name)
-      if (input.name !== undefined && input.name !== name) throw invalidInput([{ path: 'name', message: 'must be the name in the URL (instances cannot be renamed)' }])
+      if (input.name !== undefined && input.name !== name) throw invalidInput([fieldIssue('name', 'field.instance_rename')])
       await requireMappingEnv(input.mappingEnv)
       const { name: _, ...update } = input
       if (!(await store.updateInstance(name, update))) throw notFound(`instance ${name}`)
@@ -141,7 +141,10 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const { config } = found
       const [answer, record] = await Promise.all([overviews.askKafka(found, lagWaitMs), overviews.liveRecord(name)])
       // No answer at all in time: say so at once rather than hold the caller for Kafka's timeouts.
-      if (!answer.lag) throw new ApiError(502, `Kafka at ${config.kafkaBootstrap} did not answer${answer.error ? `: ${answer.error}` : ` within ${lagWaitMs / 1000} s`}`, { code: 'kafka.lag_unreachable', params: { bootstrap: config.kafkaBootstrap } })
+      if (!answer.lag) {
+        const bootstrap = config.kafkaBootstrap
+        throw answer.error ? refusal(502, 'kafka.lag_unreachable', { bootstrap, reason: answer.error }) : refusal(502, 'kafka.lag_timeout', { bootstrap, seconds: lagWaitMs / 1000 })
+      }
       const now = Date.now()
       // Kafka's offsets are the truth here; the fetcher's record adds the binlog time, when it saw the same commit.
       const seconds = (p: PartitionLag) => {

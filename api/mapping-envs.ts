@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { mappingEnvSchema, mappingRuleSchema } from '../src/instances/config.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
 import type { AdminOptions } from './context.ts'
-import { conflict, errorResponses, invalidInput, notFound } from './errors.ts'
+import { conflict, errorResponses, fieldIssue, invalidInput, notFound } from './errors.ts'
 import { nameParam } from './instance-schemas.ts'
 import { actor, json, router, userSecurity } from './router.ts'
 
@@ -59,7 +59,7 @@ export function mappingEnvRoutes(opts: AdminOptions) {
       const { name } = c.req.valid('param')
       const input = c.req.valid('json')
       await find(name)
-      if (input.name !== undefined && input.name !== name) throw invalidInput([{ path: 'name', message: 'must be the name in the URL (environments cannot be renamed)' }])
+      if (input.name !== undefined && input.name !== name) throw invalidInput([fieldIssue('name', 'field.env_rename')])
       const env = await store.saveMappingEnv({ ...input, name })
       opts.log.info({ by: actor(c.get('principal')), mappingEnv: name, rules: env.rules.length }, 'mapping environment updated')
       return c.json(env, 200)

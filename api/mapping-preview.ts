@@ -2,10 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { changeFormats, type ChangeFormat } from '../src/formats/change-format.ts'
 import { mappingEnvSchema, mappingRuleSchema } from '../src/instances/config.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
+import { english, say, type Said } from '../src/messages.ts'
 import { previewMapping, type TargetLookup } from '../src/rows/mapping-preview.ts'
 import { createSchemaCache } from '../src/starrocks/starrocks-schema.ts'
 import type { AdminOptions } from './context.ts'
-import { errorResponses, invalidInput } from './errors.ts'
+import { errorResponses, fieldIssue, invalidInput, saidSchema } from './errors.ts'
 import { json, router, userSecurity } from './router.ts'
 
 /**
@@ -15,7 +16,7 @@ import { json, router, userSecurity } from './router.ts'
  */
 const previewBody = z
   .object({
-    message: z.string().min(1, 'paste a canal, Debezium or Maxwell message (JSON)').max(256 * 1024),
+    message: z.string().min(1, english('field.preview_message_required')).max(256 * 1024),
     key: z.string().max(64 * 1024).optional().describe("the message's Kafka key: Debezium takes key columns from it"),
     format: z.enum(changeFormats).optional().describe('read the message as this format; by default the format it looks like, else the instance\'s, else canal'),
     rules: z.array(mappingRuleSchema.strict()).optional().describe('the rules to try, in order; or name a stored mappingEnv'),
@@ -38,7 +39,7 @@ const previewReply = z.object({
   notSynced: z.boolean().optional(),
   refused: z.array(z.object({ column: z.string(), reason: z.string() })).optional(),
   schema: z.enum(['target', 'assumed']).optional(),
-  notes: z.array(z.string()),
+  notes: z.array(saidSchema).describe('what to know about this preview: code and params for the console, the English message beside them'),
   format: z.enum(changeFormats),
   detected: z.boolean().describe('true when the format was recognised from the message itself'),
 })
@@ -62,42 +63,42 @@ export function mappingPreviewRoutes(opts: AdminOptions) {
     async (c) => {
       const input = c.req.valid('json')
       const env = await environment(input.rules, input.mappingEnv)
-      const notes: string[] = []
+      const notes: Said[] = []
       let lookup: TargetLookup | undefined
       let instanceFormat: { fallback: ChangeFormat; timeZone: string } | undefined
       if (input.instance !== undefined) {
         const stored = await store.getInstance(input.instance)
-        if (!stored) throw invalidInput([{ path: 'instance', message: `no instance named ${input.instance}` }])
+        if (!stored) throw invalidInput([fieldIssue('instance', 'field.no_instance', { name: input.instance })])
         instanceFormat = { fallback: stored.config.format, timeZone: stored.config.timeZone }
         const { jdbcUrl, userName, passWord } = stored.config
         lookup = async (database, table) => {
           const schemas = createSchemaCache({ jdbcUrl, user: userName, password: passWord })
           try {
             const found = await withTimeout(schemas.table(database, table))
-            if (!found) notes.push(`${database}.${table} does not exist in StarRocks yet: its loads would be quarantined until it does; columns are not filtered`)
+            if (!found) notes.push(say('preview.table_missing', { table: `${database}.${table}` }))
             return found
           } catch (err) {
-            notes.push(`StarRocks at ${jdbcUrl} could not be asked for ${database}.${table} (${(err as Error).message}); columns are not filtered`)
+            notes.push(say('preview.schema_unreachable', { jdbcUrl, table: `${database}.${table}`, detail: (err as Error).message }))
             return null
           } finally {
             await schemas.close().catch(() => undefined)
           }
         }
       } else {
-        notes.push("no instance chosen: the target table's columns are assumed from the message, so nothing is filtered out")
+        notes.push(say('preview.no_instance'))
       }
       const result = await previewMapping(env, { message: input.message, key: input.key, format: input.format, ...instanceFormat }, lookup)
-      if (result.kind === 'unreadable') throw invalidInput([{ path: 'message', message: result.reason }])
-      if (result.kind === 'skipped') return c.json({ ...result, notes: [`a ${result.reason} message carries no rows: it is counted and skipped`] }, 200)
+      if (result.kind === 'unreadable') throw invalidInput([fieldIssue('message', 'field.message_unreadable', { detail: result.reason })])
+      if (result.kind === 'skipped') return c.json({ ...result, notes: [say('preview.skipped', { kind: result.reason })] }, 200)
       return c.json({ ...result, notes }, 200)
     },
   )
 
   async function environment(rules: unknown[] | undefined, name: string | undefined) {
     if (rules !== undefined) return mappingEnvSchema.parse({ name: 'preview', rules })
-    if (name === undefined) throw invalidInput([{ path: 'rules', message: 'send the rules to try, or name a stored mappingEnv' }])
+    if (name === undefined) throw invalidInput([fieldIssue('rules', 'field.preview_rules_or_env')])
     const env = await store.getMappingEnv(name)
-    if (!env) throw invalidInput([{ path: 'mappingEnv', message: `no mapping environment named ${name}` }])
+    if (!env) throw invalidInput([fieldIssue('mappingEnv', 'field.no_mapping_env', { name })])
     return env
   }
 

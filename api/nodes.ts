@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/observe/log-store.ts'
 import { nodeRegistry } from '../src/nodes/node-registry.ts'
 import type { AdminOptions } from './context.ts'
-import { ApiError, conflict, errorResponses, notFound } from './errors.ts'
+import { ApiError, conflict, errorResponses, notFound, refusal } from './errors.ts'
 import { tokenHash } from './sessions.ts'
 import { actor, json, nodeSecurity, router, userSecurity } from './router.ts'
 
@@ -94,7 +94,7 @@ export function nodeRoutes(opts: AdminOptions) {
       if (!existing) {
         const windowKey = opts.keys.loginFailures('node-registrations')
         const [[, count] = []] = (await opts.redis.multi().incr(windowKey).pexpire(windowKey, 60_000, 'NX').exec()) ?? []
-        if (Number(count) > newNodesPerMinute) throw new ApiError(429, `more than ${newNodesPerMinute} new nodes registered within a minute`, { code: 'nodes.registration_limited' }, { 'Retry-After': '60' })
+        if (Number(count) > newNodesPerMinute) throw refusal(429, 'nodes.registration_limited', { limit: newNodesPerMinute }, { 'Retry-After': '60' })
       }
       const nodeKey = randomBytes(24).toString('base64url')
       await opts.redis.hset(opts.keys.nodeKeys, body.name, tokenHash(nodeKey))

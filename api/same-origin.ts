@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
+import { say } from '../src/messages.ts'
 
 /**
  * Cross-site requests may not change anything. A browser says where a request comes from
@@ -12,7 +13,10 @@ export function refuseCrossSite(trustProxy = false): MiddlewareHandler {
   return async (c, next) => {
     if (safeMethods.has(c.req.method)) return next()
     const problem = crossSiteProblem(c, trustProxy)
-    if (problem) return c.json({ error: `cross-site request refused: ${problem}`, code: 'auth.cross_site' }, 403)
+    if (problem) {
+      const said = say('auth.cross_site', { reason: problem })
+      return c.json({ error: said.message, code: said.code, params: said.params }, 403)
+    }
     return next()
   }
 }

@@ -1,10 +1,12 @@
+import { said } from './i18n.js'
+
 /**
  * The console's only way to the admin API: JSON in and out, the session cookie along. A refusal
  * becomes an ApiError carrying the API's message and its `issues[]` (one per field), which forms
  * show next to their inputs.
  */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message @param {{path: string, message: string}[]} issues @param {Record<string, any>} [body] */
+  /** @param {number} status @param {string} message @param {({path: string} & import('./i18n.js').Said)[]} issues @param {Record<string, any>} [body] */
   constructor(status, message, issues, body = {}) {
     super(message)
     this.status = status
@@ -43,7 +45,9 @@ export async function api(method, path, body) {
   }
   if (res.ok) return data
   if (res.status === 401 && path !== '/api/login') onLoggedOut()
-  throw new ApiError(res.status, data?.error ?? `HTTP ${res.status}`, data?.issues ?? [], data ?? {})
+  // A refusal with a code reads in the page's language; the server's English is the fallback.
+  const message = data?.code ? said({ code: data.code, params: data.params, message: data.error }) : data?.error ?? `HTTP ${res.status}`
+  throw new ApiError(res.status, message, data?.issues ?? [], data ?? {})
 }
 
 export const get = (/** @type {string} */ path) => api('GET', path)

@@ -1,4 +1,4 @@
-import { t } from './i18n.js'
+import { said, t } from './i18n.js'
 
 /**
  * Small DOM helpers the pages share: element building, tables with empty states, modal dialogs,
@@ -106,7 +106,7 @@ export function toast(message, kind = 'ok') {
 /**
  * Puts each API issue under the input whose `name` is its path; issues naming no input go to
  * the form's general error line. Returns whether anything was shown.
- * @param {HTMLElement} form @param {{path: string, message: string}[]} issues @param {string} [fallback]
+ * @param {HTMLElement} form @param {({path: string} & import('./i18n.js').Said)[]} issues @param {string} [fallback]
  */
 export function showIssues(form, issues, fallback) {
   clearIssues(form)
@@ -115,8 +115,8 @@ export function showIssues(form, issues, fallback) {
     const field = form.querySelector(`[data-field="${CSS.escape(issue.path)}"]`)
     if (field) {
       field.classList.add('invalid')
-      field.append(h('div.field-error', { 'data-testid': `error-${issue.path}` }, issue.message))
-    } else loose.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message)
+      field.append(h('div.field-error', { 'data-testid': `error-${issue.path}`, 'data-code': issue.code }, said(issue)))
+    } else loose.push(issue.path ? `${issue.path}: ${said(issue)}` : said(issue))
   }
   if (loose.length === 0 && issues.length === 0 && fallback) loose.push(fallback)
   const general = form.querySelector('.form-error')

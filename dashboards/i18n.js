@@ -1,5 +1,7 @@
 import { en } from './i18n-en.js'
 import { zh } from './i18n-zh.js'
+import { enCodes } from './i18n-codes-en.js'
+import { zhCodes } from './i18n-codes-zh.js'
 
 /**
  * Every label in Chinese and English. The first choice is the one saved by the switch; else the
@@ -7,6 +9,7 @@ import { zh } from './i18n-zh.js'
  * @typedef {'zh' | 'en'} Language
  */
 const dictionaries = { zh, en }
+const codes = { zh: zhCodes, en: enCodes }
 const storageKey = 'k2s.language'
 
 /** @returns {Language} */
@@ -37,4 +40,18 @@ export function setLanguage(lang) {
 export function t(key, vars = {}) {
   const text = dictionaries[current][key] ?? dictionaries.en[key] ?? key
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? `{${name}}`))
+}
+
+/**
+ * A message from the API (`{ code, params, message }`) in the chosen language. A code this console
+ * does not know yet (a newer server) falls back to the server's English rather than to nothing.
+ * @typedef {{ code?: string | null, params?: Record<string, string | number>, message?: string }} Said
+ * @param {Said | null | undefined} m
+ */
+export function said(m) {
+  if (!m) return ''
+  const text = m.code ? codes[current][m.code] : undefined
+  if (text === undefined) return m.message ?? m.code ?? ''
+  const params = m.params ?? {}
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole))
 }

@@ -1,6 +1,6 @@
 import { get, post, put, seg } from '../api.js'
 import { busy, clearIssues, field, h, modal, showIssues, toast } from '../dom.js'
-import { t } from '../i18n.js'
+import { said, t } from '../i18n.js'
 
 /**
  * The instance dialog: every field of the seed's instance config as a real input, the API's
@@ -161,7 +161,7 @@ export async function editInstance(name) {
     try {
       const r = await post('/api/instances/test-connection', values())
       const part = (/** @type {string} */ key, /** @type {any} */ p) => h(`div.check.${p.ok ? 'ok' : 'bad'}`, { 'data-testid': `check-${key}`, 'data-ok': String(p.ok) },
-        h('strong', null, `${p.ok ? '✔' : '✘'} ${t(`check_${key}`)}`), ' ', p.code ? t(p.code, p.params) : p.message)
+        h('strong', null, `${p.ok ? '✔' : '✘'} ${t(`check_${key}`)}`), ' ', said(p))
       results.replaceChildren(part('kafka', r.kafka), part('mysql', r.mysql), part('feHttp', r.feHttp))
       results.scrollIntoView({ block: 'nearest' })
     } catch (err) {

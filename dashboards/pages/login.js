@@ -17,7 +17,7 @@ export function loginPage(root, ctx) {
           ctx.go(ctx.params.get('next') ? `#/${ctx.params.get('next')}` : '#/instances')
         } catch (err) {
           const e = /** @type {import('../api.js').ApiError} */ (err)
-          const refusal = e.status === 401 ? t('loginRefused') : e.status === 429 ? t('auth.login_limited', e.body.params ?? {}) : e.message
+          const refusal = e.status === 401 ? t('loginRefused') : e.message
           showIssues(form, e.issues ?? [], refusal)
         }
       })

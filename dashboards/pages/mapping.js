@@ -1,6 +1,6 @@
 import { del, get, post, put, seg } from '../api.js'
 import { attempt, busy, confirmDialog, field, fill, h, modal, showIssues, table, toast } from '../dom.js'
-import { t } from '../i18n.js'
+import { said, t } from '../i18n.js'
 import { editRule } from './rule-dialog.js'
 
 /**
@@ -170,7 +170,7 @@ async function previewPanel(env) {
           : h('p', { 'data-testid': 'preview-match' }, r.kind === 'rows' ? t('previewNoRule', { source: `${r.database}.${r.table}` }) : t('previewSkipped', { reason: r.reason })),
         r.notSynced ? h('p.note', { 'data-testid': 'preview-not-synced' }, t('previewNotSynced', { n: r.match.ruleIndex + 1, type: r.type })) : null,
         (r.refused ?? []).map((/** @type {any} */ x) => h('p.note', null, t('previewRefused', { column: x.column, reason: x.reason }))),
-        r.notes.map((/** @type {string} */ n) => h('p.note', null, n)),
+        r.notes.map((/** @type {import('../i18n.js').Said} */ n) => h('p.note', { 'data-code': n.code }, said(n))),
         r.rows?.length ? h('pre.rows', { 'data-testid': 'preview-rows' }, r.rows.map((/** @type {any} */ row) => JSON.stringify(row)).join('\n')) : null)
     } catch (err) {
       fill(out)

@@ -1,3 +1,4 @@
+import type { Said } from '../messages.ts'
 import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
 
 /**
@@ -14,10 +15,9 @@ export function compileTopicPattern(source: string): TopicPattern {
 }
 
 /** Why `source` is not a usable pattern, or null. */
-export function topicPatternProblem(source: string): string | null {
+export function topicPatternProblem(source: string): Said | null {
   if (source === '') return null
-  const problem = namePatternProblem(source)
-  return problem === undefined ? null : `not a valid regular expression (RE2 syntax): ${problem}`
+  return namePatternProblem(source) ?? null
 }
 
 /** The topics of `all` an instance reads: its list, or those its pattern matches, sorted. */

@@ -4,6 +4,7 @@ import { kafkaSaslMechanisms, kafkaSecurityProtocols, usesSasl, usesTls } from '
 import { topicPatternProblem } from '../fetcher/topic-pattern.ts'
 import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
 import { changeFormats } from '../formats/change-format.ts'
+import { english, say, type MessageCode, type MessageParams, type Said } from '../messages.ts'
 import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
 
 /**
@@ -15,14 +16,14 @@ export type ConsumerPolicy = (typeof consumerPolicies)[number]
 
 const name = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'use 1-64 letters, digits, "_" or "-", starting with a letter or digit')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, english('field.name_format'))
 
 const isHostPort = (s: string) => {
   const match = /^[^\s,:]+:(\d{1,5})$/.exec(s)
   return match !== null && Number(match[1]) >= 1 && Number(match[1]) <= 65535
 }
 // Kafka's own rule for topic names.
-const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1-249 of letters, digits, ".", "_", "-"')
+const topic = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, english('field.topic_format'))
 
 const defaultStallAfterMs = 60_000
 
@@ -33,21 +34,21 @@ const timeZone = z.string().refine((zone) => {
   } catch {
     return false
   }
-}, 'an IANA time zone, e.g. UTC or Asia/Shanghai')
+}, english('field.time_zone'))
 
 export const instanceConfigSchema = z.object({
   name,
   kafkaBootstrap: z
     .string()
     .transform((s) => s.split(',').map((h) => h.trim()).filter((h) => h !== ''))
-    .refine((hosts) => hosts.length > 0 && hosts.every(isHostPort), 'a comma list of host:port, e.g. 10.0.0.1:9092,10.0.0.2:9092')
+    .refine((hosts) => hosts.length > 0 && hosts.every(isHostPort), english('field.bootstrap_format'))
     .transform((hosts) => hosts.join(',')),
   /** A list of topics, or (instead) `topicPattern`; instanceConfigProblems requires exactly one. */
-  topics: z.array(topic).refine((t) => new Set(t).size === t.length, 'topics must not repeat').default([]),
+  topics: z.array(topic).refine((t) => new Set(t).size === t.length, english('field.topics_repeat')).default([]),
   /** A regular expression (RE2 syntax, matched in linear time) the whole topic name must match. */
   topicPattern: z.string().max(1_000).superRefine((p, ctx) => {
       const problem = topicPatternProblem(p)
-      if (problem) ctx.addIssue({ code: 'custom', message: problem })
+      if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { said: problem } })
     }).default(''),
   /** Kafka's `security.protocol`: TLS, SASL, both or neither. */
   kafkaSecurityProtocol: z.enum(kafkaSecurityProtocols).default('PLAINTEXT'),
@@ -56,11 +57,11 @@ export const instanceConfigSchema = z.object({
   /** Sealed at rest like passWord, never returned; sent only to the brokers it was saved with. */
   kafkaSaslPassword: z.string().max(1_024).default(''),
   /** PEM certificates of the CAs to trust; empty: the system's CAs. */
-  kafkaTlsCa: z.string().max(65_536).refine((pem) => pem === '' || pemCertificate(pem), 'a PEM certificate (-----BEGIN CERTIFICATE-----)').default(''),
+  kafkaTlsCa: z.string().max(65_536).refine((pem) => pem === '' || pemCertificate(pem), english('field.pem_certificate')).default(''),
   /** PEM client certificate, for brokers that require one (mTLS). */
-  kafkaTlsCert: z.string().max(65_536).refine((pem) => pem === '' || pemCertificate(pem), 'a PEM certificate (-----BEGIN CERTIFICATE-----)').default(''),
+  kafkaTlsCert: z.string().max(65_536).refine((pem) => pem === '' || pemCertificate(pem), english('field.pem_certificate')).default(''),
   /** The client certificate's unencrypted PEM private key; sealed at rest, never returned. */
-  kafkaTlsKey: z.string().max(65_536).refine((pem) => pem === '' || pemPrivateKey(pem), 'an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)').default(''),
+  kafkaTlsKey: z.string().max(65_536).refine((pem) => pem === '' || pemPrivateKey(pem), english('field.pem_private_key')).default(''),
   kafkaTlsVerifyHostname: z.boolean().default(true),
   mappingEnv: name,
   jdbcUrl: z.string().refine((url) => {
@@ -70,8 +71,8 @@ export const instanceConfigSchema = z.object({
     } catch {
       return false
     }
-  }, 'must look like jdbc:mysql://host:port/ with no database'),
-  feHost: z.string().regex(/^[^\s/:]+$/, 'a host name or IP, without scheme or port'),
+  }, english('field.jdbc_url_format')),
+  feHost: z.string().regex(/^[^\s/:]+$/, english('field.fe_host_format')),
   feHttpPort: z.number().int().min(1).max(65535),
   userName: z.string().min(1),
   passWord: z.string(),
@@ -86,7 +87,7 @@ export const instanceConfigSchema = z.object({
   loadTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
   retryBackoffMs: z.number().int().min(10).max(600_000).default(1_000),
   retryBackoffMaxMs: z.number().int().min(10).max(3_600_000).default(60_000),
-  labelPrefix: z.string().regex(/^[A-Za-z0-9_]{1,16}$/).default('k2s'),
+  labelPrefix: z.string().regex(/^[A-Za-z0-9_]{1,16}$/, english('field.label_prefix_format')).default('k2s'),
   strictMode: z.boolean().default(true),
   /** Run only on this node, or only on nodes of this cluster; empty: any fetcher node. */
   pinNode: z.string().max(128).default(''),
@@ -102,6 +103,9 @@ export const instanceConfigSchema = z.object({
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>
 export type InstanceConfig = z.output<typeof instanceConfigSchema>
 
+/** One field's problem, as the API's 400 names it. */
+export type FieldProblem = { path: string } & Said
+
 /** The fields that are secrets: sealed at rest, never returned, never logged. */
 export type InstanceSecretField = 'passWord' | 'kafkaSaslPassword' | 'kafkaTlsKey'
 
@@ -109,26 +113,27 @@ export type InstanceSecretField = 'passWord' | 'kafkaSaslPassword' | 'kafkaTlsKe
  * The rules that span fields (the object schema stays plain, so the API can pick and omit from it).
  * An empty list: the config is whole.
  */
-export function instanceConfigProblems(c: InstanceConfig): { path: string; message: string }[] {
-  const problems: { path: string; message: string }[] = []
-  if (c.topics.length === 0 && c.topicPattern === '') problems.push({ path: 'topics', message: 'name at least one topic, or give a topicPattern' })
-  if (c.topics.length > 0 && c.topicPattern !== '') problems.push({ path: 'topicPattern', message: 'give topics or a topicPattern, not both' })
+export function instanceConfigProblems(c: InstanceConfig): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  const problem = (path: string, code: MessageCode, params: MessageParams = {}) => problems.push({ path, ...say(code, params) })
+  if (c.topics.length === 0 && c.topicPattern === '') problem('topics', 'field.topics_required')
+  if (c.topics.length > 0 && c.topicPattern !== '') problem('topicPattern', 'field.topics_or_pattern')
   if (usesSasl(c)) {
-    if (c.kafkaSaslUser === '') problems.push({ path: 'kafkaSaslUser', message: `required with ${c.kafkaSecurityProtocol}` })
-    if (c.kafkaSaslPassword === '') problems.push({ path: 'kafkaSaslPassword', message: `required with ${c.kafkaSecurityProtocol}` })
+    if (c.kafkaSaslUser === '') problem('kafkaSaslUser', 'field.required_with', { with: c.kafkaSecurityProtocol })
+    if (c.kafkaSaslPassword === '') problem('kafkaSaslPassword', 'field.required_with', { with: c.kafkaSecurityProtocol })
   } else {
     for (const field of ['kafkaSaslUser', 'kafkaSaslPassword'] as const) {
-      if (c[field] !== '') problems.push({ path: field, message: 'only with kafkaSecurityProtocol SASL_PLAINTEXT or SASL_SSL' })
+      if (c[field] !== '') problem(field, 'field.only_with_sasl')
     }
   }
   if (usesTls(c)) {
-    if ((c.kafkaTlsCert === '') !== (c.kafkaTlsKey === '')) problems.push({ path: c.kafkaTlsCert === '' ? 'kafkaTlsCert' : 'kafkaTlsKey', message: 'a client certificate and its key go together' })
+    if ((c.kafkaTlsCert === '') !== (c.kafkaTlsKey === '')) problem(c.kafkaTlsCert === '' ? 'kafkaTlsCert' : 'kafkaTlsKey', 'field.tls_cert_and_key')
     else if (c.kafkaTlsCert !== '' && pemCertificate(c.kafkaTlsCert) && pemPrivateKey(c.kafkaTlsKey) && !keyMatches(c.kafkaTlsCert, c.kafkaTlsKey)) {
-      problems.push({ path: 'kafkaTlsKey', message: 'not the private key of kafkaTlsCert' })
+      problem('kafkaTlsKey', 'field.tls_key_mismatch')
     }
   } else {
     for (const field of ['kafkaTlsCa', 'kafkaTlsCert', 'kafkaTlsKey'] as const) {
-      if (c[field] !== '') problems.push({ path: field, message: 'only with kafkaSecurityProtocol SSL or SASL_SSL' })
+      if (c[field] !== '') problem(field, 'field.only_with_tls')
     }
   }
   return problems
@@ -139,7 +144,7 @@ export function instanceConfigProblems(c: InstanceConfig): { path: string; messa
  * ZodError is not an Error, so Hono would not hand it to the API's error handler.
  */
 export class ConfigIssuesError extends Error {
-  constructor(readonly issues: { path: string; message: string }[]) {
+  constructor(readonly issues: FieldProblem[]) {
     super(issues.map((i) => `${i.path}: ${i.message}`).join('; '))
   }
 }
@@ -188,10 +193,10 @@ export type MetadataKind = (typeof metadataKinds)[number]
 // Matched in linear time (name-pattern.ts); what cannot be is refused here, saying why.
 const pattern = z.string().superRefine((p, ctx) => {
   const problem = namePatternProblem(p)
-  if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { code: 'mapping.pattern_invalid' } })
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { said: problem } })
 })
 
-const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a column name is letters, digits and "_"')
+const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, english('field.column_name_format'))
 
 const templateToken = /\$\{([^}]*)\}/g
 
@@ -205,11 +210,11 @@ export const mappingRuleSchema = z
     excludeColumns: z.array(z.string()).default([]),
     metadataColumns: z.record(columnName, z.enum(metadataKinds)).default({}),
     /** The seed's `S_FUNC.<literal>`: a target column that gets the same text in every row. */
-    constantColumns: z.record(columnName, z.string().max(1024, 'at most 1024 characters')).default({}),
+    constantColumns: z.record(columnName, z.string().max(1024)).default({}),
     needTypes: z
       .array(z.enum(eventTypes))
-      .min(1, 'sync at least one event type; to sync none, delete the rule or point it at no table')
-      .refine((t) => new Set(t).size === t.length, 'event types must not repeat')
+      .min(1, english('field.need_types_required'))
+      .refine((t) => new Set(t).size === t.length, english('field.need_types_repeat'))
       .default(['insert', 'update', 'delete']),
     deleteMode: z.enum(deleteModes).default('hard'),
     softDeleteColumn: columnName.optional(),
@@ -218,14 +223,14 @@ export const mappingRuleSchema = z
     for (const column of Object.keys(rule.constantColumns)) {
       const lower = column.toLowerCase()
       const clash = Object.keys(rule.metadataColumns).some((m) => m.toLowerCase() === lower) || rule.softDeleteColumn?.toLowerCase() === lower
-      if (clash) ctx.addIssue({ code: 'custom', path: ['constantColumns', column], message: 'already a metadata or soft-delete column of this rule' })
+      if (clash) ctx.addIssue({ code: 'custom', path: ['constantColumns', column], message: english('field.constant_column_clash') })
     }
     if (rule.deleteMode === 'soft' && !rule.softDeleteColumn) {
-      ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: 'required when deleteMode is "soft"' })
+      ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: english('field.soft_delete_column_required') })
     }
     for (const field of ['targetDatabase', 'targetTable'] as const) {
       const problem = templateProblem(rule[field], rule.sourceDatabase, rule.sourceTable)
-      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem })
+      if (problem) ctx.addIssue({ code: 'custom', path: [field], message: problem.message, params: { said: problem } })
     }
   })
 
@@ -244,7 +249,7 @@ export type MappingEnvInput = z.input<typeof mappingEnvSchema>
 export type MappingEnv = z.output<typeof mappingEnvSchema>
 
 /** `${db}`, `${table}`, `${1}`… (groups of the table pattern) and `${name}` (named groups of either). */
-function templateProblem(template: string, dbPattern: string, tablePattern: string): string | undefined {
+function templateProblem(template: string, dbPattern: string, tablePattern: string) {
   let tableGroups = 0
   const named = new Set<string>()
   try {
@@ -257,9 +262,9 @@ function templateProblem(template: string, dbPattern: string, tablePattern: stri
   for (const [, token] of template.matchAll(templateToken)) {
     if (token === 'db' || token === 'table' || named.has(token!)) continue
     if (/^\d+$/.test(token!) && Number(token) >= 1 && Number(token) <= tableGroups) continue
-    return `unknown placeholder \${${token}}: use \${db}, \${table}, \${1}..\${${tableGroups}} or a named group`
+    return say('field.template_placeholder', { token: token!, groups: tableGroups })
   }
   const rest = template.replace(templateToken, 'x')
-  if (!/^[A-Za-z0-9_]+$/.test(rest)) return 'after placeholders, only letters, digits and "_" are allowed'
+  if (!/^[A-Za-z0-9_]+$/.test(rest)) return say('field.template_characters')
   return undefined
 }

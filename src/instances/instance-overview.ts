@@ -6,6 +6,7 @@ import { instanceActivity, type Health } from './instance-activity.ts'
 import { instanceLeases } from './instance-lease.ts'
 import { actualState, type ActualState } from './instance-state.ts'
 import type { InstanceView } from './instance-store.ts'
+import type { MessageCode, MessageParams } from '../messages.ts'
 import { lagFigures, lagStaleMs, partitionSeconds, readLagRecord, type LagFigures, type LagRecord } from '../observe/lag-record.ts'
 import { rowsPerSecond } from '../observe/load-rate.ts'
 import { nodeRegistry, type NodeStatus } from '../nodes/node-registry.ts'
@@ -23,7 +24,11 @@ export type PartitionLagView = PartitionLag & { seconds: number | null }
 export type InstanceOverview = {
   runningOn: string | null
   state: ActualState
+  /** Why, in English; '' when running or stopped. */
   reason: string
+  /** The same reason by code and params (src/messages.ts), for the console to show in its language. */
+  reasonCode: MessageCode | null
+  reasonParams: MessageParams
   /** Behind with no committed offset moving for this long, while stalled; else 0. */
   stalledForMs: number
   lastLoadAt: string | null
@@ -96,7 +101,7 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
     const noProgressMs = lag.messages ? noProgress(view, live, record, m.now) : 0
     const online = m.nodes.filter((n) => n.online)
     const batchInFlight = live?.partitions.some((p) => p.inFlight) ?? false
-    const { state, reason } = actualState({
+    const { state, reason: why } = actualState({
       desired: view.desired,
       owner: runningOn,
       health,
@@ -112,7 +117,9 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
     return {
       runningOn,
       state,
-      reason,
+      reason: why?.message ?? '',
+      reasonCode: why?.code ?? null,
+      reasonParams: why?.params ?? {},
       stalledForMs: state === 'stalled' ? noProgressMs : 0,
       lastLoadAt,
       health,

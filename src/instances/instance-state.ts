@@ -1,5 +1,6 @@
 import type { DesiredState } from './instance-store.ts'
 import type { Health } from './instance-activity.ts'
+import { say, type Said } from '../messages.ts'
 
 /**
  * What an instance is really doing, as the console shows it: derived from what the operator asked
@@ -28,24 +29,23 @@ export type StateInputs = {
   queue: { waiting: number; active: number }
 }
 
-export function actualState(i: StateInputs): { state: ActualState; reason: string } {
-  if (i.desired === 'stopped') return { state: 'stopped', reason: '' }
+/** The state and why (null when there is nothing to say: running or stopped). */
+export function actualState(i: StateInputs): { state: ActualState; reason: Said | null } {
+  if (i.desired === 'stopped') return { state: 'stopped', reason: null }
   // A fetcher that could not start gave its lease back: failed until a node manages to start it.
-  if (!i.owner && i.health.state === 'retrying' && i.health.reason.startsWith('fetcher:')) return { state: 'failed', reason: i.health.reason }
+  if (!i.owner && i.health.state === 'retrying' && i.health.reason.startsWith('fetcher:')) return { state: 'failed', reason: say('state.fetcher_failed', { detail: i.health.reason }) }
   if (i.lagMessages !== null && i.lagMessages > 0 && i.noProgressMs >= i.stallAfterMs) return { state: 'stalled', reason: stallCause(i, i.lagMessages) }
-  if (!i.owner) return { state: 'starting', reason: 'waiting for a fetcher node to take it' }
-  if (i.health.state === 'retrying') return { state: 'retrying', reason: i.health.reason }
-  return { state: 'running', reason: '' }
+  if (!i.owner) return { state: 'starting', reason: say('state.waiting_for_fetcher') }
+  if (i.health.state === 'retrying') return { state: 'retrying', reason: say('state.retrying', { detail: i.health.reason }) }
+  return { state: 'running', reason: null }
 }
 
-function stallCause(i: StateInputs, behind: number): string {
+function stallCause(i: StateInputs, behind: number): Said {
   if (!i.owner) {
-    return i.fetchersOnline === 0
-      ? `no node: no fetcher node is online (${behind} messages behind)`
-      : `no node: none of the ${i.fetchersOnline} online fetcher nodes took it; check pinNode / pinCluster (${behind} messages behind)`
+    return i.fetchersOnline === 0 ? say('state.stalled_no_fetcher', { behind }) : say('state.stalled_not_taken', { online: i.fetchersOnline, behind })
   }
-  if (i.health.state === 'retrying') return `retrying: ${i.health.reason}`
-  if (i.batchInFlight && i.loadersOnline === 0) return 'paused: a batch waits for a loader and no loader node is online'
-  if (i.batchInFlight) return `a batch has not finished loading (${i.queue.waiting} jobs waiting for a loader, ${i.queue.active} loading)`
-  return `no progress for ${Math.round(i.noProgressMs / 1000)}s while ${behind} messages behind`
+  if (i.health.state === 'retrying') return say('state.stalled_retrying', { detail: i.health.reason })
+  if (i.batchInFlight && i.loadersOnline === 0) return say('state.stalled_no_loader')
+  if (i.batchInFlight) return say('state.stalled_batch_loading', { waiting: i.queue.waiting, active: i.queue.active })
+  return say('state.stalled_no_progress', { seconds: Math.round(i.noProgressMs / 1000), behind })
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { usesSasl, usesTls } from '../fetcher/kafka-client.ts'
-import { ConfigIssuesError, instanceConfigProblems, instanceConfigSchema, mappingEnvSchema, parseInstanceConfig, type InstanceConfig, type InstanceConfigInput, type InstanceSecretField, type MappingEnv, type MappingEnvInput } from './config.ts'
+import { ConfigIssuesError, instanceConfigProblems, instanceConfigSchema, mappingEnvSchema, parseInstanceConfig, type FieldProblem, type InstanceConfig, type InstanceConfigInput, type InstanceSecretField, type MappingEnv, type MappingEnvInput } from './config.ts'
+import { say } from '../messages.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { SecretBox } from './secret-box.ts'
 import { passwordBinding, PasswordRebindError, rebindingFields } from './secret-binding.ts'
@@ -63,14 +64,14 @@ export function reusableKafkaSecrets(
   after: KafkaSecretUse,
   given: Partial<Record<InstanceSecretField, string>>,
   stored: (field: Exclude<InstanceSecretField, 'passWord'>) => string,
-): { kept: Partial<Record<InstanceSecretField, string>>; issues: { path: string; message: string }[] } {
+): { kept: Partial<Record<InstanceSecretField, string>>; issues: FieldProblem[] } {
   const kept: Partial<Record<InstanceSecretField, string>> = {}
-  const issues: { path: string; message: string }[] = []
+  const issues: FieldProblem[] = []
   for (const field of ['kafkaSaslPassword', 'kafkaTlsKey'] as const) {
     if (given[field] !== undefined || !needsSecret(field, after) || stored(field) === '') continue
     const moved = secretBindings[field].filter((bound) => before[bound] !== after[bound])
     if (moved.length === 0) kept[field] = stored(field)
-    else issues.push({ path: field, message: `required again: ${moved.join(' and ')} changed, and a stored secret is only sent where it was saved` })
+    else issues.push({ path: field, ...say('instance.kafka_secret_rebind', { fields: moved.join(', ') }) })
   }
   return { kept, issues }
 }

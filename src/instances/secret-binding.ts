@@ -1,3 +1,4 @@
+import { say, type Said } from '../messages.ts'
 import type { InstanceConfig } from './config.ts'
 
 /**
@@ -21,13 +22,8 @@ export function rebindingFields(stored: Bound, next: Bound): string[] {
 }
 
 /** The 400 issue an API answers when the password must be entered again. */
-export function passwordAgainIssue(changed: string[]) {
-  return {
-    path: 'passWord',
-    message: `required again: the stored password is only sent to the endpoints and user it was saved with, and ${changed.join(', ')} changed`,
-    code: 'instance.password_rebind',
-    params: { fields: changed.join(', ') },
-  }
+export function passwordAgainIssue(changed: string[]): { path: string } & Said {
+  return { path: 'passWord', ...say('instance.password_rebind', { fields: changed.join(', ') }) }
 }
 
 /** Thrown by the store when an update changes a bound field without a new password. */

@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js'
+import { say, type Said } from '../messages.ts'
 
 /**
  * Patterns that match a whole name (a source database or table, a Kafka topic) in time linear in
@@ -28,15 +29,20 @@ export type NamePattern = {
   match(name: string): { groups: (string | undefined)[]; named: Record<string, string | undefined> } | null
 }
 
-export class NamePatternError extends Error {}
+export class NamePatternError extends Error {
+  constructor(readonly said: Said) {
+    super(said.message)
+  }
+}
 
-/** Why the pattern cannot be used, in words for a 400; undefined when it can. */
-export function namePatternProblem(source: string): string | undefined {
+/** Why the pattern cannot be used, as a message for a 400; undefined when it can. */
+export function namePatternProblem(source: string): Said | undefined {
   try {
     compileNamePattern(source)
     return undefined
   } catch (err) {
-    return (err as Error).message
+    if (err instanceof NamePatternError) return err.said
+    throw err
   }
 }
 
@@ -56,23 +62,23 @@ export function compileNamePattern(source: string): NamePattern {
 }
 
 function compileUncached(source: string): NamePattern {
-  if (source.length === 0) throw new NamePatternError('a pattern must not be empty')
-  if (source.length > maxPatternLength) throw new NamePatternError(`a pattern may have at most ${maxPatternLength} characters (this one has ${source.length})`)
+  if (source.length === 0) throw new NamePatternError(say('pattern.empty'))
+  if (source.length > maxPatternLength) throw new NamePatternError(say('pattern.too_long', { maximum: maxPatternLength, length: source.length }))
   // Checked before compiling, so a huge count costs nothing: RE2 itself allows up to 1000.
   let total = 0
   for (const m of source.matchAll(/\{(\d+)(?:,(\d*))?\}/g)) {
     const counts = [m[1], m[2]].filter((n): n is string => n !== undefined && n !== '').map(Number)
-    if (counts.some((n) => n > maxRepeatCount)) throw new NamePatternError(`a repeat count may be at most ${maxRepeatCount} (${m[0]})`)
+    if (counts.some((n) => n > maxRepeatCount)) throw new NamePatternError(say('pattern.repeat_too_big', { maximum: maxRepeatCount, repeat: m[0] }))
     total += Math.max(...counts)
   }
-  if (total > maxRepeatTotal) throw new NamePatternError(`the repeat counts of a pattern may add up to at most ${maxRepeatTotal} (these add up to ${total})`)
+  if (total > maxRepeatTotal) throw new NamePatternError(say('pattern.repeat_total', { maximum: maxRepeatTotal, total }))
   let re: RE2JS
   try {
     re = RE2JS.compile(`(?:${source})`)
   } catch (err) {
     throw new NamePatternError(explain((err as Error).message))
   }
-  if (re.programSize() > maxProgramSize) throw new NamePatternError(`the pattern is too complex (${re.programSize()} steps, at most ${maxProgramSize}): use fewer or smaller repeats`)
+  if (re.programSize() > maxProgramSize) throw new NamePatternError(say('pattern.too_complex', { steps: re.programSize(), maximum: maxProgramSize }))
   const named = re.namedGroups() as Record<string, number>
   const groupNames = Object.keys(named)
   return {
@@ -92,10 +98,10 @@ function compileUncached(source: string): NamePattern {
   }
 }
 
-function explain(message: string): string {
-  const text = message.replace(/^error parsing regexp: /, '')
-  const linear = 'patterns are matched in linear time (RE2 syntax)'
-  if (/\(\?<?[=!]/.test(text)) return `look-ahead and look-behind are not supported: ${linear}; ${text}`
-  if (/\\[1-9]/.test(text)) return `back-references are not supported: ${linear}; ${text}`
-  return `not a valid regular expression: ${text}`
+// RE2 refuses what needs backtracking; say which feature it was, since its own words do not.
+function explain(message: string): Said {
+  const detail = message.replace(/^error parsing regexp: /, '')
+  if (/\(\?<?[=!]/.test(detail)) return say('pattern.lookaround', { detail })
+  if (/\\[1-9]/.test(detail)) return say('pattern.backreference', { detail })
+  return say('pattern.syntax', { detail })
 }

@@ -3,6 +3,7 @@ import mysql from 'mysql2/promise'
 import { kafkaClient } from '../fetcher/kafka-client.ts'
 import { topicsToRead } from '../fetcher/topic-pattern.ts'
 import type { KafkaReadTarget } from '../observe/consumer-lag.ts'
+import { say, type Said } from '../messages.ts'
 import { parseJdbcUrl } from './starrocks-schema.ts'
 
 /**
@@ -10,13 +11,7 @@ import { parseJdbcUrl } from './starrocks-schema.ts'
  * on its own with a short timeout, so the answer says which part failed and why. No message ever
  * carries the password.
  */
-export type PartResult = {
-  ok: boolean
-  message: string
-  /** The message's stable code and its values, for the console to show it in the user's language. */
-  code?: string
-  params?: Record<string, string | number>
-}
+export type PartResult = { ok: boolean } & Said
 export type TopicCheck = { name: string; exists: boolean; partitions: number }
 export type ConnectionReport = { kafka: PartResult & { topics: TopicCheck[] }; mysql: PartResult; feHttp: PartResult }
 
@@ -32,24 +27,31 @@ const partTimeoutMs = 4_000
 
 export async function checkConnections(target: ConnectionTarget, timeoutMs = partTimeoutMs): Promise<ConnectionReport> {
   const secrets = [target.passWord, target.kafkaSaslPassword].filter((s) => s !== '')
-  const scrub = (message: string) => secrets.reduce((m, secret) => m.split(secret).join('***'), message)
-  const guard = async <T extends PartResult>(what: string, check: Promise<T>, failed: (message: string) => T): Promise<T> => {
+  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join('***'), text)
+  const scrubbed = (said: Said): Said => ({
+    ...said,
+    message: scrub(said.message),
+    params: Object.fromEntries(Object.entries(said.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v])),
+  })
+  const seconds = timeoutMs / 1000
+  const guard = async <T extends PartResult>(check: Promise<T>, timedOut: Said, failed: (detail: string) => Said, extra: Omit<T, keyof PartResult>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<T>((resolve) => {
-      timer = setTimeout(() => resolve(failed(`${what} did not answer within ${timeoutMs / 1000} s`)), timeoutMs)
+      timer = setTimeout(() => resolve({ ...extra, ok: false, ...timedOut } as T), timeoutMs)
     })
     try {
-      const result = await Promise.race([check.catch((err: Error) => failed(`${what}: ${err.message}`)), timeout])
-      const params = result.params && Object.fromEntries(Object.entries(result.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]))
-      return { ...result, message: scrub(result.message), ...(params ? { params } : {}) }
+      const result = await Promise.race([check.catch((err: Error) => ({ ...extra, ok: false, ...failed(err.message) }) as T), timeout])
+      return { ...result, ...scrubbed(result) }
     } finally {
       clearTimeout(timer)
     }
   }
+  const bootstrap = target.kafkaBootstrap
+  const { jdbcUrl, feHost: host, feHttpPort: port } = target
   const [kafka, sql, fe] = await Promise.all([
-    guard(`Kafka at ${target.kafkaBootstrap}`, checkKafka(target, timeoutMs), (message) => ({ ok: false, message, code: 'kafka.timeout', params: { bootstrap: target.kafkaBootstrap, seconds: timeoutMs / 1000 }, topics: [] as TopicCheck[] })),
-    guard(`StarRocks MySQL port ${target.jdbcUrl}`, checkMysql(target, timeoutMs), (message) => ({ ok: false, message })),
-    guard(`StarRocks FE HTTP port ${target.feHost}:${target.feHttpPort}`, checkFeHttp(target, timeoutMs), (message) => ({ ok: false, message })),
+    guard(checkKafka(target, timeoutMs), say('kafka.timeout', { bootstrap, seconds }), (reason) => say('kafka.failed', { bootstrap, reason }), { topics: [] as TopicCheck[] }),
+    guard(checkMysql(target, timeoutMs), say('check.mysql_timeout', { jdbcUrl, seconds }), (detail) => say('check.mysql_error', { jdbcUrl, detail }), {}),
+    guard(checkFeHttp(target, timeoutMs), say('check.fe_timeout', { host, port, seconds }), (detail) => say('check.fe_error', { host, port, detail }), {}),
   ])
   return { kafka, mysql: sql, feHttp: fe }
 }
@@ -64,15 +66,15 @@ async function checkKafka(target: ConnectionTarget, timeoutMs: number): Promise<
     const present = wanted.filter((t) => existing.has(t))
     const metadata = present.length > 0 ? (await admin.fetchTopicMetadata({ topics: present })).topics : []
     const topics = wanted.map((name) => ({ name, exists: existing.has(name), partitions: metadata.find((m) => m.name === name)?.partitions.length ?? 0 }))
-    const listed = topics.map((t) => `${t.name}: ${t.partitions} partitions`).join(', ')
+    const listed = topics.map((t) => `${t.name}: ${t.partitions}`).join(', ')
     if (target.topicPattern !== '') {
       const pattern = target.topicPattern
-      if (topics.length === 0) return { ok: true, message: `connected; no topic matches ${pattern} yet (new ones are picked up within a minute)`, code: 'kafka.pattern_no_match', params: { pattern }, topics }
-      return { ok: true, message: `connected; ${pattern} matches ${listed}`, code: 'kafka.pattern_matched', params: { pattern, topics: listed }, topics }
+      if (topics.length === 0) return { ok: true, ...say('kafka.pattern_no_match', { pattern }), topics }
+      return { ok: true, ...say('kafka.pattern_matched', { pattern, topics: listed }), topics }
     }
     const missing = topics.filter((t) => !t.exists).map((t) => t.name).join(', ')
-    if (missing) return { ok: false, message: `connected, but no topic named ${missing}`, code: 'kafka.topics_missing', params: { topics: missing }, topics }
-    return { ok: true, message: `connected; ${listed}`, code: 'kafka.connected', params: { topics: listed }, topics }
+    if (missing) return { ok: false, ...say('kafka.topics_missing', { topics: missing }), topics }
+    return { ok: true, ...say('kafka.connected', { topics: listed }), topics }
   } catch (err) {
     return { ok: false, ...kafkaFailure(err as Error, target), topics: [] }
   } finally {
@@ -98,7 +100,7 @@ const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', '
  * the broker's certificate not trusted (or not for this host name), or the TLS handshake refused.
  * The client wraps the socket's error; its code survives the wrapping.
  */
-export function kafkaFailure(err: Error, target: Pick<ConnectionTarget, 'kafkaBootstrap' | 'kafkaSaslMechanism' | 'kafkaSaslUser'>): Omit<PartResult, 'ok'> {
+export function kafkaFailure(err: Error, target: Pick<ConnectionTarget, 'kafkaBootstrap' | 'kafkaSaslMechanism' | 'kafkaSaslUser'>): Said {
   const chain: (Error & { code?: string; originalError?: Error })[] = []
   for (let e: (Error & { code?: string; originalError?: Error; cause?: unknown }) | undefined = err; e && chain.length < 5; e = e.originalError ?? (e.cause as Error | undefined)) chain.push(e)
   const code = chain.map((e) => e.code).find((c) => c !== undefined) ?? ''
@@ -106,21 +108,21 @@ export function kafkaFailure(err: Error, target: Pick<ConnectionTarget, 'kafkaBo
   const bootstrap = target.kafkaBootstrap
   if (chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError')) {
     const { kafkaSaslMechanism: mechanism, kafkaSaslUser: user } = target
-    return { message: `authentication failed: Kafka refused user ${user} with ${mechanism}: check the user name, password and mechanism`, code: 'kafka.auth_failed', params: { user, mechanism } }
+    return say('kafka.auth_failed', { user, mechanism })
   }
   if (untrustedCodes.has(code)) {
-    return { message: `TLS certificate not trusted: the broker's certificate does not chain to the CA given (${code}); paste the CA that signed it into kafkaTlsCa`, code: 'kafka.tls_untrusted', params: { reason: code } }
+    return say('kafka.tls_untrusted', { reason: code })
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return { message: `TLS certificate not valid for this host name: ${reason}`, code: 'kafka.tls_hostname', params: { reason } }
+    return say('kafka.tls_hostname', { reason })
   }
   if (code.startsWith('ERR_SSL_') || /SSL|TLS/.test(reason)) {
-    return { message: `TLS handshake failed: ${reason} (is this a TLS listener, and does it want a client certificate?)`, code: 'kafka.tls_failed', params: { reason } }
+    return say('kafka.tls_failed', { reason })
   }
   if (unreachableCodes.has(code) || chain.some((e) => e.name === 'KafkaJSConnectionError')) {
-    return { message: `unreachable: Kafka at ${bootstrap} did not answer (${code || reason})`, code: 'kafka.unreachable', params: { bootstrap, reason: code || reason } }
+    return say('kafka.unreachable', { bootstrap, reason: code || reason })
   }
-  return { message: `Kafka at ${bootstrap}: ${reason}`, code: 'kafka.failed', params: { bootstrap, reason } }
+  return say('kafka.failed', { bootstrap, reason })
 }
 
 async function checkMysql(target: ConnectionTarget, timeoutMs: number): Promise<PartResult> {
@@ -129,10 +131,10 @@ async function checkMysql(target: ConnectionTarget, timeoutMs: number): Promise<
   try {
     const [rows] = await connection.query('SELECT current_version() AS v')
     const version = (rows as { v?: string }[])[0]?.v
-    return { ok: true, message: `logged in as ${target.userName}${version ? ` (StarRocks ${version})` : ''}` }
+    return { ok: true, ...(version ? say('check.mysql_logged_in_version', { user: target.userName, version }) : say('check.mysql_logged_in', { user: target.userName })) }
   } catch {
     // The emulator and older versions may lack current_version(); the login is what matters.
-    return { ok: true, message: `logged in as ${target.userName}` }
+    return { ok: true, ...say('check.mysql_logged_in', { user: target.userName }) }
   } finally {
     await connection.end().catch(() => connection.destroy())
   }
@@ -149,9 +151,10 @@ function checkFeHttp(target: ConnectionTarget, timeoutMs: number): Promise<PartR
       { host: target.feHost, port: target.feHttpPort, method: 'GET', path: '/api/information_schema/get_load_state?label=k2s-connection-test', headers: { authorization: `Basic ${auth}` }, timeout: timeoutMs },
       (res) => {
         res.resume()
-        if (res.statusCode === 401 || res.statusCode === 403) resolve({ ok: false, message: `the FE refused user ${target.userName} (HTTP ${res.statusCode}): check the user name and password` })
-        else if (res.statusCode === 200) resolve({ ok: true, message: `FE answered and accepted user ${target.userName}` })
-        else resolve({ ok: false, message: `the FE answered HTTP ${res.statusCode}: is this the FE HTTP port (usually 8030)?` })
+        const status = res.statusCode ?? 0
+        if (status === 401 || status === 403) resolve({ ok: false, ...say('check.fe_refused', { user: target.userName, status }) })
+        else if (status === 200) resolve({ ok: true, ...say('check.fe_accepted', { user: target.userName }) })
+        else resolve({ ok: false, ...say('check.fe_unexpected', { status }) })
       },
     )
     req.on('timeout', () => req.destroy(new Error('timed out')))

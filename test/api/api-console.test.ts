@@ -54,6 +54,7 @@ test('test connection: every part answers, with the topics and their partitions'
   assert.deepEqual(res.body.kafka.topics, [{ name: topic, exists: true, partitions: 3 }])
   assert.equal(res.body.mysql.ok, true)
   assert.equal(res.body.feHttp.ok, true)
+  assert.deepEqual([res.body.kafka.code, res.body.kafka.params], ['check.kafka_connected', { partitions: `${topic}: 3` }])
 })
 
 test('test connection: says which part failed and why', async () => {
@@ -62,11 +63,14 @@ test('test connection: says which part failed and why', async () => {
   assert.equal(wrong.body.ok, false)
   assert.equal(wrong.body.kafka.ok, false)
   assert.match(wrong.body.kafka.message, /no topic named no-such-topic/)
+  assert.deepEqual([wrong.body.kafka.code, wrong.body.kafka.params], ['check.kafka_topics_missing', { topics: 'no-such-topic' }])
   assert.deepEqual(wrong.body.kafka.topics.map((t: { exists: boolean }) => t.exists), [true, false])
   assert.equal(wrong.body.mysql.ok, false)
   assert.match(wrong.body.mysql.message, /Access denied for user 'loader'/)
   assert.equal(wrong.body.feHttp.ok, false)
   assert.match(wrong.body.feHttp.message, /refused user loader/)
+  assert.deepEqual([wrong.body.feHttp.code, wrong.body.feHttp.params], ['check.fe_refused', { user: 'loader', status: 401 }])
+  assert.equal(wrong.body.mysql.code, 'check.mysql_error')
   assert.ok(!wrong.text.includes('not-the-password'))
 
   const closed = await freePort()
@@ -121,7 +125,8 @@ test('preview: the matching rule, the target and the rows with __op, from the pa
   // A key change: the old key is deleted, the new row upserted.
   assert.deepEqual(res.body.rows, [{ id: '1', amount: '9.50', src: 'orders_3', __op: 1 }, { id: '2', amount: '9.50', src: 'orders_3', __op: 0 }])
   assert.equal(res.body.schema, 'assumed')
-  assert.match(res.body.notes.join(' '), /no instance chosen/)
+  assert.deepEqual(res.body.notes.map((n: { code: string }) => n.code), ['preview.no_instance'])
+  assert.match(res.body.notes[0].message, /no instance chosen/)
 
   const none = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: canal('INSERT', 'crm', 'x', [{ id: '1' }]) } })
   assert.equal(none.body.match, null)
@@ -129,6 +134,7 @@ test('preview: the matching rule, the target and the rows with __op, from the pa
   const ddl = await api.call('POST', '/api/mapping-envs/preview', { token, body: { rules, message: canalDdl('shop', 'orders_3', 'ALTER TABLE orders_3 ADD c INT') } })
   assert.equal(ddl.body.kind, 'skipped')
   assert.equal(ddl.body.reason, 'ddl')
+  assert.deepEqual(ddl.body.notes.map((n: { code: string; params: unknown }) => [n.code, n.params]), [['preview.skipped', { kind: 'ddl' }]])
 })
 
 test('preview: constant columns fill every row; an event type the rule does not sync sends nothing', async () => {
@@ -176,7 +182,8 @@ test('preview: a stored environment against the target table of an instance, col
 
   const missing = await api.call('POST', '/api/mapping-envs/preview', { token, body: { mappingEnv: 'shop', instance: 'orders', message: canal('INSERT', 'shop', 'refunds', [{ id: '5' }]) } })
   assert.equal(missing.body.schema, 'assumed')
-  assert.match(missing.body.notes.join(' '), /dw.refunds does not exist in StarRocks yet/)
+  assert.deepEqual(missing.body.notes.map((n: { code: string; params: unknown }) => [n.code, n.params]), [['preview.table_missing', { table: 'dw.refunds' }]])
+  assert.match(missing.body.notes[0].message, /dw.refunds does not exist in StarRocks yet/)
 })
 
 test('an environment has a code (its name) and a display name', async () => {

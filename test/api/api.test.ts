@@ -212,7 +212,7 @@ describe('instances', () => {
     const renamed = await api.call('PUT', '/api/instances/shop', { token, body: { ...withoutPassword, name: 'other' } })
     assert.deepEqual([renamed.status, issuePaths(renamed.body)], [400, ['name']])
     const typo = await api.call('PUT', '/api/instances/shop', { token, body: { ...withoutPassword, password: 'meant-to-change' } })
-    assert.deepEqual([typo.status, typo.body.issues], [400, [{ path: 'password', message: 'unknown field' }]])
+    assert.deepEqual([typo.status, typo.body.issues], [400, [{ path: 'password', code: 'field.unknown', params: {}, message: 'unknown field' }]])
     const badPort = await api.call('PUT', '/api/instances/shop', { token, body: { ...withoutPassword, feHttpPort: 0 } })
     assert.deepEqual([badPort.status, issuePaths(badPort.body)], [400, ['feHttpPort']])
   })

@@ -41,7 +41,8 @@ function configIssues(patch: Record<string, unknown>): { path: string; message: 
     return []
   } catch (err) {
     assert.ok(err instanceof ConfigIssuesError, `expected a ConfigIssuesError, got ${String(err)}`)
-    return err.issues
+    // The English is what these tests read; message-codes.test.ts checks the codes.
+    return err.issues.map(({ path, message }) => ({ path, message }))
   }
 }
 
@@ -156,7 +157,7 @@ describe('instanceConfigSchema', () => {
   })
 
   test('a topicPattern must be RE2 syntax: backreferences and lookarounds, which need backtracking, are refused', () => {
-    assert.match(rejected(instance({ topics: [], topicPattern: '(a)\\1' }), ['topicPattern']), /not a valid regular expression \(RE2 syntax\)/)
+    assert.match(rejected(instance({ topics: [], topicPattern: '(a)\\1' }), ['topicPattern']), /back-references are not supported: .*\(RE2 syntax\)/)
     assert.match(rejected(instance({ topics: [], topicPattern: 'shop_(?!tmp).*' }), ['topicPattern']), /RE2 syntax/)
     assert.match(rejected(instance({ topics: [], topicPattern: '[' }), ['topicPattern']), /RE2 syntax/)
   })
@@ -240,7 +241,7 @@ describe('mappingRuleSchema', () => {
   })
 
   test('an invalid regular expression is reported on sourceTable', () => {
-    assert.match(rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+' }), ['sourceTable']), /^not a valid regular expression: missing closing \)/)
+    assert.match(rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+' }), ['sourceTable']), /^not a valid regular expression \(RE2 syntax\): missing closing \)/)
   })
 
   test('an invalid regular expression is reported on sourceDatabase', () => {

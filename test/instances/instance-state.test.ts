@@ -16,15 +16,20 @@ const moving: StateInputs = {
   batchInFlight: false,
   queue: { waiting: 0, active: 0 },
 }
-const stuck = (fields: Partial<StateInputs>) => actualState({ ...moving, lagMessages: 12, noProgressMs: 61_000, ...fields })
+// The English reason; the code and params beside it are checked in their own test.
+const seen = (i: StateInputs) => {
+  const { state, reason } = actualState(i)
+  return { state, reason: reason?.message ?? '' }
+}
+const stuck = (fields: Partial<StateInputs>) => seen({ ...moving, lagMessages: 12, noProgressMs: 61_000, ...fields })
 
 test('the state an operator sees follows desired state, lease holder and the last failure', () => {
-  assert.deepEqual(actualState({ ...moving, desired: 'stopped', owner: null }), { state: 'stopped', reason: '' })
-  assert.deepEqual(actualState({ ...moving, desired: 'stopped', health: retrying('x') }), { state: 'stopped', reason: '' })
-  assert.deepEqual(actualState({ ...moving, owner: null }), { state: 'starting', reason: 'waiting for a fetcher node to take it' })
-  assert.deepEqual(actualState(moving), { state: 'running', reason: '' })
-  assert.deepEqual(actualState({ ...moving, health: retrying('stream load dw.t: Fail: too many versions') }), { state: 'retrying', reason: 'stream load dw.t: Fail: too many versions' })
-  assert.deepEqual(actualState({ ...moving, owner: null, health: retrying('fetcher: connection refused') }), { state: 'failed', reason: 'fetcher: connection refused' })
+  assert.deepEqual(seen({ ...moving, desired: 'stopped', owner: null }), { state: 'stopped', reason: '' })
+  assert.deepEqual(seen({ ...moving, desired: 'stopped', health: retrying('x') }), { state: 'stopped', reason: '' })
+  assert.deepEqual(seen({ ...moving, owner: null }), { state: 'starting', reason: 'waiting for a fetcher node to take it' })
+  assert.deepEqual(seen(moving), { state: 'running', reason: '' })
+  assert.deepEqual(seen({ ...moving, health: retrying('stream load dw.t: Fail: too many versions') }), { state: 'retrying', reason: 'stream load dw.t: Fail: too many versions' })
+  assert.deepEqual(seen({ ...moving, owner: null, health: retrying('fetcher: connection refused') }), { state: 'failed', reason: 'fetcher: connection refused' })
 })
 
 test('behind with no progress past stallAfterMs is stalled, with the cause it knows', () => {
@@ -44,4 +49,14 @@ test('never stalled when caught up, stopped, below the threshold or with the lag
   assert.equal(stuck({ lagMessages: null, owner: null }).state, 'starting')
   // A fetcher that cannot start says so, rather than the generic stall.
   assert.equal(stuck({ owner: null, health: retrying('fetcher: no such topic') }).state, 'failed')
+})
+
+test('every reason carries its message code and the numbers in it as params', () => {
+  assert.deepEqual(actualState({ ...moving, lagMessages: 12, noProgressMs: 61_000, owner: null, fetchersOnline: 2 }).reason, {
+    code: 'state.stalled_not_taken',
+    params: { online: 2, behind: 12 },
+    message: 'no node: none of the 2 online fetcher nodes took it; check pinNode / pinCluster (12 messages behind)',
+  })
+  assert.deepEqual(actualState({ ...moving, health: retrying('stream load dw.t: Fail') }).reason?.code, 'state.retrying')
+  assert.equal(actualState(moving).reason, null)
 })
