@@ -9,6 +9,7 @@ import { consoleFiles } from './console-files.ts'
 import { healthRoutes } from './health.ts'
 import { instanceDialogRoutes } from './instance-dialog.ts'
 import { instanceRoutes } from './instances.ts'
+import { instanceSeriesRoutes } from './instance-series.ts'
 import { mappingEnvRoutes } from './mapping-envs.ts'
 import { mappingPreviewRoutes } from './mapping-preview.ts'
 import { metricsRoutes } from './metrics.ts'
@@ -63,6 +64,7 @@ export function createAdminApp(opts: AdminOptions) {
   app.route('/', authRoutes(opts))
   app.route('/', instanceDialogRoutes(opts))
   app.route('/', instanceRoutes(opts, overviews))
+  app.route('/', instanceSeriesRoutes(opts))
   app.route('/', metricsRoutes(opts, overviews, board.queue))
   app.route('/', quarantineRoutes(opts))
   app.route('/', mappingPreviewRoutes(opts))

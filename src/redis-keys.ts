@@ -34,6 +34,8 @@ export function redisKeys(prefix: string) {
     lag: (instance: string) => `${prefix}:lag:${instance}`,
     /** Rows loaded in one time bucket, for rows per second across every loader. */
     loadRate: (instance: string, bucket: number) => `${prefix}:rate:${instance}:${bucket}`,
+    /** One minute of an instance's rows, quarantined rows and lag, for the console's charts (expires after a day). */
+    minuteSeries: (instance: string, minute: number) => `${prefix}:minute:${instance}:${minute}`,
     /** Replays of a quarantined item that loaded, per item id: the next replay label is `-r<n+1>`. */
     quarantineReplays: (instance: string) => `${prefix}:replays:${instance}`,
     replayLock: (instance: string, id: string) => `${prefix}:replay-lock:${instance}:${id}`,

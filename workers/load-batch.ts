@@ -246,7 +246,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   bump('loadedRows', loadedRows)
   bump('quarantinedRows', quarantinedRows)
   bump('batches')
-  await ctx.activity.count(job.instance, counters, bySource)
+  await ctx.activity.count(job.instance, counters, bySource, { topic: job.topic, partition: job.partition })
   return { loadedRows, quarantinedRows, tables: targets.size }
 }
 

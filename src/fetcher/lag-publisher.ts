@@ -2,6 +2,7 @@ import type { Admin } from 'kafkajs'
 import type { Redis } from 'ioredis'
 import { readLag } from '../observe/consumer-lag.ts'
 import { lagPublishMs, readLagRecord, writeLagRecord, type PartitionProgress } from '../observe/lag-record.ts'
+import { recordMinuteLag } from '../observe/minute-series.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 import type { BufferedMessage } from './partition-batcher.ts'
@@ -71,6 +72,7 @@ export async function startLagPublisher(d: LagPublisherDeps): Promise<LagPublish
     else if (waitingSince === null || (lastCommitted !== undefined && committed !== lastCommitted)) waitingSince = now
     lastCommitted = committed
     await writeLagRecord(d.redis, d.keys, d.instance, { node: d.node, epoch: d.epoch, at: now, waitingSince, partitions })
+    await recordMinuteLag(d.redis, d.keys, d.instance, partitions, now)
   }
 
   // Besides every lagPublishMs, soon after a commit: the console then shows a load at once, not up

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import { addLoadedRows } from '../observe/load-rate.ts'
+import { addMinuteCounts } from '../observe/minute-series.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 
 /**
@@ -48,11 +49,13 @@ export type InstanceActivity = ReturnType<typeof instanceActivity>
 
 export function instanceActivity(redis: Redis, keys: RedisKeys) {
   return {
-    async count(instance: string, counters: Record<string, number>, bySource: Record<string, number> = {}): Promise<void> {
+    /** `where`: the partition of the batch counted, for the per-minute charts. */
+    async count(instance: string, counters: Record<string, number>, bySource: Record<string, number> = {}, where?: { topic: string; partition: number }): Promise<void> {
       const tx = redis.multi()
       for (const [name, n] of Object.entries(counters)) if (n !== 0) tx.hincrby(keys.counters(instance), name, n)
       for (const [name, n] of Object.entries(bySource)) if (n !== 0) tx.hincrby(keys.skippedBySource(instance), name, n)
       if (counters.loadedRows) addLoadedRows(tx, keys, instance, counters.loadedRows)
+      if (where) addMinuteCounts(tx, keys, instance, where, { rows: counters.loadedRows ?? 0, quarantined: counters.quarantinedRows ?? 0 })
       tx.hset(keys.counters(instance), 'lastBatchAt', new Date().toISOString())
       await tx.exec()
     },
