@@ -1,6 +1,7 @@
 import { get, post, whenLoggedOut } from './api.js'
 import { fill, h } from './dom.js'
 import { language, setLanguage, t } from './i18n.js'
+import { instancePage } from './pages/instance.js'
 import { instancesPage } from './pages/instances.js'
 import { loginPage } from './pages/login.js'
 import { mappingPage } from './pages/mapping.js'
@@ -24,6 +25,10 @@ const pages = {
   quarantine: { page: quarantinePage, label: 'navQuarantine' },
   queues: { page: queuesPage, label: 'navQueues' },
   users: { page: usersPage, label: 'navUsers', role: 'admin' },
+}
+/** Pages reached from another one, shown under its sidebar entry. @type {Record<string, { page: Page, label: string, under: string }>} */
+const subpages = {
+  instance: { page: instancePage, label: 'navInstances', under: 'instances' },
 }
 
 const app = /** @type {HTMLElement} */ (document.getElementById('app'))
@@ -55,9 +60,11 @@ async function render() {
       return loginPage(/** @type {HTMLElement} */ (app.querySelector('#page')), { every: () => {}, params, go: afterLogin })
     }
   }
-  const entry = (pages[name]?.role && pages[name]?.role !== role ? undefined : pages[name]) ?? pages.instances
-  const root = h('main', { id: 'page' })
-  fill(app, h('div.shell', null, sidebar(name), h('div.content', null, topbar(entry.label), root)))
+  const sub = subpages[name]
+  const page = pages[name]?.role && pages[name]?.role !== role ? undefined : pages[name]
+  const entry = sub ?? page ?? pages.instances
+  const root = h('main', { id: 'page', 'data-page': sub ? name : (page ? name : 'instances') })
+  fill(app, h('div.shell', null, sidebar(sub?.under ?? name), h('div.content', null, topbar(entry.label), root)))
   await entry.page(root, {
     params,
     go,

@@ -1,6 +1,7 @@
 import { del, get, post, seg } from '../api.js'
 import { ago, attempt, busy, confirmDialog, field, fill, h, modal, num, showIssues, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { helpPanel } from './help.js'
 import { editInstance } from './instance-dialog.js'
 import { showLogs } from './logs.js'
 import { stateBadge } from './state-badge.js'
@@ -25,7 +26,8 @@ export async function instancesPage(root, ctx) {
   fill(root,
     h('div.toolbar', null, name, cluster, node, status,
       h('button.primary.right', { 'data-testid': 'new-instance', onclick: () => editInstance(null).then((saved) => { if (saved) return load() }) }, t('newInstance'))),
-    list)
+    list,
+    helpPanel('instances'))
 
   /** @param {HTMLElement} select @param {string} all @param {string[]} values */
   const options = (select, all, values) => {
@@ -50,14 +52,14 @@ export async function instancesPage(root, ctx) {
       (o === '' || i.runningOn === o) &&
       (s === '' || i.state === s))
     fill(list, table([
-      { label: t('name'), cell: (i) => h('strong', null, i.name) },
+      { label: t('name'), class: 'name', cell: (i) => h('a', { href: `#/instance?name=${seg(i.name)}`, 'data-testid': `open-${i.name}` }, h('strong', null, i.name)) },
       { label: t('node'), cell: (i) => i.runningOn ?? '—' },
       { label: t('status'), cell: (i) => stateBadge(i) },
       { label: t('topics'), cell: (i) => i.topicPattern ? h('span.tag.mono', { title: t('topicPattern') }, i.topicPattern) : i.topics.map((/** @type {string} */ x) => h('span.tag', null, x)) },
       { label: t('mappingEnv'), cell: (i) => h('a', { href: `#/mapping?env=${seg(i.mappingEnv)}` }, i.mappingEnv) },
       { label: t('rowsLoaded'), class: 'num', cell: (i) => h('span', { 'data-testid': `rows-${i.name}` }, num(i.counters?.loadedRows ?? 0)) },
       { label: t('rowsPerSecond'), class: 'num', cell: (i) => num(i.rowsPerSecond) },
-      { label: t('lag'), class: 'num', cell: (i) => lag(i.lag) },
+      { label: t('lag'), class: 'num', cell: (i) => lagText(i.lag) },
       { label: t('lastLoad'), cell: (i) => ago(i.lastLoadAt) },
       { label: t('modified'), cell: (i) => ago(i.updatedAt) },
       { label: t('actions'), class: 'actions', cell: actions },
@@ -121,7 +123,7 @@ export async function instancesPage(root, ctx) {
 }
 
 /** Messages and seconds behind; `—` where unknown (stopped, or no fetcher has reported yet). @param {any} l */
-function lag(l) {
+export function lagText(l) {
   const stale = l?.stale ? ` (${t('lagStale')})` : ''
   if (!l || (l.messages == null && l.seconds == null)) return `—${stale}`
   return [l.messages == null ? null : t('lagMessages', { n: num(l.messages) }), l.seconds == null ? null : t('lagSeconds', { n: num(l.seconds) })].filter(Boolean).join(' / ') + stale

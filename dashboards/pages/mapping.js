@@ -1,6 +1,7 @@
 import { del, get, post, put, seg } from '../api.js'
 import { attempt, busy, confirmDialog, field, fill, h, modal, showIssues, table, toast } from '../dom.js'
 import { said, t } from '../i18n.js'
+import { helpPanel } from './help.js'
 import { editRule } from './rule-dialog.js'
 
 /**
@@ -15,7 +16,8 @@ export async function mappingPage(root, ctx) {
     h('section', null,
       h('div.toolbar', null, h('h2', null, t('environments')), h('button.primary.right', { 'data-testid': 'new-env', onclick: () => editEnv(null) }, t('newEnv'))),
       envList),
-    detail))
+    detail),
+    helpPanel('mapping'))
 
   /** @type {any[]} */
   let envs = []

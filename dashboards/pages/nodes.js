@@ -1,6 +1,7 @@
 import { del, get, post, seg } from '../api.js'
 import { ago, attempt, confirmDialog, fill, h, modal, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { helpPanel } from './help.js'
 import { showLogs } from './logs.js'
 import { stateBadge } from './state-badge.js'
 
@@ -16,7 +17,7 @@ export async function nodesPage(root, ctx) {
   /** @type {any[]} */
   let nodes = []
   let leaseMs = 0
-  fill(root, h('div.toolbar', null, cluster, address, h('span.muted.right', null, t('autoRefresh'))), list)
+  fill(root, h('div.toolbar', null, cluster, address, h('span.muted.right', null, t('autoRefresh'))), list, helpPanel('nodes'))
 
   async function load() {
     const data = await get('/api/nodes')

@@ -1,6 +1,7 @@
 import { del, get, post, seg } from '../api.js'
 import { ago, attempt, busy, confirmDialog, fill, h, modal, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { helpPanel } from './help.js'
 
 /**
  * Quarantine: what could not be loaded, per instance, with why, where it came from (offsets) and
@@ -16,7 +17,7 @@ export async function quarantinePage(root, ctx) {
   const select = h('select', { 'data-testid': 'quarantine-instance', onchange: () => ctx.go(`#/quarantine?instance=${seg(/** @type {HTMLSelectElement} */ (select).value)}`) },
     names.map((/** @type {string} */ n) => h('option', { value: n, selected: n === chosen }, n)))
   const list = h('div')
-  fill(root, h('div.toolbar', null, h('span', null, t('instance')), select, h('span.muted.right', null, t('quarantineIntro'))), list)
+  fill(root, h('div.toolbar', null, h('span', null, t('instance')), select, h('span.muted.right', null, t('quarantineIntro'))), list, helpPanel('quarantine'))
   if (!chosen) return void fill(list, h('div.empty', null, t('noInstances')))
 
   async function load() {

@@ -55,7 +55,7 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
       for (const [name, n] of Object.entries(counters)) if (n !== 0) tx.hincrby(keys.counters(instance), name, n)
       for (const [name, n] of Object.entries(bySource)) if (n !== 0) tx.hincrby(keys.skippedBySource(instance), name, n)
       if (counters.loadedRows) addLoadedRows(tx, keys, instance, counters.loadedRows)
-      if (where) addMinuteCounts(tx, keys, instance, where, { rows: counters.loadedRows ?? 0, quarantined: counters.quarantinedRows ?? 0 })
+      if (where) addMinuteCounts(tx, keys, instance, where, { rows: counters.loadedRows ?? 0, quarantined: (counters.quarantinedRows ?? 0) + (counters.quarantinedMessages ?? 0) })
       tx.hset(keys.counters(instance), 'lastBatchAt', new Date().toISOString())
       await tx.exec()
     },

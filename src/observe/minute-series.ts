@@ -4,7 +4,7 @@ import { lagFigures, partitionSeconds, type PartitionProgress } from './lag-reco
 
 /**
  * An instance's last day, minute by minute, for the console's charts: rows loaded and rows
- * quarantined (summed by every loader), and lag in messages and seconds (the last value the fetcher
+ * quarantined (an unreadable message counts as one; summed over every loader), and lag in messages and seconds (the last value the fetcher
  * published in that minute), each for the instance and per partition. One Redis hash per instance
  * and minute, expiring after a day on its own, so nothing has to trim it.
  *

@@ -111,3 +111,21 @@ test('bad instance and rule fields answer with K2S codes, never the catch-all', 
     assert.equal(issue.message, fill(catalog[issue.code as MessageCode], issue.params), `${issue.path}: the English is not the catalog's text`)
   }
 })
+
+test('every page has its help in both languages, section for section, with the examples in both', async () => {
+  type Help = Record<string, { title: string; text: string[]; example?: string }[]>
+  const { helpEn } = (await import(new URL('../../dashboards/help-en.js', import.meta.url).href)) as { helpEn: Help }
+  const { helpZh } = (await import(new URL('../../dashboards/help-zh.js', import.meta.url).href)) as { helpZh: Help }
+  const pages = readdirSync(join(root, 'dashboards/pages')).filter((f) => readFileSync(join(root, 'dashboards/pages', f), 'utf8').includes('helpPanel('))
+  const asked = new Set(pages.flatMap((f) => [...readFileSync(join(root, 'dashboards/pages', f), 'utf8').matchAll(/helpPanel\('(\w+)'\)/g)].map((m) => m[1]!)))
+  assert.deepEqual([...asked].sort(), ['instance', 'instances', 'mapping', 'nodes', 'quarantine'])
+  for (const page of asked) {
+    const [en, zh] = [helpEn[page], helpZh[page]]
+    assert.ok(en?.length && zh?.length, `no help for ${page}`)
+    assert.equal(zh.length, en.length, `${page}: the Chinese help has other sections`)
+    en.forEach((section, i) => {
+      assert.equal(Boolean(zh[i]!.example), Boolean(section.example), `${page} / ${section.title}: an example in one language only`)
+      assert.ok(/[\u4e00-\u9fff]/.test(zh[i]!.title + zh[i]!.text.join('')), `${page} / ${section.title}: not in Chinese`)
+    })
+  }
+})
