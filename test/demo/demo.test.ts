@@ -13,8 +13,13 @@ import { freePort } from '../harness/free-port.ts'
  */
 let demo: ChildProcess | undefined
 
-after(() => {
-  if (demo && demo.exitCode === null) demo.kill('SIGKILL')
+// A failed test still stops the demo as a user would (Ctrl-C), so its Kafka and K2S do not outlive it.
+after(async () => {
+  if (!demo || demo.exitCode !== null) return
+  const exited = new Promise((resolve) => demo!.once('exit', resolve))
+  demo.kill('SIGINT')
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000))])
+  if (demo.exitCode === null) demo.kill('SIGKILL')
 })
 
 test('the demo loads the shop stream, quarantines the poison message and stops on Ctrl-C', async () => {
