@@ -53,15 +53,15 @@ export async function instancesPage(root, ctx) {
       (s === '' || i.state === s))
     fill(list, table([
       { label: t('name'), class: 'name', cell: (i) => h('a', { href: `#/instance?name=${seg(i.name)}`, 'data-testid': `open-${i.name}` }, h('strong', null, i.name)) },
-      { label: t('node'), cell: (i) => i.runningOn ?? '—' },
+      { label: t('node'), class: 'name', cell: (i) => h('span', null, i.runningOn ?? '—') },
       { label: t('status'), cell: (i) => stateBadge(i) },
       { label: t('topics'), cell: (i) => i.topicPattern ? h('span.tag.mono', { title: t('topicPattern') }, i.topicPattern) : i.topics.map((/** @type {string} */ x) => h('span.tag', null, x)) },
       { label: t('mappingEnv'), cell: (i) => h('a', { href: `#/mapping?env=${seg(i.mappingEnv)}` }, i.mappingEnv) },
       { label: t('rowsLoaded'), class: 'num', cell: (i) => h('span', { 'data-testid': `rows-${i.name}` }, num(i.counters?.loadedRows ?? 0)) },
       { label: t('rowsPerSecond'), class: 'num', cell: (i) => num(i.rowsPerSecond) },
       { label: t('lag'), class: 'num', cell: (i) => lagText(i.lag) },
-      { label: t('lastLoad'), cell: (i) => ago(i.lastLoadAt) },
-      { label: t('modified'), cell: (i) => ago(i.updatedAt) },
+      { label: t('lastLoad'), class: 'nowrap', cell: (i) => ago(i.lastLoadAt) },
+      { label: t('modified'), class: 'nowrap', cell: (i) => ago(i.updatedAt) },
       { label: t('actions'), class: 'actions', cell: actions },
     ], shown, { testid: 'instances', rowId: (i) => i.name, empty: instances.length ? t('noMatch') : h('span', null, t('noInstances'), ' ', h('a', { href: '#/mapping' }, t('navMapping'))) }))
   }
