@@ -44,6 +44,7 @@ export function metricsRoutes(opts: AdminOptions, overviews: ReturnType<typeof i
       { name: 'k2s_instance_deletes_ignored_total', type: 'counter', help: 'DELETEs not applied: delete mode ignore, or a table that cannot delete by key.', samples: perInstance((o) => o.counters.ignoredDeletes ?? 0) },
       { name: 'k2s_instance_zero_dates_total', type: 'counter', help: 'Zero dates (0000-00-00) loaded as NULL into DATE/DATETIME columns.', samples: perInstance((o) => o.counters.zeroDates ?? 0) },
       { name: 'k2s_instance_events_not_synced_total', type: 'counter', help: 'Rows of event types a mapping rule does not sync (needTypes), skipped.', samples: perInstance((o) => o.counters['skipped.needType'] ?? 0) },
+      { name: 'k2s_instance_quarantine_items', type: 'gauge', help: 'Items waiting in the quarantine: refused rows of one load, or one unreadable message each.', samples: perInstance((o) => o.quarantined) },
       { name: 'k2s_instance_failed_attempts_total', type: 'counter', help: 'Failed load attempts (and fetcher starts); each is retried.', samples: perInstance((o) => o.counters.failedAttempts ?? 0) },
       { name: 'k2s_instance_retry_attempts', type: 'gauge', help: 'Failed attempts in a row of the failure going on now (0 when healthy).', samples: perInstance((o) => o.health.attempts) },
       { name: 'k2s_instance_stalled_seconds', type: 'gauge', help: 'While stalled: seconds behind with no offset committed; else 0.', samples: perInstance((o) => o.stalledForMs / 1000) },
