@@ -1,8 +1,10 @@
 // `npm run screenshots`: brings up the console's test stack (Kafka and Redis from the test harness,
 // the StarRocks emulator, the admin, two nodes), fills it with some data through the same pages a
-// user clicks, and writes a PNG of each page to docs/screenshots/ (English, and Chinese for some).
+// user clicks, and writes a PNG of each page to docs/screenshots/ (English, and Chinese for some),
+// at 1280×800. Then it runs `npm run demo` for a few minutes and shoots its instance page.
+import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import type { Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { canal } from '../test/harness/canal-fixtures.ts'
 import { consolePassword, consoleUser, launchChromium, leaseMs, loaderPassword, startConsoleStack } from '../test/harness/console-stack.ts'
 import { createTopic, produce } from '../test/harness/kafka-helpers.ts'
@@ -12,6 +14,12 @@ mkdirSync(out, { recursive: true })
 
 const stack = await startConsoleStack('screenshots')
 const browser = await launchChromium()
+const viewport = { width: 1280, height: 800 }
+const shoot = async (page: Page, name: string) => {
+  await page.waitForTimeout(400)
+  await page.screenshot({ path: new URL(`${name}.png`, out).pathname })
+  console.log(`docs/screenshots/${name}.png`)
+}
 try {
   const { emulator, kafka, k2s } = stack
   await emulator.execute('CREATE TABLE dw.orders (id BIGINT NOT NULL, amount DECIMAL(10,2), status VARCHAR(16)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1')
@@ -34,13 +42,8 @@ try {
   gone.kill('SIGKILL')
   await new Promise((resolve) => setTimeout(resolve, leaseMs * 2 + 1000))
 
-  const shoot = async (page: Page, name: string) => {
-    await page.waitForTimeout(400)
-    await page.screenshot({ path: new URL(`${name}.png`, out).pathname })
-    console.log(`docs/screenshots/${name}.png`)
-  }
   for (const lang of ['en', 'zh'] as const) {
-    const context = await browser.newContext({ locale: lang === 'zh' ? 'zh-CN' : 'en-US', viewport: { width: 1360, height: 760 } })
+    const context = await browser.newContext({ locale: lang === 'zh' ? 'zh-CN' : 'en-US', viewport })
     const page = await context.newPage()
     await page.goto(`${stack.url}/ui/`)
     await page.getByTestId('login-user').fill(consoleUser)
@@ -50,6 +53,14 @@ try {
     await page.getByTestId('instances').waitFor()
     await page.getByTestId('rows-shop-orders').getByText('40').waitFor({ timeout: 30_000 })
     await shoot(page, `instances-${lang}`)
+
+    await page.getByTestId('open-shop-orders').click()
+    await page.getByTestId('chart-rowsPerSecond').waitFor()
+    await page.getByTestId('per-partition').check()
+    await page.getByTestId('chart-rowsPerSecond').locator('.u-legend').waitFor()
+    await shoot(page, `instance-charts-${lang}`)
+    await page.getByTestId('nav-instances').click()
+    await page.getByTestId('instances').waitFor()
 
     await page.getByTestId('edit-shop-orders').click()
     await page.getByTestId('test-connection').click()
@@ -86,6 +97,7 @@ try {
     }
     await context.close()
   }
+  await shootDemo(browser)
 } catch (err) {
   for (const context of browser.contexts()) for (const page of context.pages()) await page.screenshot({ path: new URL('failed.png', out).pathname })
   throw err
@@ -94,3 +106,39 @@ try {
   await stack.close()
 }
 process.exit(0)
+
+/** `npm run demo` after a few minutes of its shop stream: the instance page and the quarantine. */
+async function shootDemo(browser: Browser) {
+  const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--rate', '20', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let text = ''
+  demo.stdout!.on('data', (chunk: Buffer) => { text += chunk.toString() })
+  try {
+    const deadline = Date.now() + 300_000
+    while (!text.includes('Press Ctrl-C')) {
+      if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`the demo did not start:\n${text}`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    const [, url, password] = /Console: +(http:\/\/\S+)\/ +user admin, password (\S+)/.exec(text)!
+    // Minutes of history for the charts (they count by minute).
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.K2S_DEMO_SHOT_AFTER_MS ?? 200_000)))
+    const context = await browser.newContext({ locale: 'en-US', viewport })
+    const page = await context.newPage()
+    await page.goto(`${url}/ui/`)
+    await page.getByTestId('login-user').fill('admin')
+    await page.getByTestId('login-password').fill(password!)
+    await page.getByTestId('login-submit').click()
+    await page.getByTestId('instances').waitFor()
+    await page.getByTestId('open-shop').click()
+    await page.getByTestId('chart-range').selectOption('10')
+    await page.getByTestId('chart-rowsPerSecond').locator('canvas').waitFor()
+    await page.waitForTimeout(1000)
+    await shoot(page, 'demo-instance-en')
+    await page.getByTestId('instance-quarantined').click()
+    await page.getByTestId('quarantine').waitFor()
+    await shoot(page, 'demo-quarantine-en')
+    await context.close()
+  } finally {
+    demo.kill('SIGINT')
+    await new Promise((resolve) => demo.once('exit', resolve))
+  }
+}

@@ -74,7 +74,8 @@ export async function startConsoleStack(name: string): Promise<ConsoleStack> {
         },
       });
       children.push(child);
-      const deadline = Date.now() + 20_000;
+      // A child process compiles its TypeScript first: on a busy machine that alone can take 20 s.
+      const deadline = Date.now() + 60_000;
       while (!(await k2s.redis.sismember(`${prefix}:nodes`, nodeName))) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`k2s node ${nodeName} did not register`);
         await new Promise((resolve) => setTimeout(resolve, 100));
