@@ -54,7 +54,7 @@ test('test connection: every part answers, with the topics and their partitions'
   assert.deepEqual(res.body.kafka.topics, [{ name: topic, exists: true, partitions: 3 }])
   assert.equal(res.body.mysql.ok, true)
   assert.equal(res.body.feHttp.ok, true)
-  assert.deepEqual([res.body.kafka.code, res.body.kafka.params], ['check.kafka_connected', { partitions: `${topic}: 3` }])
+  assert.deepEqual([res.body.kafka.code, res.body.kafka.params], ['kafka.connected', { topics: `${topic}: 3` }])
 })
 
 test('test connection: says which part failed and why', async () => {
@@ -63,7 +63,7 @@ test('test connection: says which part failed and why', async () => {
   assert.equal(wrong.body.ok, false)
   assert.equal(wrong.body.kafka.ok, false)
   assert.match(wrong.body.kafka.message, /no topic named no-such-topic/)
-  assert.deepEqual([wrong.body.kafka.code, wrong.body.kafka.params], ['check.kafka_topics_missing', { topics: 'no-such-topic' }])
+  assert.deepEqual([wrong.body.kafka.code, wrong.body.kafka.params], ['kafka.topics_missing', { topics: 'no-such-topic' }])
   assert.deepEqual(wrong.body.kafka.topics.map((t: { exists: boolean }) => t.exists), [true, false])
   assert.equal(wrong.body.mysql.ok, false)
   assert.match(wrong.body.mysql.message, /Access denied for user 'loader'/)

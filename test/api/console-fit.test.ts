@@ -97,7 +97,7 @@ async function openHelp(page: Page, name: string, words: RegExp) {
 
 const texts = {
   en: { failed: /^fetcher: KafkaJSNumberOfRetriesExceeded/, help: { instances: /Consumer policies/, instance: /Per minute/, mapping: /first rule whose/, quarantine: /What quarantine is/, nodes: /heartbeats/ }, bootstrap: 'a comma list of host:port', connected: /connected; partitions per topic: fit-orders: 2/, note: /no instance chosen/ },
-  zh: { failed: /^拉取端无法启动：fetcher: KafkaJS/, help: { instances: /消费策略/, instance: /按分钟/, mapping: /第一条/, quarantine: /什么是隔离区/, nodes: /心跳/ }, bootstrap: '以逗号分隔的 host:port', connected: /已连接；各主题分区数：fit-orders: 2/, note: /未选择实例/ },
+  zh: { failed: /^拉取端无法启动：fetcher: KafkaJS/, help: { instances: /消费策略/, instance: /按分钟/, mapping: /第一条/, quarantine: /什么是隔离区/, nodes: /心跳/ }, bootstrap: '以逗号分隔的 host:port', connected: /已连接；各 Topic 分区数：fit-orders: 2/, note: /未选择实例/ },
 }
 
 for (const lang of ['en', 'zh'] as const) {
