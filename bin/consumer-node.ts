@@ -3,13 +3,14 @@ import { Redis } from 'ioredis'
 import { startLoaderWorker } from '../workers/loader-worker.ts'
 import type { InstanceConfig } from '../src/instances/config.ts'
 import { jobWaiter } from '../src/fetcher/job-waiter.ts'
-import { startInstanceFetcher, type InstanceFetcher } from '../src/fetcher/instance-fetcher.ts'
+import { superviseFetcher, type FetcherSupervisor, type SupervisorTiming } from '../src/fetcher/fetcher-supervisor.ts'
+import { fetcherReports } from '../src/instances/fetcher-report.ts'
 import { instanceActivity } from '../src/instances/instance-activity.ts'
 import { instanceLeases } from '../src/instances/instance-lease.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
 import { loadQueueName, type LoadJobData } from '../src/jobs/load-job.ts'
 import type { Logger } from '../src/observe/logger.ts'
-import type { NodePresence } from '../src/nodes/node-presence.ts'
+import { redisPresence, type NodePresence, type PresenceAnswer } from '../src/nodes/node-presence.ts'
 import { nodeRegistry, type NodeInfo, type NodeStatus } from '../src/nodes/node-registry.ts'
 import { redisKeys } from '../src/redis-keys.ts'
 import { secretBox } from '../src/instances/secret-box.ts'
@@ -19,6 +20,9 @@ import { secretBox } from '../src/instances/secret-box.ts'
  * the instances it runs, and claims running instances nobody holds when it is among the least
  * loaded eligible nodes. Starting, stopping or editing an instance reaches it without a restart,
  * at once: the instance store announces each change and a fetcher node ticks when it hears one.
+ *
+ * It runs nothing until it is registered: a node the admin refused (a wrong node token) or never
+ * answered claims no instance and loads no batch, and one refused later stops what it runs.
  */
 export type ConsumerNodeOptions = {
   redisUrl: string
@@ -33,9 +37,18 @@ export type ConsumerNodeOptions = {
   leaseMs?: number
   /** How the node announces itself; default: straight into the Redis registry. */
   presence?: NodePresence
+  /** Tests shorten how fast a fetcher notices and reports trouble. */
+  fetcherTiming?: Partial<SupervisorTiming>
 }
 
-export type ConsumerNode = { name: string; stop(): Promise<void> }
+export type ConsumerNode = {
+  name: string
+  /** Registered (accepted by the admin or the registry), so allowed to run instances and load batches. */
+  registered(): boolean
+  /** The instances whose fetcher runs here. */
+  instances(): string[]
+  stop(): Promise<void>
+}
 
 export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<ConsumerNode> {
   // BullMQ needs maxRetriesPerRequest null: its blocking commands must wait out a Redis restart.
@@ -46,18 +59,25 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   const activity = instanceActivity(redis, keys)
   const leases = instanceLeases(redis, keys, leaseMs)
   const registry = nodeRegistry(redis, keys, leaseMs)
-  const presence = opts.presence ?? registry
+  const presence = opts.presence ?? redisPresence(registry)
+  const reports = fetcherReports(redis, keys)
   const me = opts.node.name
   const log = opts.log.child({ node: me })
-  await presence.register({ ...opts.node, roles: [...(opts.fetcher ? ['fetcher' as const] : []), ...(opts.loader ? ['loader' as const] : [])], startedAt: Date.now() })
+  let registered = (await presence.register({ ...opts.node, roles: [...(opts.fetcher ? ['fetcher' as const] : []), ...(opts.loader ? ['loader' as const] : [])], startedAt: Date.now() })) === 'accepted'
 
-  const worker = opts.loader
-    ? startLoaderWorker({ connection: redis, keys, store, activity, log: log.child({ role: 'loader' }), concurrency: opts.loaderConcurrency })
-    : null
+  // Created on the first registration, paused while the node is refused.
+  let worker: ReturnType<typeof startLoaderWorker> | null = null
+  const loaderRuns = (yes: boolean) => {
+    if (!opts.loader) return
+    if (yes && !worker) worker = startLoaderWorker({ connection: redis, keys, store, activity, log: log.child({ role: 'loader' }), concurrency: opts.loaderConcurrency })
+    else if (yes && worker?.isPaused()) worker.resume()
+    else if (!yes && worker && !worker.isPaused()) void worker.pause().catch((err: Error) => log.error({ err: err.message }, 'could not pause the loader'))
+  }
+  loaderRuns(registered)
 
   const queue = new Queue<LoadJobData>(loadQueueName, { connection: redis, prefix: keys.bullPrefix })
   const waiter = jobWaiter(queue, redis, keys)
-  const fetchers = new Map<string, { version: number; fetcher: Promise<InstanceFetcher | null> }>()
+  const fetchers = new Map<string, { version: number; supervisor: FetcherSupervisor }>()
   /** Since when this node has seen a running instance nobody holds. */
   const unownedSince = new Map<string, number>()
   let stopping = false
@@ -65,35 +85,15 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
   async function stopFetcher(name: string, release: boolean) {
     const entry = fetchers.get(name)
     fetchers.delete(name)
-    await (await entry?.fetcher)?.stop()
+    await entry?.supervisor.stop()
     if (release) await leases.release(name, me)
   }
 
+  // A fetcher that cannot start or crashes is tried again here, holding the lease: the instance
+  // keeps one node and says why it waits (fetcher-supervisor.ts).
   function startFetcher(name: string, stored: NonNullable<Awaited<ReturnType<typeof store.getInstance>>>) {
-    // A crashed fetcher is stopped and its lease released, so the next tick starts a new one
-    // (here or on a peer) from the committed offsets and recorded ranges.
-    const onCrash = (err: Error) => {
-      if (fetchers.get(name)?.fetcher !== fetcher) return
-      log.warn({ instance: name, err: err.message }, 'fetcher crashed; starting it again')
-      void stopFetcher(name, true).catch((e: Error) => log.error({ instance: name, err: e.message }, 'could not stop the crashed fetcher'))
-    }
-    // Keeps the lease: the same node reads the new topic set at once, from the committed offsets.
-    const onTopicsChanged = () => {
-      if (fetchers.get(name)?.fetcher !== fetcher) return
-      void (async () => {
-        await stopFetcher(name, false)
-        const now = await store.getInstance(name)
-        if (now && now.desired === 'running' && !stopping) startFetcher(name, now)
-      })().catch((e: Error) => log.error({ instance: name, err: e.message }, 'could not restart the fetcher for its new topics'))
-    }
-    const fetcher: Promise<InstanceFetcher | null> = startInstanceFetcher(stored, { redis, keys, waiter, node: me, onCrash, onTopicsChanged, log: log.child({ role: 'fetcher' }) }).catch(async (err: Error) => {
-      log.error({ instance: name, err: err.message }, 'fetcher could not start; another node may try')
-      await activity.failing(name, `fetcher: ${err.message}`).catch(() => {})
-      fetchers.delete(name)
-      await leases.release(name, me).catch(() => {})
-      return null
-    })
-    fetchers.set(name, { version: stored.version, fetcher })
+    const supervisor = superviseFetcher(stored, { redis, keys, waiter, node: me, reports, activity, timing: opts.fetcherTiming, log: log.child({ role: 'fetcher' }) })
+    fetchers.set(name, { version: stored.version, supervisor })
   }
 
   const eligible = (config: InstanceConfig, node: Pick<NodeStatus, 'name' | 'cluster'>) =>
@@ -139,10 +139,19 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
     }
   }
 
+  /** Registration decides what runs: a refused node stops its fetchers and pauses its loader. */
+  async function admitted(answer: PresenceAnswer): Promise<void> {
+    const now = answer === 'accepted' || (registered && answer === 'unreachable')
+    if (now === registered) return
+    registered = now
+    loaderRuns(now)
+    if (!now) await Promise.all([...fetchers.keys()].map((name) => stopFetcher(name, true)))
+  }
+
   async function reconcileAndHeartbeat() {
     try {
-      if (opts.fetcher) await reconcile()
-      await presence.heartbeat(me, [...fetchers.keys()])
+      if (opts.fetcher && registered) await reconcile()
+      await admitted(await presence.heartbeat(me, [...fetchers.keys()]))
     } catch (err) {
       log.error({ err: (err as Error).message }, 'reconcile failed')
     }
@@ -184,6 +193,8 @@ export async function startConsumerNode(opts: ConsumerNodeOptions): Promise<Cons
 
   return {
     name: me,
+    registered: () => registered,
+    instances: () => [...fetchers.keys()],
     async stop() {
       stopping = true
       clearTimeout(timer)

@@ -91,11 +91,11 @@ export const zhCodes = /** @type {Record<string, string>} */ ({
   'check.fe_unexpected': 'FE 返回 HTTP {status}：这是 FE 的 HTTP 端口吗（通常为 8030）？',
 
   'state.waiting_for_fetcher': '等待拉取节点接手',
-  'state.fetcher_failed': '拉取端无法启动：{detail}',
+  'state.no_fetcher_node': '无节点：没有在线的拉取节点',
+  'state.connecting': '{node} 正在连接 Kafka 并加入消费组',
   'state.retrying': '正在重试：{detail}',
   'state.stalled_no_fetcher': '无节点：没有在线的拉取节点（落后 {behind} 条消息）',
   'state.stalled_not_taken': '无节点：{online} 个在线拉取节点都没有接手；请检查 pinNode / pinCluster（落后 {behind} 条消息）',
-  'state.stalled_retrying': '正在重试：{detail}',
   'state.stalled_no_loader': '已暂停：有批次在等待加载节点，但没有在线的加载节点',
   'state.stalled_batch_loading': '有批次尚未加载完成（{waiting} 个任务等待加载节点，{active} 个正在加载）',
   'state.stalled_no_progress': '{seconds} 秒没有进展，落后 {behind} 条消息',

@@ -106,11 +106,11 @@ export const catalog = {
 
   // Why an instance is in its state (src/instances/instance-state.ts); {detail} is the failure's own text.
   'state.waiting_for_fetcher': 'waiting for a fetcher node to take it',
-  'state.fetcher_failed': '{detail}',
+  'state.no_fetcher_node': 'no node: no fetcher node is online',
+  'state.connecting': '{node} is connecting to Kafka and joining the consumer group',
   'state.retrying': '{detail}',
   'state.stalled_no_fetcher': 'no node: no fetcher node is online ({behind} messages behind)',
   'state.stalled_not_taken': 'no node: none of the {online} online fetcher nodes took it; check pinNode / pinCluster ({behind} messages behind)',
-  'state.stalled_retrying': 'retrying: {detail}',
   'state.stalled_no_loader': 'paused: a batch waits for a loader and no loader node is online',
   'state.stalled_batch_loading': 'a batch has not finished loading ({waiting} jobs waiting for a loader, {active} loading)',
   'state.stalled_no_progress': 'no progress for {seconds}s while {behind} messages behind',
@@ -144,6 +144,10 @@ const byText = new Map<string, MessageCode>(
 /** The English of a parameterless code, for the places zod wants a plain string. */
 export function english(code: MessageCode): string {
   return catalog[code]
+}
+
+export function isMessageCode(code: string): code is MessageCode {
+  return Object.hasOwn(catalog, code)
 }
 
 export function codeOfText(text: string): MessageCode | undefined {

@@ -30,6 +30,8 @@ export function redisKeys(prefix: string) {
     counters: (instance: string) => `${prefix}:counters:${instance}`,
     skippedBySource: (instance: string) => `${prefix}:skipped:${instance}`,
     health: (instance: string) => `${prefix}:health:${instance}`,
+    /** What the fetcher holding the instance last reported: connecting, fetching or retrying, and why (src/instances/fetcher-report.ts). */
+    fetcherReport: (instance: string) => `${prefix}:fetcher:${instance}`,
     /** Per partition: committed and end offsets and the oldest unloaded message's binlog time, from the fetcher. */
     lag: (instance: string) => `${prefix}:lag:${instance}`,
     /** Rows loaded in one time bucket, for rows per second across every loader. */

@@ -49,7 +49,14 @@ export type InstanceFetcherDeps = {
 /** How often a topicPattern is matched against Kafka's topics again: new topics are read within a minute. */
 const topicRefreshMs = 30_000
 
-export type InstanceFetcher = { stop(): Promise<void> }
+/**
+ * `joinedAt`: when the consumer last joined its group (0: not yet); `fetchedAt`: when Kafka last
+ * answered a fetch, paused partitions included (kafkajs then waits and reports an empty fetch).
+ * A consumer that is joined and fetches is what `running` means (fetcher-supervisor.ts).
+ */
+export type FetchProgress = { joinedAt: number; fetchedAt: number }
+
+export type InstanceFetcher = { stop(): Promise<void>; progress(): FetchProgress }
 
 export async function startInstanceFetcher(stored: StoredInstance, deps: InstanceFetcherDeps): Promise<InstanceFetcher> {
   const { config, epoch } = stored
@@ -129,7 +136,12 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     }
   }
 
+  const progress: FetchProgress = { joinedAt: 0, fetchedAt: 0 }
+  consumer.on(consumer.events.FETCH, () => {
+    if (progress.joinedAt > 0) progress.fetchedAt = Date.now()
+  })
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    progress.joinedAt = Date.now()
     generation++
     fencing = takeFence(generation)
     const old = partitions
@@ -296,6 +308,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
   }
 
   return {
+    progress: () => ({ ...progress }),
     async stop() {
       running = false
       clearTimeout(watching)

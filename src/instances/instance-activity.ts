@@ -111,7 +111,7 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
     },
     /** A deleted instance's counters and health go; its quarantine stays until someone looks at it. */
     async forget(instance: string): Promise<void> {
-      await redis.del(keys.counters(instance), keys.skippedBySource(instance), keys.health(instance), keys.lag(instance))
+      await redis.del(keys.counters(instance), keys.skippedBySource(instance), keys.health(instance), keys.lag(instance), keys.fetcherReport(instance))
     },
     /** Every failed attempt (load or fetcher start) also counts in `failedAttempts`, which, unlike `attempts`, never resets. */
     async failing(instance: string, reason: string): Promise<void> {
@@ -123,6 +123,10 @@ export function instanceActivity(redis: Redis, keys: RedisKeys) {
         .hincrby(key, 'attempts', 1)
         .hincrby(keys.counters(instance), 'failedAttempts', 1)
         .exec()
+    },
+    /** A fetcher that could not start or reach what it needs: counted, its reason is in the fetcher report. */
+    async attemptFailed(instance: string): Promise<void> {
+      await redis.hincrby(keys.counters(instance), 'failedAttempts', 1)
     },
     async healthy(instance: string): Promise<void> {
       await redis.del(keys.health(instance))

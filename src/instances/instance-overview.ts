@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { KafkaReadTarget, PartitionLag } from '../observe/consumer-lag.ts'
 import { kafkaLagCache } from '../observe/kafka-lag-cache.ts'
 import { instanceActivity, type Health } from './instance-activity.ts'
+import { fetcherReports } from './fetcher-report.ts'
 import { instanceLeases } from './instance-lease.ts'
 import { actualState, type ActualState } from './instance-state.ts'
 import type { InstanceView } from './instance-store.ts'
@@ -53,6 +54,7 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
   const activity = instanceActivity(redis, keys)
   // Only read here: the lease length matters to the nodes that hold them.
   const leases = instanceLeases(redis, keys, 0)
+  const reports = fetcherReports(redis, keys)
   const registry = nodeRegistry(redis, keys, leaseMs)
   const fromKafka = kafkaLagCache({ refreshMs: kafkaCacheMs })
   const lagSource = ({ config }: InstanceView) => ({
@@ -83,8 +85,9 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
 
   async function overview(view: InstanceView, m: OverviewMoment): Promise<InstanceOverview> {
     const name = view.config.name
-    const [runningOn, health, counters, lastLoadAt, quarantined, rate, record] = await Promise.all([
+    const [runningOn, fetcher, health, counters, lastLoadAt, quarantined, rate, record] = await Promise.all([
       leases.owner(name),
+      reports.read(name),
       activity.health(name),
       activity.counters(name),
       activity.lastBatchAt(name),
@@ -104,6 +107,7 @@ export function instanceOverviews(redis: Redis, keys: RedisKeys, queue: Queue, l
     const { state, reason: why } = actualState({
       desired: view.desired,
       owner: runningOn,
+      fetcher,
       health,
       lagMessages: lag.messages,
       noProgressMs,

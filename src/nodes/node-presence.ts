@@ -4,11 +4,15 @@ import type { NodeInfo } from './node-registry.ts'
 /**
  * How a node announces itself: straight into Redis (the registry), or, when the node is given an
  * admin address, over the admin's HTTP API with the node token, as the seed's consumer nodes did.
- * Either way an unreachable admin never stops the data: presence is a view, leases decide.
+ * What the admin answers decides whether the node may run anything (consumer-node.ts): a node the
+ * admin refused, or never answered, is registered nowhere and runs nothing. Once registered, an
+ * admin that goes away does not stop the data: presence is a view, leases decide.
  */
+export type PresenceAnswer = 'accepted' | 'refused' | 'unreachable'
+
 export type NodePresence = {
-  register(info: NodeInfo): Promise<void>
-  heartbeat(name: string, instances: string[]): Promise<void>
+  register(info: NodeInfo): Promise<PresenceAnswer>
+  heartbeat(name: string, instances: string[]): Promise<PresenceAnswer>
   stopped(name: string): Promise<void>
 }
 
@@ -17,6 +21,13 @@ export function adminPresence(adminUrl: string, token: string, log: Logger): Nod
   let registered = false
   // The admin gives each node a key of its own at registration; only it may heartbeat for the node.
   let nodeKey: string | undefined
+  let lastTold = ''
+  // Said once per change, not on every heartbeat: the state is what matters, not its repetition.
+  const tell = (what: string, level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, msg: string) => {
+    if (what === lastTold) return
+    lastTold = what
+    log[level]({ adminUrl, ...fields }, msg)
+  }
   const post = async (path: string, body: unknown): Promise<{ status: number; reply: unknown }> => {
     const res = await fetch(`${adminUrl}${path}`, {
       method: 'POST',
@@ -27,32 +38,52 @@ export function adminPresence(adminUrl: string, token: string, log: Logger): Nod
     const reply = res.status === 200 ? await res.json().catch(() => null) : (await res.body?.cancel(), null)
     return { status: res.status, reply }
   }
-  // An admin that is down or not up yet is retried on the next heartbeat; the node runs meanwhile.
-  const register = async () => {
-    if (!info) return
+  const refused = (status: number) => status === 401 || status === 403
+  const register = async (): Promise<PresenceAnswer> => {
+    if (!info) return 'unreachable'
     try {
       const { status, reply } = await post('/api/nodes/register', info)
       registered = status === 200
-      if (registered) nodeKey = (reply as { nodeKey?: string } | null)?.nodeKey
-      if (!registered) log.warn({ status, adminUrl }, 'the admin refused the registration (check K2S_NODE_TOKEN)')
+      if (registered) {
+        nodeKey = (reply as { nodeKey?: string } | null)?.nodeKey
+        tell('registered', 'info', {}, 'registered with the admin')
+        return 'accepted'
+      }
+      if (refused(status)) {
+        tell('refused', 'error', { status }, token ? 'the admin refused the registration: the node token (K2S_NODE_TOKEN, canal.admin.passwd) is not the admin\'s; this node runs nothing until it is' : 'the admin refused the registration: no node token is set (K2S_NODE_TOKEN, canal.admin.passwd); this node runs nothing until one is')
+        return 'refused'
+      }
+      tell(`status ${status}`, 'warn', { status }, 'the admin did not take the registration; this node runs nothing until it does')
+      return 'unreachable'
     } catch (err) {
-      log.warn({ err: (err as Error).message, adminUrl }, 'could not reach the admin to register; will retry')
+      tell('unreachable', 'warn', { err: (err as Error).message }, 'could not reach the admin to register; this node runs nothing until it answers')
+      return 'unreachable'
     }
   }
   return {
     async register(node) {
       info = node
-      await register()
+      return register()
     },
     async heartbeat(name, instances) {
       if (!registered) return register()
       try {
         const { status } = await post(`/api/nodes/${encodeURIComponent(name)}/heartbeat`, { instances })
-        // The admin forgot us (node removed, Redis wiped, key gone): introduce ourselves again.
-        if (status === 404 || status === 403) await register()
-        else if (status !== 200) log.warn({ status }, 'the admin refused a heartbeat')
+        // The admin forgot us (node removed, Redis wiped, key gone): introduce ourselves again;
+        // the registration's answer decides whether this node may go on running.
+        if (status === 404 || status === 403) return await register()
+        if (refused(status)) {
+          registered = false
+          tell('refused', 'error', { status }, 'the admin refused a heartbeat: the node token is no longer accepted; this node stops its instances and runs nothing until it is')
+          return 'refused'
+        }
+        if (status !== 200) tell(`heartbeat ${status}`, 'warn', { status }, 'the admin did not take a heartbeat; still running')
+        else tell('registered', 'info', {}, 'heartbeats reach the admin again')
+        return 'accepted'
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'heartbeat to the admin failed; still running')
+        tell('heartbeat unreachable', 'warn', { err: (err as Error).message }, 'heartbeat to the admin failed; still running')
+        // Registered before: the data keeps flowing while the admin is away.
+        return 'accepted'
       }
     },
     // The admin has no route for a clean goodbye: the node shows offline once its lease runs out.
@@ -60,4 +91,20 @@ export function adminPresence(adminUrl: string, token: string, log: Logger): Nod
   }
 }
 
-export const silentPresence: NodePresence = { async register() {}, async heartbeat() {}, async stopped() {} }
+/** Straight into the Redis registry the admin reads: always accepted. */
+export function redisPresence(registry: { register(info: NodeInfo): Promise<void>; heartbeat(name: string, instances: string[]): Promise<void>; stopped(name: string): Promise<void> }): NodePresence {
+  return {
+    async register(info) {
+      await registry.register(info)
+      return 'accepted'
+    },
+    async heartbeat(name, instances) {
+      await registry.heartbeat(name, instances)
+      return 'accepted'
+    },
+    stopped: (name) => registry.stopped(name),
+  }
+}
+
+/** k2s.register.auto = false: the operator chose to run the node unlisted. */
+export const silentPresence: NodePresence = { async register() { return 'accepted' }, async heartbeat() { return 'accepted' }, async stopped() {} }

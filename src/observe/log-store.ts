@@ -228,7 +228,7 @@ export async function recentLogs(
   const lines = await redis.lrange(key, 0, (opts.level ? maxScan : limit) - 1)
   const entries: LogEntry[] = []
   for (const line of lines) {
-    const entry = parseEntry(line)
+    const entry = parseLogLine(line)
     if (!entry || levelValues[entry.level] < min) continue
     entries.push(entry)
     if (entries.length === limit) break
@@ -236,7 +236,8 @@ export async function recentLogs(
   return entries
 }
 
-function parseEntry(line: string): LogEntry | null {
+/** One pino JSON line as the API shows it; null when it is not one. */
+export function parseLogLine(line: string): LogEntry | null {
   const obj = parseObject(line)
   const level = obj && levelOf(obj.level)
   if (!obj || !level) return null
