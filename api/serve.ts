@@ -18,10 +18,18 @@ export type AdminServerOptions = {
   port: number
   auth: AuthOptions
   leaseMs?: number
+  /**
+   * Nodes of other processes register here over HTTP with the node token (`k2s admin`); false when
+   * the only node is this process' own, which registers straight into Redis (`k2s all`).
+   */
+  nodesRegisterOverHttp?: boolean
   log: Logger
   /** Where the generated first-start password is printed: the terminal, never a log (default stdout). */
   terminal?: (line: string) => void
 }
+
+/** The admin's port is taken: said in a sentence, not a stack trace. */
+export class AdminPortTakenError extends Error {}
 
 export async function startAdminServer(opts: AdminServerOptions): Promise<{ url: string; close(): Promise<void> }> {
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 })
@@ -36,14 +44,28 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<{ url:
   } else if (admin.created) {
     opts.log.info({ user: admin.user }, 'console admin created from K2S_ADMIN_PASSWORD')
   }
-  if (!opts.auth.nodeToken) opts.log.warn('K2S_NODE_TOKEN is not set: consumer nodes cannot register with this admin')
+  if (!opts.auth.nodeToken && (opts.nodesRegisterOverHttp ?? true)) {
+    opts.log.warn('K2S_NODE_TOKEN is not set: consumer nodes started with K2S_ADMIN_MANAGER cannot register with this admin (nodes that share its Redis need none)')
+  }
   const app = createAdminApp({ redis, keys, secrets: secretBox(opts.secretKey), log: opts.log, auth: opts.auth, leaseMs: opts.leaseMs })
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s))
-  })
+  let server: ServerType
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s))
+      s.once('error', reject)
+    })
+  } catch (err) {
+    redis.disconnect()
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AdminPortTakenError(`port ${opts.port} is taken by another process: choose the admin's port with K2S_ADMIN_PORT`)
+    throw err
+  }
   const address = server.address()
-  const url = `http://${opts.host}:${typeof address === 'object' && address ? address.port : opts.port}`
-  opts.log.info({ url }, 'admin API listening')
+  const port = typeof address === 'object' && address ? address.port : opts.port
+  const url = `http://${opts.host}:${port}`
+  // Where a person opens the console: a wildcard address is no address to type into a browser.
+  const wildcard = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === ''
+  const consoleUrl = `http://${wildcard ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`
+  opts.log.info({ url, console: consoleUrl }, `admin API listening; open the console at ${consoleUrl}`)
   return {
     url,
     async close() {

@@ -286,7 +286,8 @@ export function instanceStore(redis: Redis, keys: RedisKeys, secrets: SecretBox)
       const stored = await getInstance(name)
       if (!stored) throw new Error(`no instance ${name}`)
       const key = keys.instance(name)
-      const tx = redis.multi().hset(key, 'desired', 'running', 'startedAt', String(Date.now()))
+      // A failure from before this start is history: it must not greet the new start as its reason.
+      const tx = redis.multi().hset(key, 'desired', 'running', 'startedAt', String(Date.now())).del(keys.health(name))
       if (stored.config.consumerPolicy === 'E-B' || stored.config.consumerPolicy === 'L-B') {
         tx.hincrby(key, 'epoch', 1).hset(key, 'resetPending', '1')
       }

@@ -63,6 +63,7 @@ before(async () => {
     K2S_REDIS_PREFIX: prefix,
     K2S_SECRET_KEY: randomBytes(32).toString('hex'),
     K2S_LEASE_MS: String(leaseMs),
+    K2S_NODE_PORT: '0',
     K2S_LOG_LEVEL: 'debug',
   }
   spawnK2s('admin', ['admin'], { ...env, K2S_ADMIN_HOST: '127.0.0.1', K2S_ADMIN_PORT: String(port), K2S_ADMIN_PASSWORD: adminPassword, K2S_NODE_TOKEN: nodeToken })

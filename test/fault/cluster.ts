@@ -74,6 +74,8 @@ export function startCluster(opts: ClusterOptions): Cluster {
     K2S_ADMIN_HOST: '127.0.0.1',
     K2S_ADMIN_PORT: String(opts.adminPort),
     K2S_ADMIN_PASSWORD: 'fault-suite-Pa55',
+    // Several nodes on one machine: each node's port (health, logs) is any free one.
+    K2S_NODE_PORT: '0',
   };
 
   const start = (name: string) => {

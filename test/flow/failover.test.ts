@@ -59,6 +59,7 @@ function startNode(name: string): ChildProcess {
       K2S_REDIS_PREFIX: prefix,
       K2S_SECRET_KEY: secretKey.toString('hex'),
       K2S_NODE_NAME: name,
+      K2S_NODE_PORT: '0',
       K2S_LEASE_MS: String(leaseMs),
       K2S_LOG_LEVEL: 'info',
     },

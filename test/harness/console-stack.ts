@@ -69,6 +69,7 @@ export async function startConsoleStack(name: string): Promise<ConsoleStack> {
           K2S_SECRET_KEY: secretKey.toString('hex'),
           K2S_NODE_NAME: nodeName,
           K2S_CLUSTER: 'beta',
+          K2S_NODE_PORT: '0',
           K2S_LEASE_MS: String(leaseMs),
           K2S_LOG_LEVEL: 'info',
         },
