@@ -71,6 +71,23 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
 }
 
 /**
+ * Quarantining writes a line per item, with the instance (so it shows in the instance's log as
+ * well as the node's), what and where, and why: the operator reads it where they look first.
+ */
+function quarantineLogged(activity: InstanceActivity, log: Logger): InstanceActivity {
+  return {
+    ...activity,
+    async quarantine(items) {
+      await activity.quarantine(items)
+      for (const item of items) {
+        const { instance, topic, partition, firstOffset, lastOffset, table, rows, reason, id } = item
+        log.warn({ instance, topic, partition, firstOffset, lastOffset, table, rows, reason, quarantineId: id }, item.payloadKind === 'raw' ? `quarantined an unreadable message: ${reason}` : `quarantined ${rows} ${rows === 1 ? 'row' : 'rows'} of ${table}: ${reason}`)
+      }
+    },
+  }
+}
+
+/**
  * One Stream Load client, schema cache and router per instance, rebuilt when the instance or its
  * mapping environment changes, so an edit reaches the next job without a restart.
  */
@@ -87,7 +104,7 @@ function instanceContexts(opts: LoaderWorkerOptions) {
     const envText = await redis.get(keys.mappingEnv(config.mappingEnv))
     const env = await opts.store.getMappingEnv(config.mappingEnv)
     if (!env) throw new Error(`mapping environment ${config.mappingEnv} of instance ${name} does not exist`)
-    return { version, envText, ctx: createLoadContext(stored, env, opts.activity, opts.tableConcurrency, opts.log) }
+    return { version, envText, ctx: createLoadContext(stored, env, quarantineLogged(opts.activity, opts.log), opts.tableConcurrency, opts.log) }
   }
 
   const dispose = ({ ctx }: Entry) => closeLoadContext(ctx)

@@ -4,7 +4,7 @@ import { startConsumerNode, type ConsumerNode } from '../../bin/consumer-node.ts
 import type { InstanceConfigInput, MappingEnvInput } from '../../src/instances/config.ts'
 import { instanceActivity, type InstanceActivity } from '../../src/instances/instance-activity.ts'
 import { instanceStore, type InstanceStore } from '../../src/instances/instance-store.ts'
-import { createLogger } from '../../src/observe/logger.ts'
+import { createLogger, type Logger } from '../../src/observe/logger.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
 import { secretBox } from '../../src/instances/secret-box.ts'
 import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts'
@@ -20,7 +20,8 @@ export type K2sUnderTest = {
   store: InstanceStore
   activity: InstanceActivity
   redis: Redis
-  startNode(opts?: { name?: string; cluster?: string; fetcher?: boolean; loader?: boolean; loaderConcurrency?: number; leaseMs?: number }): Promise<ConsumerNode>
+  /** `log`: where the node logs (default: silent, or K2S_TEST_LOG_LEVEL). */
+  startNode(opts?: { name?: string; cluster?: string; fetcher?: boolean; loader?: boolean; loaderConcurrency?: number; leaseMs?: number; log?: Logger }): Promise<ConsumerNode>
   close(): Promise<void>
 }
 
@@ -39,7 +40,7 @@ export async function k2sUnderTest(redisUrl: string, prefix: string, secretKey =
         redisUrl,
         prefix,
         secretKey,
-        log: createLogger('k2s-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' }),
+        log: opts.log ?? createLogger('k2s-test', { level: process.env.K2S_TEST_LOG_LEVEL ?? 'silent' }),
         node: { name: opts.name ?? `node-${nodes.length + 1}`, address: '127.0.0.1', port: 0, cluster: opts.cluster ?? '', version: 'test' },
         fetcher: opts.fetcher ?? true,
         loader: opts.loader ?? true,
