@@ -26,34 +26,54 @@ export type ConnectionTarget = KafkaReadTarget & {
 const partTimeoutMs = 4_000
 
 export async function checkConnections(target: ConnectionTarget, timeoutMs = partTimeoutMs): Promise<ConnectionReport> {
-  const secrets = [target.passWord, target.kafkaSaslPassword].filter((s) => s !== '')
-  const scrub = (text: string) => secrets.reduce((t, secret) => t.split(secret).join('***'), text)
+  const scrub = scrubber(target)
   const scrubbed = (said: Said): Said => ({
     ...said,
     message: scrub(said.message),
     params: Object.fromEntries(Object.entries(said.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v])),
   })
-  const seconds = timeoutMs / 1000
-  const guard = async <T extends PartResult>(check: Promise<T>, timedOut: Said, failed: (detail: string) => Said, extra: Omit<T, keyof PartResult>): Promise<T> => {
+  // The console shows each part's name beside its message: the message does not say it again.
+  const guard = async <T extends PartResult>(check: Promise<T>, extra: Omit<T, keyof PartResult>): Promise<T> => {
     let timer: NodeJS.Timeout | undefined
+    const seconds = timeoutMs / 1000
     const timeout = new Promise<T>((resolve) => {
-      timer = setTimeout(() => resolve({ ...extra, ok: false, ...timedOut } as T), timeoutMs)
+      timer = setTimeout(() => resolve({ ...extra, ok: false, ...say('check.timeout', { seconds }) } as T), timeoutMs)
     })
     try {
-      const result = await Promise.race([check.catch((err: Error) => ({ ...extra, ok: false, ...failed(err.message) }) as T), timeout])
+      const result = await Promise.race([check.catch((err: Error) => ({ ...extra, ok: false, ...say('check.error', { detail: err.message }) }) as T), timeout])
       return { ...result, ...scrubbed(result) }
     } finally {
       clearTimeout(timer)
     }
   }
-  const bootstrap = target.kafkaBootstrap
-  const { jdbcUrl, feHost: host, feHttpPort: port } = target
   const [kafka, sql, fe] = await Promise.all([
-    guard(checkKafka(target, timeoutMs), say('kafka.timeout', { bootstrap, seconds }), (reason) => say('kafka.failed', { bootstrap, reason }), { topics: [] as TopicCheck[] }),
-    guard(checkMysql(target, timeoutMs), say('check.mysql_timeout', { jdbcUrl, seconds }), (detail) => say('check.mysql_error', { jdbcUrl, detail }), {}),
-    guard(checkFeHttp(target, timeoutMs), say('check.fe_timeout', { host, port, seconds }), (detail) => say('check.fe_error', { host, port, detail }), {}),
+    guard(checkKafka(target, timeoutMs), { topics: [] as TopicCheck[] }),
+    guard(checkMysql(target, timeoutMs), {}),
+    guard(checkFeHttp(target, timeoutMs), {}),
   ])
   return { kafka, mysql: sql, feHttp: fe }
+}
+
+/**
+ * Masks the secrets in what a library said, should it ever echo one, without masking what the
+ * user typed in plain sight: a password `0` must not turn `127.0.0.1:9092` into
+ * `127.***.***.1:9***92` (which shows every place the password's characters occur). Addresses,
+ * user names and topics are kept whole; a secret shorter than 4 characters is not searched for at
+ * all, since any masking of it would reveal more than it hides.
+ */
+export function scrubber(target: Pick<ConnectionTarget, 'kafkaBootstrap' | 'topics' | 'jdbcUrl' | 'feHost' | 'feHttpPort' | 'userName' | 'passWord'> & Partial<Pick<ConnectionTarget, 'kafkaSaslPassword' | 'kafkaSaslUser'>>): (text: string) => string {
+  const secrets = [target.passWord, target.kafkaSaslPassword ?? ''].filter((s) => s.length >= 4)
+  if (secrets.length === 0) return (text) => text
+  const visible = [target.kafkaBootstrap, ...target.kafkaBootstrap.split(','), ...target.topics, target.jdbcUrl, target.feHost, `${target.feHost}:${target.feHttpPort}`, target.userName, target.kafkaSaslUser ?? '']
+    .filter((v) => v !== '')
+    .sort((a, b) => b.length - a.length)
+  return (text) => {
+    const kept: string[] = []
+    let masked = text
+    for (const v of visible) masked = masked.split(v).join(`\u0000${kept.push(v) - 1}\u0000`)
+    for (const secret of secrets) masked = masked.split(secret).join('***')
+    return masked.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]!)
+  }
 }
 
 async function checkKafka(target: ConnectionTarget, timeoutMs: number): Promise<PartResult & { topics: TopicCheck[] }> {
@@ -126,8 +146,8 @@ export function kafkaFailure(err: Error, target: Pick<ConnectionTarget, 'kafkaBo
 }
 
 async function checkMysql(target: ConnectionTarget, timeoutMs: number): Promise<PartResult> {
-  const { host, port } = parseJdbcUrl(target.jdbcUrl)
-  const connection = await mysql.createConnection({ host, port, user: target.userName, password: target.passWord, connectTimeout: timeoutMs })
+  const { host, port, mysql: options } = parseJdbcUrl(target.jdbcUrl)
+  const connection = await mysql.createConnection({ host, port, user: target.userName, password: target.passWord, ...options, connectTimeout: timeoutMs })
   try {
     const [rows] = await connection.query('SELECT current_version() AS v')
     const version = (rows as { v?: string }[])[0]?.v

@@ -76,10 +76,27 @@ test('test connection: says which part failed and why', async () => {
   const closed = await freePort()
   const down = await api.call('POST', '/api/instances/test-connection', { token, body: target({ kafkaBootstrap: `127.0.0.1:${closed}`, feHttpPort: closed }) })
   assert.equal(down.body.kafka.ok, false)
-  assert.match(down.body.kafka.message, new RegExp(`Kafka at 127.0.0.1:${closed}`))
+  // The part's name is beside the message in the console: the message does not say it again.
+  assert.match(down.body.kafka.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${closed}`))
+  assert.doesNotMatch(down.body.kafka.message, /^Kafka/)
+  assert.deepEqual([down.body.kafka.code, down.body.kafka.params.error], ['check.error', down.body.kafka.message])
   assert.equal(down.body.mysql.ok, true)
   assert.equal(down.body.feHttp.ok, false)
-  assert.match(down.body.feHttp.message, /ECONNREFUSED/)
+  assert.match(down.body.feHttp.message, /^connect ECONNREFUSED/)
+  assert.equal(wrong.body.kafka.code, 'check.kafka.topicMissing')
+  assert.deepEqual(wrong.body.kafka.params, { topics: 'no-such-topic' })
+  assert.deepEqual([wrong.body.feHttp.code, wrong.body.feHttp.params], ['check.feHttp.refused', { user: 'loader', status: 401 }])
+})
+
+test('test connection: a password like 0 or 9092 masks nothing the user typed and reveals none of its characters', async () => {
+  const closed = await freePort()
+  for (const passWord of ['0', String(closed), '9092', '127.0.0.1']) {
+    const down = await api.call('POST', '/api/instances/test-connection', { token, body: target({ kafkaBootstrap: `127.0.0.1:${closed}`, feHttpPort: closed, passWord }) })
+    assert.equal(down.status, 200, down.text)
+    assert.match(down.body.kafka.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`), passWord)
+    assert.match(down.body.feHttp.message, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`), passWord)
+    assert.ok(!down.text.includes('***'), down.text)
+  }
 })
 
 test('test connection: an existing instance uses its stored password; a new one must send one', async () => {
