@@ -71,7 +71,8 @@ export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
     const session = token ? await logins.find(token) : null
     if (!session) {
       // A browser opening Bull Board without a login is sent to the console's login page.
-      if (method === 'GET' && /^\/queues(\/|$)/.test(path) && c.req.header('accept')?.includes('text/html')) return c.redirect('/ui/#/login')
+      // After the login it comes back here, not to the console's first page.
+      if (method === 'GET' && /^\/queues(\/|$)/.test(path) && c.req.header('accept')?.includes('text/html')) return c.redirect(`/ui/#/login?next=${encodeURIComponent(path)}`)
       throw new ApiError(401, 'login required')
     }
     // A cookie goes along with any site's request; a bearer token only with ours.

@@ -3,6 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { HonoAdapter } from '@bull-board/hono'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Queue } from 'bullmq'
+import { Hono } from 'hono'
 import { loadQueueName } from '../src/jobs/load-job.ts'
 import type { AdminOptions } from './context.ts'
 
@@ -20,7 +21,24 @@ export function queueBoard(opts: AdminOptions, basePath: string) {
   createBullBoard({
     queues: [new BullMQAdapter(queue, { readOnlyMode: true })],
     serverAdapter: adapter,
-    options: { uiConfig: { boardTitle: 'K2S loads' } },
+    options: { uiConfig: { boardTitle: 'K2S loads', favIcon: { default: '/ui/favicon.svg', alternative: '/ui/favicon.svg' } } },
   })
-  return { app: adapter.registerPlugin(), queue }
+  const app = new Hono()
+  // The board's page asks Google for its web fonts: K2S runs where there is no internet, and a
+  // console must not call out. Without the link the page falls back to the system's sans-serif.
+  app.use('*', async (c, next) => {
+    await next()
+    if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
+    const html = await c.res.text()
+    const headers = new Headers(c.res.headers)
+    headers.delete('content-length')
+    c.res = new Response(withoutRemoteFonts(html), { status: c.res.status, headers })
+  })
+  app.route('/', adapter.registerPlugin())
+  return { app, queue }
+}
+
+/** Drops every stylesheet link to another host (the board's only one is Google Fonts). */
+export function withoutRemoteFonts(html: string): string {
+  return html.replace(/<link\b[^>]*href="https?:\/\/[^"]*"[^>]*>\s*/gi, '')
 }

@@ -53,7 +53,7 @@ export const en = {
   noCluster: '(no cluster)',
   filterAddress: 'Address or port',
   filterName: 'Instance name',
-  noNodes: 'No consumer node has registered yet. Start one with `k2s node` (K2S_ADMIN_URL and K2S_NODE_TOKEN set) and it appears here within seconds.',
+  noNodes: 'No consumer node has registered yet. Start one with `k2s node` on the same Redis (K2S_REDIS_URL), or with K2S_ADMIN_MANAGER and K2S_NODE_TOKEN to register through this admin; it appears here within seconds.',
   removeNode: 'Remove node',
   removeNodeConfirm: 'Forget node {name}? It is offline; if it comes back it registers again.',
   nodeDetails: 'Node {name}',
@@ -260,7 +260,6 @@ export const en = {
   'quarantine.enumIndex': 'ENUM index {index} is past the {members} members of column {column}',
   'quarantine.setBit': 'SET value {value} has bit {bit}, past the {members} members of column {column}',
   'quarantine.notJsonDocument': 'The MySQL json value of column {column} is not a JSON document: {value}',
-  quarantineEmpty: 'Nothing in quarantine: every batch of this instance was loaded.',
   when: 'When',
   table: 'Table',
   reason: 'Reason',
@@ -287,4 +286,6 @@ export const en = {
   chartLagMessages: 'Lag (messages)',
   chartLagSeconds: 'Lag (seconds)',
   chartQuarantined: 'Quarantined per minute (rows; unreadable messages count one each)',
+  quarantineEmptyLoaded: 'Nothing in quarantine: every batch this instance loaded went in whole.',
+  quarantineEmptyNoBatch: 'Nothing in quarantine. This instance has not loaded a batch yet.',
 }

@@ -53,7 +53,7 @@ export const zh = {
   noCluster: '（无集群）',
   filterAddress: '地址或端口',
   filterName: '实例名称',
-  noNodes: '还没有消费节点注册。用 `k2s node` 启动一个（设置 K2S_ADMIN_URL 和 K2S_NODE_TOKEN），几秒内就会出现在这里。',
+  noNodes: '还没有消费节点注册。在同一个 Redis（K2S_REDIS_URL）上用 `k2s node` 启动一个，或设置 K2S_ADMIN_MANAGER 和 K2S_NODE_TOKEN 通过本管理端注册；几秒内就会出现在这里。',
   removeNode: '移除节点',
   removeNodeConfirm: '移除节点 {name}？它已离线；如果再次启动会重新注册。',
   nodeDetails: '节点 {name}',
@@ -260,7 +260,6 @@ export const zh = {
   'quarantine.enumIndex': 'ENUM 序号 {index} 超出了列 {column} 的 {members} 个成员',
   'quarantine.setBit': 'SET 值 {value} 含第 {bit} 位，超出了列 {column} 的 {members} 个成员',
   'quarantine.notJsonDocument': '列 {column} 的 MySQL json 值不是 JSON 文档：{value}',
-  quarantineEmpty: '隔离区为空：该实例的所有批次都已导入。',
   when: '时间',
   table: '表',
   reason: '原因',
@@ -287,4 +286,6 @@ export const zh = {
   chartLagMessages: '延迟（消息数）',
   chartLagSeconds: '延迟（秒）',
   chartQuarantined: '每分钟进入隔离区（行数；无法读取的消息每条计 1）',
+  quarantineEmptyLoaded: '隔离区为空：该实例导入的每个批次都已完整导入。',
+  quarantineEmptyNoBatch: '隔离区为空。该实例还没有导入过批次。',
 }

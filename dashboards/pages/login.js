@@ -14,7 +14,10 @@ export function loginPage(root, ctx) {
       busy(submit, async () => {
         try {
           await post('/api/login', { user: /** @type {HTMLInputElement} */ (user).value, password: /** @type {HTMLInputElement} */ (password).value })
-          ctx.go(ctx.params.get('next') ? `#/${ctx.params.get('next')}` : '#/instances')
+          const next = ctx.params.get('next') ?? ''
+          // Back to Bull Board when that is where the user came from; only there, never to another site.
+          if (/^\/queues(\/[\w\-./%]*)?$/.test(next)) return location.assign(next)
+          ctx.go(next ? `#/${next}` : '#/instances')
         } catch (err) {
           const e = /** @type {import('../api.js').ApiError} */ (err)
           const refusal = e.status === 401 ? t('loginRefused') : e.message

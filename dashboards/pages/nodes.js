@@ -11,6 +11,8 @@ import { stateBadge } from './state-badge.js'
  */
 /** @type {import('../app.js').Page} */
 export async function nodesPage(root, ctx) {
+  // Option values: '' is every cluster, '=<name>' one cluster ('=' the nodes with none), so
+  // "(no cluster)" is an option of its own and never the one the page opens on.
   const cluster = h('select', { 'data-testid': 'filter-cluster', onchange: draw }, h('option', { value: '' }, t('allClusters')))
   const address = h('input', { type: 'search', placeholder: t('filterAddress'), 'data-testid': 'filter-address', oninput: draw })
   const list = h('div')
@@ -25,14 +27,14 @@ export async function nodesPage(root, ctx) {
     leaseMs = data.leaseMs
     const clusters = [...new Set(nodes.map((n) => n.cluster))].sort()
     const chosen = /** @type {HTMLSelectElement} */ (cluster).value
-    fill(cluster, h('option', { value: '' }, t('allClusters')), clusters.map((c) => h('option', { value: c, selected: c === chosen }, c || t('noCluster'))))
+    fill(cluster, h('option', { value: '', selected: chosen === '' }, t('allClusters')), clusters.map((c) => h('option', { value: `=${c}`, selected: `=${c}` === chosen }, c || t('noCluster'))))
     draw()
   }
 
   function draw() {
     const c = /** @type {HTMLSelectElement} */ (cluster).value
     const a = /** @type {HTMLInputElement} */ (address).value.trim()
-    const shown = nodes.filter((n) => (c === '' || n.cluster === c) && (a === '' || `${n.address}:${n.port}`.includes(a)))
+    const shown = nodes.filter((n) => (c === '' || `=${n.cluster}` === c) && (a === '' || `${n.address}:${n.port}`.includes(a)))
     fill(list, table([
       { label: t('cluster'), cell: (n) => n.cluster || '—' },
       { label: t('name'), cell: (n) => h('strong', null, n.name) },

@@ -19,6 +19,8 @@ export async function quarantinePage(root, ctx) {
   const list = h('div')
   fill(root, h('div.toolbar', null, h('span', null, t('instance')), select, h('span.muted.right', null, t('quarantineIntro'))), list, helpPanel('quarantine'))
   if (!chosen) return void fill(list, h('div.empty', null, t('noInstances')))
+  // "Every batch was loaded" is only true of an instance that loaded one.
+  const loadedABatch = (/** @type {string} */ name) => (instances.find((/** @type {any} */ i) => i.name === name)?.counters?.batches ?? 0) > 0
 
   async function load() {
     const { items } = await get(`/api/instances/${seg(chosen)}/quarantine`)
@@ -33,7 +35,7 @@ export async function quarantinePage(root, ctx) {
         q.replayable ? h('button.link', { 'data-testid': `replay-${q.id}`, onclick: (/** @type {MouseEvent} */ e) => replay(/** @type {HTMLButtonElement} */ (e.currentTarget), q) }, t('replay')) : null,
         h('button.link.danger', { 'data-testid': `discard-${q.id}`, onclick: () => discard(q) }, t('discard')),
       ] },
-    ], items, { testid: 'quarantine', rowId: (q) => q.id, empty: t('quarantineEmpty') }))
+    ], items, { testid: 'quarantine', rowId: (q) => q.id, empty: t(loadedABatch(chosen) ? 'quarantineEmptyLoaded' : 'quarantineEmptyNoBatch') }))
   }
 
   /** @param {any} q */

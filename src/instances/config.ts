@@ -262,7 +262,12 @@ function templateProblem(template: string, dbPattern: string, tablePattern: stri
   for (const [, token] of template.matchAll(templateToken)) {
     if (token === 'db' || token === 'table' || named.has(token!)) continue
     if (/^\d+$/.test(token!) && Number(token) >= 1 && Number(token) <= tableGroups) continue
-    return say('field.template_placeholder', { token: token!, groups: tableGroups })
+    const placeholder = `\${${token}}`
+    // Say only what this rule offers: `${1}..${0}` is no range a reader can use.
+    const groups = tableGroups === 0 ? '' : tableGroups === 1 ? '${1}' : `\${1}…\${${tableGroups}}`
+    const names = [...named].map((n) => `\${${n}}`).join(', ')
+    const usable = ['${db}', '${table}', groups, names].filter((u) => u !== '').join(', ')
+    return say(tableGroups === 0 ? 'field.template_placeholder_no_groups' : 'field.template_placeholder', { placeholder, usable })
   }
   const rest = template.replace(templateToken, 'x')
   if (!/^[A-Za-z0-9_]+$/.test(rest)) return say('field.template_characters')

@@ -143,6 +143,22 @@ describe('Bull Board', () => {
     assert.equal(queues.status, 200, queues.text.slice(0, 200))
     assert.deepEqual(queues.body.queues.map((q: { name: string }) => q.name), ['k2s-load'])
   })
+
+  test('works offline: the page asks no other host for anything, and wears the console\'s icon', async () => {
+    const page = await api.call('GET', '/queues', { cookie: `k2s_session=${token}` })
+    assert.equal(page.status, 200)
+    assert.doesNotMatch(page.text, /fonts\.googleapis|https?:\/\/(?!www\.w3\.org)/, page.text.slice(0, 800))
+    assert.match(page.text, /rel="icon"[^>]*href="\/ui\/favicon\.svg"/)
+    const icon = await api.app.request('/ui/favicon.svg')
+    assert.equal(icon.status, 200)
+    assert.match(icon.headers.get('content-type') ?? '', /image\/svg\+xml/)
+    assert.match(await (await api.app.request('/ui/')).text(), /<link rel="icon" type="image\/svg\+xml" href="favicon\.svg">/)
+  })
+
+  test('a browser sent to log in from /queues is sent back to /queues afterwards', async () => {
+    const res = await api.app.request('/queues', { headers: { accept: 'text/html' } })
+    assert.deepEqual([res.status, res.headers.get('location')], [302, '/ui/#/login?next=%2Fqueues'])
+  })
 })
 
 describe('first start', () => {

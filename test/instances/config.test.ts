@@ -258,6 +258,15 @@ describe('mappingRuleSchema', () => {
     assert.match(message, /unknown placeholder \$\{region\}/)
   })
 
+  test('the placeholder error offers only what the rule has: no ${1}..${0} range', () => {
+    const none = rejected(() => mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', targetTable: 't_${1}' }), ['targetTable'])
+    assert.equal(none, 'unknown placeholder ${1}: this rule offers ${db}, ${table} (the table pattern has no groups to number: add one, e.g. orders_(\\d+), to use ${1})')
+    const two = rejected(() => mappingRuleSchema.parse({ sourceDatabase: '(?<tenant>\\w+)', sourceTable: '(a)_(b)', targetTable: 't_${3}' }), ['targetTable'])
+    assert.equal(two, 'unknown placeholder ${3}: this rule offers ${db}, ${table}, ${1}…${2}, ${tenant}')
+    const issue = mappingRuleSchema.safeParse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+)', targetTable: 'x_${2}' }).error!.issues[0]!
+    assert.deepEqual((issue as { params?: unknown }).params, { code: 'mapping.unknownPlaceholder', params: { placeholder: '${2}', usable: '${db}, ${table}, ${1}', groups: 1 } })
+  })
+
   test('${1} with one group, ${db}, ${table} and named groups of either pattern are accepted', () => {
     mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+)', targetTable: 'order_${1}' })
     mappingRuleSchema.parse({ sourceDatabase: 'shop', sourceTable: 'orders', targetDatabase: 'ods_${db}', targetTable: '${table}_v2' })
