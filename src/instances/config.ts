@@ -5,7 +5,7 @@ import { topicPatternProblem } from '../fetcher/topic-pattern.ts'
 import { compileNamePattern, namePatternProblem } from '../rows/name-pattern.ts'
 import { changeFormats } from '../formats/change-format.ts'
 import { english, say, type MessageCode, type MessageParams, type Said } from '../messages.ts'
-import { parseJdbcUrl } from '../starrocks/starrocks-schema.ts'
+import { JdbcUrlError, parseJdbcUrl } from '../starrocks/jdbc-url.ts'
 
 /**
  * What an operator configures, checked at the door (docs/design.md invariant 6). Field names are the
@@ -64,14 +64,14 @@ export const instanceConfigSchema = z.object({
   kafkaTlsKey: z.string().max(65_536).refine((pem) => pem === '' || pemPrivateKey(pem), english('field.pem_private_key')).default(''),
   kafkaTlsVerifyHostname: z.boolean().default(true),
   mappingEnv: name,
-  jdbcUrl: z.string().refine((url) => {
+  jdbcUrl: z.string().superRefine((url, ctx) => {
     try {
       parseJdbcUrl(url)
-      return true
-    } catch {
-      return false
+    } catch (err) {
+      const known = err instanceof JdbcUrlError
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, params: known ? { said: err.said } : undefined })
     }
-  }, english('field.jdbc_url_format')),
+  }),
   feHost: z.string().regex(/^[^\s/:]+$/, english('field.fe_host_format')),
   feHttpPort: z.number().int().min(1).max(65535),
   userName: z.string().min(1),

@@ -3,8 +3,8 @@ import mysql from 'mysql2/promise'
 import { kafkaClient } from '../fetcher/kafka-client.ts'
 import { topicsToRead } from '../fetcher/topic-pattern.ts'
 import type { KafkaReadTarget } from '../observe/consumer-lag.ts'
+import { parseJdbcUrl } from './jdbc-url.ts'
 import { say, type Said } from '../messages.ts'
-import { parseJdbcUrl } from './starrocks-schema.ts'
 
 /**
  * "Test connection" of the instance dialog: the three things an instance talks to, each checked

@@ -1,4 +1,8 @@
 import mysql from 'mysql2/promise'
+import { parseJdbcUrl } from './jdbc-url.ts'
+
+// Where callers found it before it had a file of its own.
+export { parseJdbcUrl }
 
 /**
  * Target table schemas, read from StarRocks' MySQL port (information_schema.COLUMNS) and cached.
@@ -30,15 +34,9 @@ const missingTtlMs = 5_000
 
 const modelByKey: Record<string, TableModel> = { PRI: 'PRIMARY', DUP: 'DUPLICATE', AGG: 'AGGREGATE', UNI: 'UNIQUE' }
 
-export function parseJdbcUrl(jdbcUrl: string): { host: string; port: number } {
-  const match = /^jdbc:mysql:\/\/([^:/?#]+)(?::(\d+))?\/?$/.exec(jdbcUrl.trim())
-  if (!match) throw new Error(`jdbcUrl must look like jdbc:mysql://host:port/ (no database), got ${jdbcUrl}`)
-  return { host: match[1]!, port: match[2] ? Number(match[2]) : 9030 }
-}
-
 export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000): SchemaCache {
-  const { host, port } = parseJdbcUrl(target.jdbcUrl)
-  const pool = mysql.createPool({ host, port, user: target.user, password: target.password, connectionLimit: 2, connectTimeout: 10_000 })
+  const { host, port, mysql: options } = parseJdbcUrl(target.jdbcUrl)
+  const pool = mysql.createPool({ host, port, user: target.user, password: target.password, connectionLimit: 2, connectTimeout: 10_000, ...options })
   const cache = new Map<string, { at: number; ttl: number; value: Promise<TargetTable | null> }>()
 
   async function read(database: string, table: string): Promise<TargetTable | null> {

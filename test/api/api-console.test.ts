@@ -99,6 +99,15 @@ test('test connection: a password like 0 or 9092 masks nothing the user typed an
   }
 })
 
+test("test connection: the seed's JDBC URL with a query string works, and useSSL=true is really asked for", async () => {
+  const seed = await api.call('POST', '/api/instances/test-connection', { token, body: target({ jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/?useSSL=false&serverTimezone=GMT` }) })
+  assert.equal(seed.body.mysql.ok, true, seed.text)
+  // The emulator speaks no TLS, like a StarRocks without it: asking for TLS must fail, not quietly go plain.
+  const tls = await api.call('POST', '/api/instances/test-connection', { token, body: target({ jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/?useSSL=true` }) })
+  assert.equal(tls.body.mysql.ok, false, tls.text)
+  assert.equal(tls.body.mysql.message, 'Server does not support secure connection')
+})
+
 test('test connection: an existing instance uses its stored password; a new one must send one', async () => {
   assert.equal((await api.call('POST', '/api/instances', { token, body: target() })).status, 201)
   const { passWord: _, ...withoutPassword } = target()
@@ -236,7 +245,7 @@ test('the console: its files without a login, everything it shows only with one'
   assert.equal((await api.call('GET', '/api/instances')).status, 401)
   const board = await api.call('GET', '/queues', { headers: { accept: 'text/html' } })
   assert.equal(board.status, 302)
-  assert.equal(board.headers.get('location'), '/ui/#/login')
+  assert.equal(board.headers.get('location'), '/ui/#/login?next=%2Fqueues')
   assert.equal((await api.call('GET', '/queues', { token })).status, 200)
 })
 

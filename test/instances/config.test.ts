@@ -2,6 +2,7 @@ import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { ZodError } from 'zod'
 import { ConfigIssuesError, instanceConfigSchema, mappingRuleSchema, mappingEnvSchema, parseInstanceConfig, type InstanceConfigInput } from '../../src/instances/config.ts'
+import { parseJdbcUrl } from '../../src/starrocks/jdbc-url.ts'
 
 /** The instance of the user's document (seed-consumer-server §2), with the instance's own name and mapping env. */
 const userExample: InstanceConfigInput = {
@@ -144,11 +145,31 @@ describe('instanceConfigSchema', () => {
     assert.equal(instanceConfigSchema.parse({ ...userExample, jdbcUrl: 'jdbc:mysql://fe1/' }).jdbcUrl, 'jdbc:mysql://fe1/')
   })
 
-  for (const bad of ['jdbc:mysql://127.0.0.1:9030/shop', 'jdbc:mysql://127.0.0.1:9030/shop?useSSL=false', 'mysql://127.0.0.1:9030/', 'jdbc:postgresql://127.0.0.1:5432/', '']) {
-    test(`bad jdbcUrl ${JSON.stringify(bad)} is rejected on jdbcUrl`, () => {
-      assert.equal(rejected(instance({ jdbcUrl: bad }), ['jdbcUrl']), 'must look like jdbc:mysql://host:port/ with no database')
+  const shape = 'must look like jdbc:mysql://host:port/ (a query string such as ?useSSL=false may follow)'
+  for (const [bad, why] of [
+    ['jdbc:mysql://127.0.0.1:9030/shop', 'remove the database "shop": K2S names each table with its database (jdbc:mysql://127.0.0.1:9030/)'],
+    ['jdbc:mysql://127.0.0.1:9030/shop?useSSL=false', 'remove the database "shop": K2S names each table with its database (jdbc:mysql://127.0.0.1:9030/)'],
+    ['jdbc:mysql://fe:9030/?useSSL=maybe', 'useSSL must be true or false, got "maybe"'],
+    ['jdbc:mysql://fe:9030/?sslMode=SOMETIMES', 'sslMode must be one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY, got "SOMETIMES"'],
+    ['jdbc:mysql://fe:9030/?connectTimeout=soon', 'connectTimeout must be milliseconds above 0, got "soon"'],
+    ['mysql://127.0.0.1:9030/', shape],
+    ['jdbc:postgresql://127.0.0.1:5432/', shape],
+    ['', shape],
+  ] as const) {
+    test(`bad jdbcUrl ${JSON.stringify(bad)} is rejected on jdbcUrl, saying why`, () => {
+      assert.equal(rejected(instance({ jdbcUrl: bad }), ['jdbcUrl']), why)
     })
   }
+
+  test("the seed's jdbcUrl with a query string is accepted; what applies is used, the rest left alone", () => {
+    const seed = 'jdbc:mysql://10.0.0.5:9030/?useSSL=false&serverTimezone=GMT'
+    assert.equal(instanceConfigSchema.parse({ ...userExample, jdbcUrl: seed }).jdbcUrl, seed)
+    assert.deepEqual(parseJdbcUrl(seed), { host: '10.0.0.5', port: 9030, mysql: {}, ignored: ['serverTimezone'] })
+    assert.deepEqual(parseJdbcUrl('jdbc:mysql://fe?useSSL=true&connectTimeout=2500&characterEncoding=utf8').mysql, { ssl: { rejectUnauthorized: false }, connectTimeout: 2500 })
+    assert.deepEqual(parseJdbcUrl('jdbc:mysql://fe:9030/?useSSL=true&verifyServerCertificate=true').mysql, { ssl: { rejectUnauthorized: true } })
+    assert.deepEqual(parseJdbcUrl('jdbc:mysql://fe:9030/?useSSL=true&sslMode=DISABLED').mysql, {})
+    assert.deepEqual(parseJdbcUrl('jdbc:mysql://fe:9030/?sslMode=verify_identity').mysql, { ssl: { rejectUnauthorized: true } })
+  })
 
   test('empty topics are rejected on topics, unless a topicPattern is given; both at once on topicPattern', () => {
     assert.deepEqual(configIssues({ topics: [] }), [{ path: 'topics', message: 'name at least one topic, or give a topicPattern' }])
