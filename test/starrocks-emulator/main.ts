@@ -26,13 +26,20 @@ function parseUser(spec: string): [string, string] {
 
 const users = values.user?.length ? Object.fromEntries(values.user.map(parseUser)) : undefined;
 
+const ports = { 'fe-port': Number(values['fe-port']), 'be-port': Number(values['be-port']), 'mysql-port': Number(values['mysql-port']) };
 const emulator = await startStarRocksEmulator({
   host: values.host,
-  fePort: Number(values['fe-port']),
-  bePort: Number(values['be-port']),
-  mysqlPort: Number(values['mysql-port']),
+  fePort: ports['fe-port'],
+  bePort: ports['be-port'],
+  mysqlPort: ports['mysql-port'],
   alterDelayMs: Number(values['alter-delay-ms']),
   ...(users ? { users } : {}),
+}).catch((err: NodeJS.ErrnoException & { port?: number }) => {
+  if (err.code !== 'EADDRINUSE') throw err;
+  // A taken port is an operator's to fix: say which and how, not a stack trace.
+  const flag = Object.entries(ports).find(([, port]) => port !== 0 && port === err.port)?.[0];
+  console.error(`port ${err.port ?? '?'} on ${values.host} is taken by another process${flag ? `: choose another with --${flag}, or 0 for any free one` : ''}`);
+  process.exit(2);
 });
 console.log(
   JSON.stringify({ feHttpPort: emulator.feHttpPort, beHttpPort: emulator.beHttpPort, mysqlPort: emulator.mysqlPort }),
