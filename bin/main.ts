@@ -33,7 +33,7 @@ const usage = `k2s — load canal change data from Kafka into StarRocks
 
 Environment: K2S_REDIS_URL (redis://127.0.0.1:6379), K2S_REDIS_PREFIX (k2s),
 K2S_SECRET_KEY (64 hex chars; else a key file in K2S_HOME, default ~/.k2s), K2S_LOG_LEVEL (info),
-K2S_NODE_NAME (<host>-<port>), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K2S_NODE_PORT (10002),
+K2S_NODE_NAME (<host>-<port>), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K2S_NODE_PORT (10002: the node answers GET /health and /logs there; 0 = any free port), K2S_NODE_HOST (0.0.0.0),
 K2S_LEASE_MS (15000: a silent node's instances move to another node after this long), K2S_LOG_PATH,
 K2S_ADMIN_MANAGER (register over the admin's API instead of Redis) with K2S_NODE_TOKEN, K2S_REGISTER_AUTO;
 every one of them can come from --config FILE (examples/k2s-node.properties; canal.* keys work),
