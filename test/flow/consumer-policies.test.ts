@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { Kafka, logLevel } from 'kafkajs'
+import { fetcherReports } from '../../src/instances/fetcher-report.ts'
 import { nodeRegistry } from '../../src/nodes/node-registry.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
 import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
@@ -46,8 +47,14 @@ async function groupIsStable(instance: string) {
   } finally {
     await admin.disconnect()
   }
-  // kafkajs resolves "latest" on its first fetch after joining; give it that fetch.
-  await new Promise((resolve) => setTimeout(resolve, 1500))
+  // kafkajs resolves "latest" on its first fetch after joining: wait until the fetcher of this
+  // start reports that fetch (what `running` means), not for a guess of how long it takes.
+  const reports = fetcherReports(k2s.redis, redisKeys(k2s.prefix))
+  const startedAt = (await k2s.store.getInstance(instance))!.startedAt
+  await eventually(`the fetcher of ${instance} to fetch`, async () => {
+    const report = await reports.read(instance)
+    return report?.phase === 'fetching' && report.since >= startedAt
+  })
 }
 
 async function run(name: string, topic: string, fields: Record<string, unknown> = {}) {
