@@ -5,6 +5,7 @@ import type { InstanceConfigInput, MappingEnvInput } from '../../src/instances/c
 import { instanceActivity, type InstanceActivity } from '../../src/instances/instance-activity.ts'
 import { instanceStore, type InstanceStore } from '../../src/instances/instance-store.ts'
 import { createLogger, type Logger } from '../../src/observe/logger.ts'
+import type { NodePresence } from '../../src/nodes/node-presence.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
 import { secretBox } from '../../src/instances/secret-box.ts'
 import { startStarRocksEmulator, type StarRocksEmulator } from '../starrocks-emulator/index.ts'
@@ -21,7 +22,7 @@ export type K2sUnderTest = {
   activity: InstanceActivity
   redis: Redis
   /** `log`: where the node logs (default: silent, or K2S_TEST_LOG_LEVEL). */
-  startNode(opts?: { name?: string; cluster?: string; fetcher?: boolean; loader?: boolean; loaderConcurrency?: number; leaseMs?: number; log?: Logger }): Promise<ConsumerNode>
+  startNode(opts?: { name?: string; cluster?: string; fetcher?: boolean; loader?: boolean; loaderConcurrency?: number; leaseMs?: number; log?: Logger; presence?: NodePresence }): Promise<ConsumerNode>
   close(): Promise<void>
 }
 
@@ -47,6 +48,7 @@ export async function k2sUnderTest(redisUrl: string, prefix: string, secretKey =
         loaderConcurrency: opts.loaderConcurrency,
         // Short leases keep takeovers and reconcile ticks quick in tests.
         leaseMs: opts.leaseMs ?? 1_500,
+        presence: opts.presence,
       })
       nodes.push(node)
       return node
