@@ -88,6 +88,8 @@ export function superviseFetcher(stored: StoredInstance, deps: SupervisorDeps): 
           topicsChanged = true
           wake?.()
         },
+        // Reported now, not at the next look: rows can be loaded within that second.
+        onFetching: () => wake?.(),
       })
     } catch (err) {
       const error = (err as Error).message

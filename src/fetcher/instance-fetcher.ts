@@ -43,6 +43,8 @@ export type InstanceFetcherDeps = {
    * group then rebalances onto them; every partition continues from its committed offset).
    */
   onTopicsChanged(): void
+  /** The first fetch after joining the group: the consumer runs, worth saying at once. */
+  onFetching?(): void
   log: Logger
 }
 
@@ -138,7 +140,10 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
 
   const progress: FetchProgress = { joinedAt: 0, fetchedAt: 0 }
   consumer.on(consumer.events.FETCH, () => {
-    if (progress.joinedAt > 0) progress.fetchedAt = Date.now()
+    if (progress.joinedAt === 0) return
+    const first = progress.fetchedAt < progress.joinedAt
+    progress.fetchedAt = Date.now()
+    if (first) deps.onFetching?.()
   })
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     progress.joinedAt = Date.now()
