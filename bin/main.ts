@@ -174,7 +174,7 @@ async function manage(kind: string, [verb, arg]: string[]): Promise<number> {
   // The state and its reason as the console shows them, from the same code.
   const { Queue } = await import('bullmq')
   const queue = new Queue(loadQueueName, { connection: redis, prefix: keys.bullPrefix })
-  const overviews = instanceOverviews(redis, keys, queue, leaseMs)
+  const overviews = instanceOverviews(redis, keys, queue, leaseMs, (name) => store.kafkaConfig(name))
   const overview = async (view: InstanceView) => overviews.overview(view, await overviews.moment())
   try {
     if (verb !== 'list' && !arg) throw new Error(`${kind} ${verb ?? ''}: missing argument`)

@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import { kafkaFailure } from '../starrocks/connection-check.ts'
 import { kafkaClient, type KafkaConnection } from './kafka-client.ts'
 
 /**
@@ -20,8 +21,9 @@ export async function probeKafka(connection: KafkaConnection, topics: string[], 
     if (missing.length > 0) return { code: 'kafka.topicMissing', params: { bootstrap, topics: missing.join(', ') }, message: `Kafka at ${bootstrap} has no topic named ${missing.join(', ')}` }
     return null
   } catch (err) {
-    const error = (err as Error).message
-    return { code: 'kafka.unreachable', params: { bootstrap, error }, message: `Kafka at ${bootstrap} cannot be reached: ${error}` }
+    // In the words Test connection uses: the same code for the same cause (SASL, TLS, no answer).
+    const failure = kafkaFailure(err as Error, connection)
+    return { code: failure.code ?? 'kafka.failed', params: failure.params ?? { bootstrap, reason: failure.message }, message: failure.message }
   } finally {
     await admin.disconnect().catch(() => {})
   }

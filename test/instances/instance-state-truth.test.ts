@@ -80,7 +80,7 @@ test('a Kafka where nothing listens: retrying with the reason within seconds, an
   assert.deepEqual([...new Set(seen.slice(first).map((s) => s.runningOn))], ['node-a'])
   const last = seen.at(-1)!
   assert.equal(last.reasonCode, 'kafka.unreachable')
-  assert.match(last.reason, new RegExp(`^Kafka at 127\\.0\\.0\\.1:${deadPort} cannot be reached: .*ECONNREFUSED`))
+  assert.equal(last.reason, `unreachable: Kafka at 127.0.0.1:${deadPort} did not answer (ECONNREFUSED)`)
   // Stopped is stopped, whatever the last failure was.
   await k2s.store.stopInstance('nowhere')
   await eventually('stopped', async () => (await api('/api/instances/nowhere/status')).state === 'stopped')
@@ -106,7 +106,7 @@ test('running only once the consumer joined and fetched; a stopped broker shows 
   assert.ok(first >= 0 && down[first]!.at < 10_000, `retrying within 10 s of the broker stopping; saw ${JSON.stringify(down.filter((_, i) => i % 4 === 0))}`)
   assert.deepEqual(states(down.slice(first)), ['retrying'], JSON.stringify(down.slice(first).filter((s) => s.state !== 'retrying')))
   assert.equal(down.at(-1)!.reasonCode, 'kafka.unreachable')
-  assert.match(down.at(-1)!.reason, new RegExp(`Kafka at ${broker.bootstrap.replace(/\./g, '\\.')} cannot be reached`))
+  assert.equal(down.at(-1)!.reason, `unreachable: Kafka at ${broker.bootstrap} did not answer (ECONNREFUSED)`)
 
   await broker.start()
   await eventually('running again', async () => (await api('/api/instances/orders/status')).state === 'running', 60_000)

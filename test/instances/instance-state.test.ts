@@ -6,7 +6,7 @@ import { actualState, type StateInputs } from '../../src/instances/instance-stat
 const ok = { state: 'ok' as const, reason: '', since: '', attempts: 0 }
 const retrying = (reason: string) => ({ state: 'retrying' as const, reason, since: '2026-01-01T00:00:00Z', attempts: 3 })
 const report = (fields: Partial<FetcherReport>): FetcherReport => ({ node: 'node-a', phase: 'fetching', reason: '', code: '', params: {}, since: 0, ...fields })
-const unreachable = report({ phase: 'retrying', code: 'kafka.unreachable', params: { bootstrap: '127.0.0.1:9092', error: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' }, reason: 'Kafka at 127.0.0.1:9092 cannot be reached: Connection error: connect ECONNREFUSED 127.0.0.1:9092' })
+const unreachable = report({ phase: 'retrying', code: 'kafka.unreachable', params: { bootstrap: '127.0.0.1:9092', reason: 'ECONNREFUSED' }, reason: 'unreachable: Kafka at 127.0.0.1:9092 did not answer (ECONNREFUSED)' })
 const moving: StateInputs = {
   desired: 'running',
   owner: 'node-a',
