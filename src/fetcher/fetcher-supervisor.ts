@@ -1,4 +1,5 @@
 import type { InstanceActivity } from '../instances/instance-activity.ts'
+import { say } from '../messages.ts'
 import type { FetcherPhase, FetcherReports } from '../instances/fetcher-report.ts'
 import type { StoredInstance } from '../instances/instance-store.ts'
 import { startInstanceFetcher, type InstanceFetcher, type InstanceFetcherDeps } from './instance-fetcher.ts'
@@ -81,7 +82,7 @@ export function superviseFetcher(stored: StoredInstance, deps: SupervisorDeps): 
       fetcher = await startInstanceFetcher(stored, {
         ...deps,
         onCrash: (err) => {
-          crashed ??= { code: 'fetcher.crashed', params: { error: err.message }, message: `the Kafka consumer stopped: ${err.message}` }
+          crashed ??= say('fetcher.crashed', { error: err.message })
           wake?.()
         },
         onTopicsChanged: () => {
@@ -92,8 +93,7 @@ export function superviseFetcher(stored: StoredInstance, deps: SupervisorDeps): 
         onFetching: () => wake?.(),
       })
     } catch (err) {
-      const error = (err as Error).message
-      return { code: 'fetcher.startFailed', params: { error }, message: `the fetcher could not start: ${error}` }
+      return say('fetcher.start_failed', { error: (err as Error).message })
     }
     const startedAt = Date.now()
     let probedAt = 0
@@ -104,11 +104,8 @@ export function superviseFetcher(stored: StoredInstance, deps: SupervisorDeps): 
         const fetching = joinedAt > 0 && fetchedAt > 0 && now - fetchedAt < timing.quietMs
         let why: Unreachable | null = null
         if (!fetching && now - Math.max(startedAt, fetchedAt) >= (fetchedAt > 0 ? timing.quietMs : timing.joinMs)) {
-          why = (await probeKafka(config, config.topicPattern === '' ? config.topics : [])) ?? {
-            code: 'kafka.notFetching',
-            params: { bootstrap: config.kafkaBootstrap },
-            message: `Kafka at ${config.kafkaBootstrap} answers, but the consumer has not ${fetchedAt > 0 ? 'fetched' : 'joined its group and fetched'} for ${Math.round((now - Math.max(startedAt, fetchedAt)) / 1000)} s`,
-          }
+          const quiet = { bootstrap: config.kafkaBootstrap, seconds: Math.round((now - Math.max(startedAt, fetchedAt)) / 1000) }
+          why = (await probeKafka(config, config.topicPattern === '' ? config.topics : [])) ?? say(fetchedAt > 0 ? 'kafka.not_fetching' : 'kafka.not_joined', quiet)
         }
         if (!why && now - probedAt >= timing.starRocksEveryMs) {
           probedAt = now
@@ -134,7 +131,7 @@ export function superviseFetcher(stored: StoredInstance, deps: SupervisorDeps): 
     await deps.reports.begin(name, deps.node).catch(() => {})
     for (let attempt = 0; !stopped; attempt++) {
       fetchedOnce = false
-      const why = await runOnce().catch((err: Error): Unreachable => ({ code: 'fetcher.startFailed', params: { error: err.message }, message: `the fetcher could not start: ${err.message}` }))
+      const why = await runOnce().catch((err: Error): Unreachable => say('fetcher.start_failed', { error: err.message }))
       if (stopped) break
       if (why) await failed(why)
       // A fetcher that ran well before it crashed is tried again soon, not after the longest wait.

@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import { say, type Said } from '../messages.ts'
 import { kafkaFailure } from '../starrocks/connection-check.ts'
 import { kafkaClient, type KafkaConnection } from './kafka-client.ts'
 
@@ -7,7 +8,7 @@ import { kafkaClient, type KafkaConnection } from './kafka-client.ts'
  * and no retries, so the answer comes within seconds (kafkajs' own retries take a minute to give
  * up). The reasons name the address and the error; never a password (no credentials are sent).
  */
-export type Unreachable = { code: string; params: Record<string, string | number>; message: string }
+export type Unreachable = Said
 
 /** `topics`: the names the instance lists (none to check when it reads a topic pattern). */
 export async function probeKafka(connection: KafkaConnection, topics: string[], timeoutMs = 3_000): Promise<Unreachable | null> {
@@ -18,12 +19,11 @@ export async function probeKafka(connection: KafkaConnection, topics: string[], 
     await admin.connect()
     const existing = new Set(await admin.listTopics())
     const missing = topics.filter((t) => !existing.has(t))
-    if (missing.length > 0) return { code: 'kafka.topicMissing', params: { bootstrap, topics: missing.join(', ') }, message: `Kafka at ${bootstrap} has no topic named ${missing.join(', ')}` }
+    if (missing.length > 0) return say('kafka.topic_missing', { bootstrap, topics: missing.join(', ') })
     return null
   } catch (err) {
     // In the words Test connection uses: the same code for the same cause (SASL, TLS, no answer).
-    const failure = kafkaFailure(err as Error, connection)
-    return { code: failure.code ?? 'kafka.failed', params: failure.params ?? { bootstrap, reason: failure.message }, message: failure.message }
+    return kafkaFailure(err as Error, connection)
   } finally {
     await admin.disconnect().catch(() => {})
   }
@@ -36,7 +36,7 @@ export function probeStarRocks(host: string, port: number, timeoutMs = 3_000): P
     const socket = connect({ host, port, timeout: timeoutMs })
     const done = (error: string | null) => {
       socket.destroy()
-      resolve(error === null ? null : { code: 'starrocks.unreachable', params: { address, error }, message: `StarRocks FE at ${address} cannot be reached: ${error}` })
+      resolve(error === null ? null : say('starrocks.unreachable', { address, error }))
     }
     socket.once('connect', () => done(null))
     socket.once('timeout', () => done(`no answer within ${timeoutMs / 1000} s`))

@@ -83,7 +83,7 @@ test('bad instance and rule fields answer with K2S codes, never the catch-all', 
     'topics.2': 'field.topic_format',
     topics: 'field.topics_repeat',
     mappingEnv: 'field.name_format',
-    jdbcUrl: 'field.jdbc_url_format',
+    jdbcUrl: 'jdbc.shape',
     feHost: 'field.fe_host_format',
     feHttpPort: 'field.number_too_big',
     userName: 'field.required',
@@ -102,8 +102,8 @@ test('bad instance and rule fields answer with K2S codes, never the catch-all', 
   assert.deepEqual(placeholder, {
     path: 'targetTable',
     code: 'field.template_placeholder',
-    params: { token: '2', groups: 1 },
-    message: 'unknown placeholder ${2}: use ${db}, ${table}, ${1}..${1} or a named group',
+    params: { placeholder: '${2}', usable: '${db}, ${table}, ${1}' },
+    message: 'unknown placeholder ${2}: this rule offers ${db}, ${table}, ${1}',
   })
   assert.equal(rule.find((i) => i.path === 'softDeleteColumn')?.code, 'field.soft_delete_column_required')
   for (const issue of [...issues, ...rule]) {
@@ -127,5 +127,21 @@ test('every page has its help in both languages, section for section, with the e
       assert.equal(Boolean(zh[i]!.example), Boolean(section.example), `${page} / ${section.title}: an example in one language only`)
       assert.ok(/[\u4e00-\u9fff]/.test(zh[i]!.title + zh[i]!.text.join('')), `${page} / ${section.title}: not in Chinese`)
     })
+  }
+})
+
+test('codes stored with data (a quarantined row\'s reason) have a Chinese and an English label with the same placeholders', async () => {
+  const { en } = (await import(new URL('../../dashboards/i18n-en.js', import.meta.url).href)) as { en: Texts }
+  const { zh } = (await import(new URL('../../dashboards/i18n-zh.js', import.meta.url).href)) as { zh: Texts }
+  const stored = new Map<string, string>()
+  for (const dir of ['src', 'api', 'workers', 'bin']) {
+    for (const file of sourceFiles(dir)) {
+      for (const m of readFileSync(join(root, file), 'utf8').matchAll(/\bcode: '([a-z]+\.[A-Za-z_]+)'/g)) if (!(m[1]! in catalog)) stored.set(m[1]!, file)
+    }
+  }
+  assert.ok(stored.has('quarantine.rowRefused'), 'the scan finds the codes a quarantine item carries')
+  for (const [code, file] of stored) {
+    assert.ok(en[code] && zh[code], `${file} stores ${code}, which the console cannot show in both languages`)
+    assert.deepEqual(placeholders(zh[code]!), placeholders(en[code]!), `${code}: zh and en fill in different parameters`)
   }
 })

@@ -285,7 +285,8 @@ describe('mappingRuleSchema', () => {
     const two = rejected(() => mappingRuleSchema.parse({ sourceDatabase: '(?<tenant>\\w+)', sourceTable: '(a)_(b)', targetTable: 't_${3}' }), ['targetTable'])
     assert.equal(two, 'unknown placeholder ${3}: this rule offers ${db}, ${table}, ${1}…${2}, ${tenant}')
     const issue = mappingRuleSchema.safeParse({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+)', targetTable: 'x_${2}' }).error!.issues[0]!
-    assert.deepEqual((issue as { params?: unknown }).params, { code: 'mapping.unknownPlaceholder', params: { placeholder: '${2}', usable: '${db}, ${table}, ${1}', groups: 1 } })
+    const said = (issue as { params?: { said?: { code: string; params: unknown } } }).params?.said
+    assert.deepEqual([said?.code, said?.params], ['field.template_placeholder', { placeholder: '${2}', usable: '${db}, ${table}, ${1}' }])
   })
 
   test('${1} with one group, ${db}, ${table} and named groups of either pattern are accepted', () => {

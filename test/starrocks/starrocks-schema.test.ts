@@ -162,18 +162,18 @@ describe('cache', () => {
 
 describe('parseJdbcUrl', () => {
   test('accepts jdbc:mysql://host:port/ and defaults the port to 9030', () => {
-    assert.deepEqual(parseJdbcUrl('jdbc:mysql://h:9030/'), { host: 'h', port: 9030 });
-    assert.deepEqual(parseJdbcUrl('jdbc:mysql://fe.example.com:19030'), { host: 'fe.example.com', port: 19030 });
-    assert.deepEqual(parseJdbcUrl('  jdbc:mysql://10.0.0.5/ '), { host: '10.0.0.5', port: 9030 });
+    assert.deepEqual(parseJdbcUrl('jdbc:mysql://h:9030/'), { host: 'h', port: 9030, mysql: {}, ignored: [] });
+    assert.deepEqual(parseJdbcUrl('jdbc:mysql://fe.example.com:19030'), { host: 'fe.example.com', port: 19030, mysql: {}, ignored: [] });
+    assert.deepEqual(parseJdbcUrl('  jdbc:mysql://10.0.0.5/ '), { host: '10.0.0.5', port: 9030, mysql: {}, ignored: [] });
   });
 
   test('rejects a URL with a database, or that is not jdbc:mysql', () => {
-    assert.throws(() => parseJdbcUrl('jdbc:mysql://h:9030/db'), /no database/);
+    assert.throws(() => parseJdbcUrl('jdbc:mysql://h:9030/db'), /remove the database "db"/);
     assert.throws(() => parseJdbcUrl('mysql://h:9030/'), /jdbc:mysql/);
     assert.throws(() => parseJdbcUrl('jdbc:mysql://h:port/'), /jdbc:mysql/);
   });
 
   test('createSchemaCache refuses a jdbcUrl with a database', () => {
-    assert.throws(() => createSchemaCache(target({ jdbcUrl: `jdbc:mysql://127.0.0.1:${emu.mysqlPort}/${DB}` })), /no database/);
+    assert.throws(() => createSchemaCache(target({ jdbcUrl: `jdbc:mysql://127.0.0.1:${emu.mysqlPort}/${DB}` })), /remove the database/);
   });
 });
