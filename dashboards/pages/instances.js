@@ -124,7 +124,9 @@ export async function instancesPage(root, ctx) {
 
 /** Messages and seconds behind; `—` where unknown (stopped, or no fetcher has reported yet). @param {any} l */
 export function lagText(l) {
-  const stale = l?.stale ? ` (${t('lagStale')})` : ''
-  if (!l || (l.messages == null && l.seconds == null)) return `—${stale}`
-  return [l.messages == null ? null : t('lagMessages', { n: num(l.messages) }), l.seconds == null ? null : t('lagSeconds', { n: num(l.seconds) })].filter(Boolean).join(' / ') + stale
+  const figures = !l || (l.messages == null && l.seconds == null)
+    ? '—'
+    : [l.messages == null ? null : t('lagMessages', { n: num(l.messages) }), l.seconds == null ? null : t('lagSeconds', { n: num(l.seconds) })].filter(Boolean).join(' / ')
+  // The figures stay on one line; the note that Kafka was slow may wrap under them.
+  return l?.stale ? [figures, h('div.stale', null, t('lagStale'))] : figures
 }

@@ -70,7 +70,7 @@ test('test connection: says which part failed and why', async () => {
   assert.equal(wrong.body.feHttp.ok, false)
   assert.match(wrong.body.feHttp.message, /refused user loader/)
   assert.deepEqual([wrong.body.feHttp.code, wrong.body.feHttp.params], ['check.fe_refused', { user: 'loader', status: 401 }])
-  assert.equal(wrong.body.mysql.code, 'check.mysql_error')
+  assert.equal(wrong.body.mysql.code, 'check.error')
   assert.ok(!wrong.text.includes('not-the-password'))
 
   const closed = await freePort()
@@ -79,12 +79,10 @@ test('test connection: says which part failed and why', async () => {
   // The part's name is beside the message in the console: the message does not say it again.
   assert.equal(down.body.kafka.message, `unreachable: Kafka at 127.0.0.1:${closed} did not answer (ECONNREFUSED)`)
   assert.deepEqual([down.body.kafka.code, down.body.kafka.params], ['kafka.unreachable', { bootstrap: `127.0.0.1:${closed}`, reason: 'ECONNREFUSED' }])
-  assert.deepEqual([down.body.feHttp.code, down.body.feHttp.params.error], ['check.error', down.body.feHttp.message])
+  assert.deepEqual([down.body.feHttp.code, down.body.feHttp.params.detail], ['check.error', down.body.feHttp.message])
   assert.equal(down.body.mysql.ok, true)
   assert.equal(down.body.feHttp.ok, false)
   assert.match(down.body.feHttp.message, /^connect ECONNREFUSED/)
-  assert.deepEqual([wrong.body.kafka.code, wrong.body.kafka.params], ['kafka.topics_missing', { topics: 'no-such-topic' }])
-  assert.deepEqual([wrong.body.feHttp.code, wrong.body.feHttp.params], ['check.feHttp.refused', { user: 'loader', status: 401 }])
 })
 
 test('test connection: a password like 0 or 9092 masks nothing the user typed and reveals none of its characters', async () => {

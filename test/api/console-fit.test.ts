@@ -18,7 +18,8 @@ let browser: Browser
 const longName = `orders-${'x'.repeat(49)}-archive`.slice(0, 64)
 const longEnv = `shop-${'m'.repeat(52)}-mapping`.slice(0, 64)
 const longTopics = Array.from({ length: 16 }, (_, i) => `canal.binlog.production-shop-database.orders_shard_${String(i).padStart(3, '0')}`)
-const longReason = `fetcher: KafkaJSNumberOfRetriesExceeded: connect ECONNREFUSED 10.200.30.40:9092 while fetching metadata for ${longTopics.slice(0, 4).join(', ')}`
+// Brokers that cannot be reached, named at length: the instance's fetcher retries and says so with them all.
+const longBootstrap = [1, 2, 3].map((i) => `kafka-broker-${i}-of-the-shop-production-cluster.k2s-test.invalid:9092`).join(',')
 const topic = 'fit-orders'
 
 before(async () => {
@@ -38,11 +39,10 @@ before(async () => {
   await k2s.store.saveMappingEnv({ name: longEnv, title: `Shop ${'orders '.repeat(12)}`.trim(), description: `Every table of the shop database, ${'sharded and archived, '.repeat(8)}into dw`, rules })
   const connection = { kafkaBootstrap: kafka, jdbcUrl: `jdbc:mysql://127.0.0.1:${emulator.mysqlPort}/`, feHost: '127.0.0.1', feHttpPort: emulator.feHttpPort, userName: 'loader', passWord: loaderPassword, commitTimeout: 200 }
   await k2s.store.saveInstance({ name: 'orders', topics: [topic], mappingEnv: longEnv, ...connection })
-  await k2s.store.saveInstance({ name: longName, topics: longTopics, mappingEnv: longEnv, pinNode: 'nowhere', ...connection })
+  await k2s.store.saveInstance({ name: longName, topics: longTopics, mappingEnv: longEnv, ...connection, kafkaBootstrap: longBootstrap })
   await k2s.store.saveInstance({ name: `${longName.slice(0, 60)}-off`, topics: longTopics, mappingEnv: longEnv, ...connection })
-  // Running, never taken (pinned to a node that does not exist), its fetcher's last failure on record: failed, with a long reason.
+  // Running, its brokers out of reach: retrying, with a long reason.
   await k2s.store.startInstance(longName)
-  await k2s.activity.failing(longName, longReason)
   await k2s.activity.quarantine([{ id: 'long-1', instance: longName, topic: longTopics[0]!, partition: 11, firstOffset: '123456789012', lastOffset: '123456789999', reason: `column "note" too long: ${'value '.repeat(40)}`, table: `dw_region.order_items_${'7'.repeat(30)}`, rows: 12, details: [`Error: Value too long for column note: '${'y'.repeat(300)}'`], payload: JSON.stringify({ id: 1, note: 'z'.repeat(2000) }), payloadKind: 'rows', at: new Date().toISOString() }])
   await k2s.store.startInstance('orders')
   await produce(kafka, topic, Array.from({ length: 30 }, (_, i) => ({ partition: i % 2, value: canal('INSERT', 'shop', 'orders', [{ id: String(i + 1), amount: `${i}.50`, note: 'ok' }]) })))
@@ -96,8 +96,8 @@ async function openHelp(page: Page, name: string, words: RegExp) {
 }
 
 const texts = {
-  en: { failed: /^fetcher: KafkaJSNumberOfRetriesExceeded/, help: { instances: /Consumer policies/, instance: /Per minute/, mapping: /first rule whose/, quarantine: /What quarantine is/, nodes: /heartbeats/ }, bootstrap: 'a comma list of host:port', connected: /connected; partitions per topic: fit-orders: 2/, note: /no instance chosen/ },
-  zh: { failed: /^拉取端无法启动：fetcher: KafkaJS/, help: { instances: /消费策略/, instance: /按分钟/, mapping: /第一条/, quarantine: /什么是隔离区/, nodes: /心跳/ }, bootstrap: '以逗号分隔的 host:port', connected: /已连接；各 Topic 分区数：fit-orders: 2/, note: /未选择实例/ },
+  en: { failed: /^unreachable: Kafka at kafka-broker-1-of-the-shop-production-cluster/, help: { instances: /Consumer policies/, instance: /Per minute/, mapping: /first rule whose/, quarantine: /What quarantine is/, nodes: /heartbeats/ }, bootstrap: 'a comma list of host:port', connected: /connected; partitions per topic: fit-orders: 2/, note: /no instance chosen/ },
+  zh: { failed: /^无法连接：Kafka kafka-broker-1-of-the-shop-production-cluster/, help: { instances: /消费策略/, instance: /按分钟/, mapping: /第一条/, quarantine: /什么是隔离区/, nodes: /心跳/ }, bootstrap: '以逗号分隔的 host:port', connected: /已连接；各 Topic 分区数：fit-orders: 2/, note: /未选择实例/ },
 }
 
 for (const lang of ['en', 'zh'] as const) {
@@ -106,7 +106,7 @@ for (const lang of ['en', 'zh'] as const) {
     const says = texts[lang]
     try {
       // Instances: the failed one's reason in this language; its row's actions on screen.
-      await page.locator(`[data-testid="state-${longName}"][data-state="failed"]`).waitFor({ timeout: 15_000 })
+      await page.locator(`[data-testid="state-${longName}"][data-state="retrying"]`).waitFor({ timeout: 30_000 })
       assert.match(await page.getByTestId(`state-${longName}`).locator('.reason').getAttribute('title') ?? '', says.failed)
       await fits(page, 'instances', `delete-${longName.slice(0, 60)}-off`, `log-${longName}`, 'new-instance')
       await openHelp(page, 'instances', says.help.instances)

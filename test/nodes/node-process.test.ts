@@ -110,7 +110,7 @@ test('a node the admin refused (a seed consumer.properties with a wrong password
     await new Promise((resolve) => setTimeout(resolve, 500))
   }
   const status = await call('GET', '/api/instances/np/status')
-  assert.deepEqual([status.state, status.reasonCode], ['failed', 'state.noFetcherNode'])
+  assert.deepEqual([status.state, status.reasonCode], ['failed', 'state.no_fetcher_node'])
   // Said once, with what to fix, not every few seconds.
   const lines = refused.output().split('\n').filter((l) => l.includes('refused the registration'))
   assert.equal(lines.length, 1, refused.output())
