@@ -244,6 +244,7 @@ export const mappingRuleSchema = z
   })
 
 export type MappingRule = z.output<typeof mappingRuleSchema>
+export type MappingRuleInput = z.input<typeof mappingRuleSchema>
 
 export function schemaPolicy(rule: Pick<MappingRule, 'schemaChange'>): SchemaChangePolicy {
   return rule.schemaChange ?? 'ignore'
