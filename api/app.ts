@@ -15,6 +15,7 @@ import { metricsRoutes } from './metrics.ts'
 import { defaultLeaseMs, nodeRoutes } from './nodes.ts'
 import { serveOpenApi } from './openapi.ts'
 import { queueBoard } from './queues.ts'
+import { schemaHoldRoutes } from './schema-holds.ts'
 import { quarantineRoutes } from './quarantine.ts'
 import { router } from './router.ts'
 import { userRoutes } from './users.ts'
@@ -65,6 +66,7 @@ export function createAdminApp(opts: AdminOptions) {
   app.route('/', instanceRoutes(opts, overviews))
   app.route('/', metricsRoutes(opts, overviews, board.queue))
   app.route('/', quarantineRoutes(opts))
+  app.route('/', schemaHoldRoutes(opts, board.queue))
   app.route('/', mappingPreviewRoutes(opts))
   app.route('/', mappingEnvRoutes(opts))
   app.route('/', nodeRoutes(opts))
