@@ -322,7 +322,7 @@ export const en = {
   'schema.key-change': 'This change to column {column} changes the key of {table}.',
   'schema.ddl-merged': '{statement} of one source table would change {table}, which other source tables load into too.',
   'schema.ddl-unsupported': 'A DDL K2S cannot carry out: {detail}',
-  'schema.type-unsupported': 'Column {column}: {detail}',
+  'schema.type-unsupported': 'Column {column}: MySQL type {type} has no StarRocks type that holds every value (StarRocks\' DECIMAL has at most 38 digits).',
   'schema.aggregate-add': '{table} is an Aggregate table: K2S does not choose an aggregate function for {column}.',
   'schema.bad-name': 'Column {column} is not a name StarRocks accepts.',
   'schema.rename-excluded': 'Column {column} is renamed to a column the rule excludes.',

@@ -322,7 +322,7 @@ export const zh = {
   'schema.key-change': '对列 {column} 的这次变更会改变 {table} 的主键。',
   'schema.ddl-merged': '单个源表的 {statement} 会改动 {table}，而还有其他源表写入该表。',
   'schema.ddl-unsupported': 'K2S 无法执行的 DDL：{detail}',
-  'schema.type-unsupported': '列 {column}：{detail}',
+  'schema.type-unsupported': '列 {column}：MySQL 类型 {type} 没有能容纳全部取值的 StarRocks 类型（StarRocks 的 DECIMAL 最多 38 位）。',
   'schema.aggregate-add': '{table} 是聚合表：K2S 不会替列 {column} 选择聚合函数。',
   'schema.bad-name': '列名 {column} 不是 StarRocks 接受的名称。',
   'schema.rename-excluded': '列 {column} 被重命名为规则排除的列。',

@@ -89,7 +89,7 @@ function alterTable(input: PlanInput, target: TargetTable, changes: ColumnChange
       case 'add':
       case 'modify': {
         const mapped = starRocksType(change.column.type)
-        if (!mapped.ok) return hold('schema.type-unsupported', `column ${column}: ${mapped.reason}`, { table: name, column, detail: mapped.reason })
+        if (!mapped.ok) return hold('schema.type-unsupported', `column ${column}: ${mapped.reason}`, { table: name, column, type: mapped.source })
         if (!existing) {
           if (target.model === 'AGGREGATE') return hold('schema.aggregate-add', `${name} is an Aggregate table: K2S does not choose an aggregate function for ${column}`, { table: name, column })
           steps.push({ sql: `ALTER TABLE ${qualified} ADD COLUMN ${columnSql(column, mapped.type, change.column)}`, job: true })
@@ -136,7 +136,7 @@ function alterTable(input: PlanInput, target: TargetTable, changes: ColumnChange
         }
         if (change.kind === 'change') {
           const mapped = starRocksType(change.column.type)
-          if (!mapped.ok) return hold('schema.type-unsupported', `column ${to}: ${mapped.reason}`, { table: name, column: to, detail: mapped.reason })
+          if (!mapped.ok) return hold('schema.type-unsupported', `column ${to}: ${mapped.reason}`, { table: name, column: to, type: mapped.source })
           if (!current) return hold('schema.column-missing', `column ${column} is not in ${name}`, { table: name, column })
           const step = modifyStep(name, qualified, current, mapped.type, false)
           if ('reason' in step) return { kind: 'hold', reason: step.reason }
@@ -223,7 +223,7 @@ function createTable(input: PlanInput, ddl: Extract<SourceDdl, { kind: 'create' 
     }
     if (!validName.test(to)) return hold('schema.bad-name', `column ${to} is not a name StarRocks accepts`, { table: name, column: to })
     const mapped = starRocksType(column.type)
-    if (!mapped.ok) return hold('schema.type-unsupported', `column ${to}: ${mapped.reason}`, { table: name, column: to, detail: mapped.reason })
+    if (!mapped.ok) return hold('schema.type-unsupported', `column ${to}: ${mapped.reason}`, { table: name, column: to, type: mapped.source })
     const keyable = !['float', 'double', 'json', 'varbinary'].includes(mapped.type.dataType)
     if (keyAt >= 0 && !keyable) return hold('schema.key-type', `key column ${to} is ${mapped.type.sql}, which StarRocks cannot key on`, { table: name, column: to })
     seen.add(to.toLowerCase())

@@ -17,7 +17,8 @@ export type StarRocksType = {
   scale: number | null
 }
 
-export type TypeMapping = { ok: true; type: StarRocksType } | { ok: false; reason: string }
+/** `source` names the MySQL type as written, for the reason a column is refused. */
+export type TypeMapping = { ok: true; type: StarRocksType } | { ok: false; reason: string; source: string }
 
 // StarRocks' VARCHAR length is in bytes; a MySQL character is up to 4 bytes in utf8mb4.
 const maxVarchar = 1_048_576
@@ -61,7 +62,7 @@ export function starRocksType(t: MysqlType): TypeMapping {
     case 'FIXED': {
       const precision = n ?? 10
       const scale = t.args[1] ?? 0
-      if (precision > 38) return { ok: false, reason: `DECIMAL(${precision},${scale}) has more digits than StarRocks' DECIMAL(38)` }
+      if (precision > 38) return { ok: false, reason: `DECIMAL(${precision},${scale}) has more digits than StarRocks' DECIMAL(38)`, source: `DECIMAL(${precision},${scale})` }
       return ok({ sql: `DECIMAL(${precision},${scale})`, dataType: 'decimal', size: precision, scale })
     }
     case 'DATE':
@@ -112,7 +113,7 @@ export function starRocksType(t: MysqlType): TypeMapping {
     case 'GEOMETRYCOLLECTION':
       return ok(simple('VARBINARY'))
     default:
-      return { ok: false, reason: `MySQL type ${t.name} has no StarRocks type K2S maps it to` }
+      return { ok: false, reason: `MySQL type ${t.name} has no StarRocks type K2S maps it to`, source: t.name }
   }
 }
 
