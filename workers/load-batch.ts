@@ -58,6 +58,8 @@ type TargetRows = {
   fresh: boolean
   /** A rule feeding this table holds rows with columns the target lacks (policy apply or pause). */
   holdsOnDrift: boolean
+  /** A rule feeding it has the policy pause: only an operator ends a hold. */
+  paused: boolean
   segments: Segment[]
 }
 
@@ -93,10 +95,11 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     let target = targets.get(key)
     if (!target) {
       const schema = await ctx.schemas.table(route.database, route.table)
-      target = { database: route.database, table: route.table, schema, fresh: false, holdsOnDrift: false, segments: [{ messages: [], rows: schema && tableRowsBuilder(schema), sourceRows: 0 }] }
+      target = { database: route.database, table: route.table, schema, fresh: false, holdsOnDrift: false, paused: false, segments: [{ messages: [], rows: schema && tableRowsBuilder(schema), sourceRows: 0 }] }
       targets.set(key, target)
     }
     if (schemaPolicy(route.rule) !== 'ignore') target.holdsOnDrift = true
+    if (schemaPolicy(route.rule) === 'pause') target.paused = true
     return target
   }
   const unmapped = (database: string, table: string, rows: number) => {
@@ -314,7 +317,10 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     const name = `${database}.${table}`
     const evolution = ctx.evolution
     const hold = evolution && (await evolution.holds.heldTable(job.instance, name))
-    if (hold) {
+    // Under apply, a table held for drift is held "until the target has the columns": this batch
+    // looks again (it is the one that set the hold, or one of another partition that may pass).
+    const recheck = hold && hold.kind === 'drift' && !target.paused
+    if (hold && !recheck) {
       held.push(`${name}: ${hold.message}`)
       return
     }
@@ -370,6 +376,10 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
         ctx.log?.warn({ instance: job.instance, table: name, columns, rows: result.driftRows }, 'schema drift: rows loaded without columns the target lacks (policy ignore)')
       }
       await loadSegment(target, segment)
+    }
+    if (recheck && hold.topic === job.topic && hold.partition === job.partition) {
+      await evolution!.holds.release(job.instance, name)
+      ctx.log?.info({ instance: job.instance, table: name }, 'schema drift hold ended: the target has the columns now')
     }
   }
 

@@ -62,6 +62,10 @@ export function schemaHolds(redis: Redis, keys: RedisKeys) {
       return hold
     },
     /** How a DDL was done, or null when it was not. */
+    /** A drift hold that ended by itself: the target has the columns now. */
+    async release(instance: string, table: string): Promise<void> {
+      await redis.hdel(keys.schemaPaused(instance), table)
+    },
     async ddlDone(instance: string, id: string): Promise<'applied' | 'nothing-to-do' | 'resumed' | null> {
       const text = await redis.hget(keys.schemaDdlDone(instance), id)
       return text ? (JSON.parse(text) as { how: 'applied' | 'nothing-to-do' | 'resumed' }).how : null

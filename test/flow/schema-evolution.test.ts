@@ -138,6 +138,24 @@ describe('apply: canal DDL carried to StarRocks, rows after it loaded against th
     assert.equal(counters['skipped.ddl'], 63)
   })
 
+  test('canal sends the DDL to partition 0 only: rows with the new column in partition 1 wait (held for drift) until the target has it, then load whole', async () => {
+    await emulator.execute('CREATE TABLE dw.p2 (id BIGINT NOT NULL, name VARCHAR(32)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)')
+    await run('p2', [{ sourceDatabase: 'src', sourceTable: 'p2', targetDatabase: 'dw', schemaChange: 'apply' }], [
+      { partition: 1, value: canal('INSERT', 'src', 'p2', [{ id: '11', name: 'k', coupon: 'X11' }]) },
+      { partition: 0, value: canal('INSERT', 'src', 'p2', [{ id: '1', name: 'a' }]) },
+      { partition: 0, value: canalDdl('src', 'p2', 'ALTER TABLE p2 ADD COLUMN coupon varchar(16)') },
+      { partition: 0, value: canal('INSERT', 'src', 'p2', [{ id: '2', name: 'b', coupon: 'X2' }]) },
+    ], 2)
+    await allCommitted('p2')
+    assert.deepEqual(byId(emulator.rows('dw', 'p2')), [
+      { id: '1', name: 'a', coupon: null },
+      { id: '2', name: 'b', coupon: 'X2' },
+      { id: '11', name: 'k', coupon: 'X11' },
+    ])
+    assert.deepEqual(await holds.held('p2'), [])
+    assert.equal((await k2s.activity.counters('p2')).schemaDriftRows, undefined)
+  })
+
   test('auto-create: a source CREATE TABLE makes a Primary Key target, and its rows load', async () => {
     await run('ac', [{ sourceDatabase: 'src', sourceTable: 'fresh', targetDatabase: 'dw', schemaChange: 'apply', autoCreate: true }], [
       { value: canalDdl('src', 'fresh', 'CREATE TABLE fresh (id bigint unsigned NOT NULL AUTO_INCREMENT, v varchar(8), PRIMARY KEY (id))', 'CREATE') },
