@@ -344,7 +344,9 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
       const next = segments[s + 1]?.ddl
       const loadedBefore = next !== undefined && evolution !== undefined && (await evolution.holds.ddlDone(job.instance, ddlId({ ...job, offset: next.offset, table: name }))) !== null
       if (!loadedBefore && segment.rows && segment.rows.result.driftRows > 0 && !target.fresh) {
-        // The cache may be older than a column StarRocks has by now (someone altered it): look again.
+        // The cache may be older than a column StarRocks has by now (someone altered it): look
+        // again, every batch that has drift, so no value is lost to a stale cache. Drift kept on
+        // purpose costs a query and a second build per batch: excludeColumns says it for free.
         target.schema = await ctx.schemas.refresh(database, table)
         target.fresh = true
         rebuild(target, segment)
