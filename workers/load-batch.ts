@@ -177,10 +177,10 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     }
     if (event.kind === 'skip') {
       // Under `ignore` a DDL is no barrier: rows load against the target as it is, drift counted,
-      // under the labels they always had. Only canal's DDL is one: canal writes it into the
-      // table's own partition, in binlog order with its rows. Debezium's schema changes go to
-      // their own topic and Maxwell's DDL is partitioned apart from the rows, so theirs are
-      // counted like any skipped message; their rows' drift is still counted (or held).
+      // under the labels they always had. Only canal's DDL is one: it comes in the table's topic,
+      // in binlog order with the rows of its partition. Debezium writes schema changes to a topic
+      // of their own and Maxwell partitions its DDL apart from the rows, so theirs are counted like
+      // any skipped message; their rows' drift is still counted (or held).
       const route = format === 'canal' && event.reason === 'ddl' && event.table !== '' ? ctx.route(event.database, event.table) : null
       if (route && schemaPolicy(route.rule) !== 'ignore') {
         const target = await targetFor(route)
