@@ -204,7 +204,8 @@ const metadataTypes: Record<MetadataKind, string> = {
 
 /**
  * CREATE TABLE for auto-create: a Primary Key table keyed like the source when it has a key (so
- * deletes apply), else a Duplicate Key table; the rule's metadata and soft-delete columns too.
+ * deletes apply), else a Duplicate Key table; the rule's metadata, constant and soft-delete columns
+ * too, or their values would have nowhere to go.
  */
 function createTable(input: PlanInput, ddl: Extract<SourceDdl, { kind: 'create' }>, qualified: string): DdlPlan {
   const name = `${input.database}.${input.table}`
@@ -232,6 +233,10 @@ function createTable(input: PlanInput, ddl: Extract<SourceDdl, { kind: 'create' 
   }
   for (const [column, kind] of Object.entries(input.rule.metadataColumns)) {
     if (!seen.has(column.toLowerCase())) valueDefs.push({ name: column, sql: `${quoteName(column)} ${metadataTypes[kind]} NULL`, keyable: true }), seen.add(column.toLowerCase())
+  }
+  // A constant is text of up to 1024 characters (mappingRuleSchema), 4096 bytes in utf8mb4.
+  for (const column of Object.keys(input.rule.constantColumns)) {
+    if (!seen.has(column.toLowerCase())) valueDefs.push({ name: column, sql: `${quoteName(column)} VARCHAR(4096) NULL`, keyable: true }), seen.add(column.toLowerCase())
   }
   const soft = input.rule.softDeleteColumn
   if (soft && !seen.has(soft.toLowerCase())) valueDefs.push({ name: soft, sql: `${quoteName(soft)} TINYINT NULL`, keyable: true })

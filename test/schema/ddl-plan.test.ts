@@ -47,12 +47,12 @@ describe('a canal DDL as StarRocks statements for one rule', () => {
     assert.equal(steps(plan('ALTER TABLE orders ADD big decimal(65,30)')), "hold schema.type-unsupported: column big: DECIMAL(65,30) has more digits than StarRocks' DECIMAL(38)")
   })
 
-  test('CREATE TABLE: only with auto-create; a Primary Key table keyed like the source, metadata columns included', () => {
+  test('CREATE TABLE: only with auto-create; a Primary Key table keyed like the source, metadata and constant columns included', () => {
     const sql = 'CREATE TABLE orders (`b` int, `id` bigint unsigned NOT NULL, `k2` varchar(8) NOT NULL, PRIMARY KEY (`k2`, `id`))'
     assert.equal(steps(plan(sql, {}, null)), 'none: auto-create is off for dw.orders')
-    assert.deepEqual(steps(plan(sql, { autoCreate: true, metadataColumns: { _at: 'binlogTime' } }, null)), [
+    assert.deepEqual(steps(plan(sql, { autoCreate: true, metadataColumns: { _at: 'binlogTime' }, constantColumns: { region: 'cn' } }, null)), [
       'CREATE DATABASE IF NOT EXISTS `dw`',
-      'CREATE TABLE IF NOT EXISTS `dw`.`orders` (`k2` VARCHAR(32) NOT NULL, `id` LARGEINT NOT NULL, `b` INT NULL, `_at` DATETIME NULL) PRIMARY KEY(`k2`, `id`) DISTRIBUTED BY HASH(`k2`, `id`)',
+      'CREATE TABLE IF NOT EXISTS `dw`.`orders` (`k2` VARCHAR(32) NOT NULL, `id` LARGEINT NOT NULL, `b` INT NULL, `_at` DATETIME NULL, `region` VARCHAR(4096) NULL) PRIMARY KEY(`k2`, `id`) DISTRIBUTED BY HASH(`k2`, `id`)',
     ])
     assert.deepEqual(steps(plan('CREATE TABLE t (a int, b text)', { autoCreate: true }, null)), [
       'CREATE DATABASE IF NOT EXISTS `dw`',
