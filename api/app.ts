@@ -16,6 +16,7 @@ import { metricsRoutes } from './metrics.ts'
 import { defaultLeaseMs, nodeRoutes } from './nodes.ts'
 import { serveOpenApi } from './openapi.ts'
 import { queueBoard } from './queues.ts'
+import { schemaHoldRoutes } from './schema-holds.ts'
 import { quarantineRoutes } from './quarantine.ts'
 import { router } from './router.ts'
 import { userRoutes } from './users.ts'
@@ -67,6 +68,7 @@ export function createAdminApp(opts: AdminOptions) {
   app.route('/', instanceSeriesRoutes(opts))
   app.route('/', metricsRoutes(opts, overviews, board.queue))
   app.route('/', quarantineRoutes(opts))
+  app.route('/', schemaHoldRoutes(opts, board.queue))
   app.route('/', mappingPreviewRoutes(opts))
   app.route('/', mappingEnvRoutes(opts))
   app.route('/', nodeRoutes(opts))

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { instanceConfigSchema } from '../src/instances/config.ts'
+import { schemaStatusSchema } from './schema-holds.ts'
 
 /**
  * What the instance routes take and give. Secrets (passWord, kafkaSaslPassword, kafkaTlsKey) go
@@ -76,11 +77,15 @@ export const instanceSummarySchema = z.object({
     /** True when Kafka, asked for an instance no fetcher reports on, did not answer in time: the figures are its last answer, or null. */
     stale: z.boolean(),
   }),
+  /** Target tables held by their rule's schema change policy (details: GET …/schema). */
+  schemaHeld: z.number(),
 })
 
 export const instanceStatusSchema = instanceSummarySchema.omit({ mappingEnv: true, topics: true, topicPattern: true }).extend({
   epoch: z.number(),
   skippedBySource: countersSchema,
+  /** Schema evolution: held tables with why, drift per table (also GET …/schema). */
+  schema: schemaStatusSchema.omit({ name: true }),
   /** While stalled: how long it has been behind with no offset committed (ms); else 0. */
   stalledForMs: z.number(),
 })

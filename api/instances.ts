@@ -3,6 +3,7 @@ import type { PartitionLag } from '../src/observe/consumer-lag.ts'
 import { instanceActivity } from '../src/instances/instance-activity.ts'
 import type { instanceOverviews, OverviewMoment } from '../src/instances/instance-overview.ts'
 import { instanceStore, type InstanceView } from '../src/instances/instance-store.ts'
+import { schemaHolds } from '../src/instances/schema-holds.ts'
 import { partitionSeconds } from '../src/observe/lag-record.ts'
 import { logEntrySchema, recentLogs, recentLogsQuery } from '../src/observe/log-store.ts'
 import type { AdminOptions } from './context.ts'
@@ -27,6 +28,7 @@ const lagWaitMs = 5_000
 export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof instanceOverviews>) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
   const activity = instanceActivity(opts.redis, opts.keys)
+  const holds = schemaHolds(opts.redis, opts.keys)
   const app = router()
 
   async function view(name: string) {
@@ -52,8 +54,8 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       const moment = await overviews.moment()
       const instances = await Promise.all(
         views.map(async (found) => {
-          const { stalledForMs: _, ...live } = await liveStatus(found, moment)
-          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, topicPattern: found.config.topicPattern, desired: found.desired, updatedAt: found.updatedAt, ...live }
+          const [{ stalledForMs: _, ...live }, held] = await Promise.all([liveStatus(found, moment), holds.held(found.config.name)])
+          return { name: found.config.name, mappingEnv: found.config.mappingEnv, topics: found.config.topics, topicPattern: found.config.topicPattern, desired: found.desired, updatedAt: found.updatedAt, ...live, schemaHeld: held.length }
         }),
       )
       return c.json({ instances }, 200)
@@ -99,6 +101,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
       if (outcome === 'missing') throw notFound(`instance ${name}`)
       if (outcome === 'running') throw conflict(`instance ${name} is running: stop it first`)
       await activity.forget(name)
+      await holds.forget(name)
       opts.log.info({ by: actor(c.get('principal')), instance: name }, 'instance deleted')
       return c.json({ deleted: name }, 200)
     },
@@ -122,6 +125,7 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
     async (c) => {
       const { name } = c.req.valid('param')
       const found = await view(name)
+      const [held, drift] = await Promise.all([holds.held(name), holds.drift(name)])
       return c.json({
         name,
         desired: found.desired,
@@ -129,6 +133,8 @@ export function instanceRoutes(opts: AdminOptions, overviews: ReturnType<typeof 
         updatedAt: found.updatedAt,
         ...(await liveStatus(found, await overviews.moment())),
         skippedBySource: await activity.skippedBySource(name),
+        schemaHeld: held.length,
+        schema: { held, drift },
       }, 200)
     },
   )

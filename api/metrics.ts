@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq'
 import type { InstanceOverview, instanceOverviews } from '../src/instances/instance-overview.ts'
 import { instanceStore } from '../src/instances/instance-store.ts'
+import { schemaHolds } from '../src/instances/schema-holds.ts'
 import type { ActualState } from '../src/instances/instance-state.ts'
 import { exposition, type Metric, type Sample } from '../src/observe/prometheus-text.ts'
 import type { AdminOptions } from './context.ts'
@@ -17,12 +18,14 @@ const queueStates = ['waiting', 'active', 'delayed', 'failed'] as const
 
 export function metricsRoutes(opts: AdminOptions, overviews: ReturnType<typeof instanceOverviews>, queue: Queue) {
   const store = instanceStore(opts.redis, opts.keys, opts.secrets)
+  const holds = schemaHolds(opts.redis, opts.keys)
   const app = router()
 
   app.get('/metrics', async (c) => {
     const moment = await overviews.moment()
     const views = (await Promise.all((await store.listInstances()).map((name) => store.viewInstance(name)))).flatMap((v) => (v ? [v] : []))
     const instances = await Promise.all(views.map(async (v) => ({ name: v.config.name, o: await overviews.overview(v, moment) })))
+    const schema = await Promise.all(views.map(async (v) => ({ name: v.config.name, held: await holds.held(v.config.name), drift: await holds.drift(v.config.name) })))
     const counts = await queue.getJobCounts(...queueStates)
 
     const perInstance = (value: (o: InstanceOverview) => number): Sample[] => instances.map(({ name, o }) => ({ labels: { instance: name }, value: value(o) }))
@@ -48,6 +51,8 @@ export function metricsRoutes(opts: AdminOptions, overviews: ReturnType<typeof i
       { name: 'k2s_instance_failed_attempts_total', type: 'counter', help: 'Failed load attempts (and fetcher starts); each is retried.', samples: perInstance((o) => o.counters.failedAttempts ?? 0) },
       { name: 'k2s_instance_retry_attempts', type: 'gauge', help: 'Failed attempts in a row of the failure going on now (0 when healthy).', samples: perInstance((o) => o.health.attempts) },
       { name: 'k2s_instance_stalled_seconds', type: 'gauge', help: 'While stalled: seconds behind with no offset committed; else 0.', samples: perInstance((o) => o.stalledForMs / 1000) },
+      { name: 'k2s_instance_schema_drift_rows_total', type: 'counter', help: 'Rows loaded without columns their target table lacks (schema change policy ignore), per target table.', samples: schema.flatMap(({ name, drift }) => Object.entries(drift).map(([table, d]) => ({ labels: { instance: name, table }, value: d.rows }))) },
+      { name: 'k2s_instance_tables_held', type: 'gauge', help: 'Target tables held by their schema change policy until an operator resumes them.', samples: schema.map(({ name, held }) => ({ labels: { instance: name }, value: held.length })) },
       { name: 'k2s_node_online', type: 'gauge', help: 'Whether the node heartbeats within its lease.', samples: moment.nodes.map((n) => ({ labels: { node: n.name }, value: n.online ? 1 : 0 })) },
       { name: 'k2s_node_heartbeat_age_seconds', type: 'gauge', help: 'Seconds since the node last heartbeat.', samples: moment.nodes.map((n) => ({ labels: { node: n.name }, value: Math.max(0, moment.now - n.lastHeartbeat) / 1000 })) },
       { name: 'k2s_queue_jobs', type: 'gauge', help: 'Load jobs in the queue by state (delayed: waiting out a retry backoff).', samples: queueStates.map((state) => ({ labels: { state }, value: counts[state] ?? 0 })) },

@@ -59,7 +59,7 @@ let bodyBytes = 0
 const ctx: LoadContext = {
   config,
   route: createTableRouter(env),
-  schemas: { table: async (_db, table) => schemaOf(table), invalidate() {}, async close() {} },
+  schemas: { table: async (_db, table) => schemaOf(table), refresh: async (_db, table) => schemaOf(table), invalidate() {}, async close() {} },
   client: {
     async load(req) {
       bodyBytes += req.body.length

@@ -32,6 +32,13 @@ export function redisKeys(prefix: string) {
     health: (instance: string) => `${prefix}:health:${instance}`,
     /** What the fetcher holding the instance last reported: connecting, fetching or retrying, and why (src/instances/fetcher-report.ts). */
     fetcherReport: (instance: string) => `${prefix}:fetcher:${instance}`,
+    /** Schema evolution (src/instances/schema-holds.ts): tables held by their rule's policy, by target `db.table`. */
+    schemaPaused: (instance: string) => `${prefix}:schema-paused:${instance}`,
+    /** DDL messages carried out or resumed past, so a retried batch never runs one twice (a TRUNCATE!). */
+    schemaDdlDone: (instance: string) => `${prefix}:schema-ddl-done:${instance}`,
+    /** Rows that carried columns their target lacks, and those columns, by target `db.table`. */
+    schemaDrift: (instance: string) => `${prefix}:schema-drift:${instance}`,
+    schemaDriftColumns: (instance: string) => `${prefix}:schema-drift-columns:${instance}`,
     /** Per partition: committed and end offsets and the oldest unloaded message's binlog time, from the fetcher. */
     lag: (instance: string) => `${prefix}:lag:${instance}`,
     /** Rows loaded in one time bucket, for rows per second across every loader. */

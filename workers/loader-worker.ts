@@ -104,7 +104,7 @@ function instanceContexts(opts: LoaderWorkerOptions) {
     const envText = await redis.get(keys.mappingEnv(config.mappingEnv))
     const env = await opts.store.getMappingEnv(config.mappingEnv)
     if (!env) throw new Error(`mapping environment ${config.mappingEnv} of instance ${name} does not exist`)
-    return { version, envText, ctx: createLoadContext(stored, env, quarantineLogged(opts.activity, opts.log), opts.tableConcurrency, opts.log) }
+    return { version, envText, ctx: createLoadContext(stored, env, quarantineLogged(opts.activity, opts.log), opts.tableConcurrency, opts.log, { redis, keys }) }
   }
 
   const dispose = ({ ctx }: Entry) => closeLoadContext(ctx)

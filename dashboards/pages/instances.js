@@ -4,11 +4,13 @@ import { t } from '../i18n.js'
 import { helpPanel } from './help.js'
 import { editInstance } from './instance-dialog.js'
 import { showLogs } from './logs.js'
+import { showSchema } from './schema-holds.js'
 import { stateBadge } from './state-badge.js'
 
 /**
  * Instances as they really are (never "running" for a dead consumer): state with its reason, the
- * node holding it, rows loaded and the rate, lag; start, stop, edit, copy, delete, logs, quarantine.
+ * node holding it, rows loaded and the rate, lag; start, stop, edit, copy, delete, logs, quarantine,
+ * schema changes (held tables and drift).
  */
 /** @type {import('../app.js').Page} */
 export async function instancesPage(root, ctx) {
@@ -75,6 +77,7 @@ export async function instancesPage(root, ctx) {
       h('button.link', { 'data-testid': `copy-${i.name}`, onclick: () => copy(i) }, t('copy')),
       h('button.link', { 'data-testid': `log-${i.name}`, onclick: () => showLogs('instances', i.name) }, t('log')),
       h('a.link', { href: `#/quarantine?instance=${seg(i.name)}` }, t('navQuarantine'), i.quarantined ? ` (${i.quarantined})` : ''),
+      h(i.schemaHeld ? 'button.link.danger' : 'button.link', { 'data-testid': `schema-${i.name}`, onclick: () => showSchema(i.name).then(load) }, t('schemaButton'), i.schemaHeld ? ` (${i.schemaHeld})` : ''),
       i.desired === 'stopped' ? h('button.link.danger', { 'data-testid': `delete-${i.name}`, onclick: () => remove(i) }, t('delete')) : null,
     ]
   }

@@ -3,7 +3,7 @@ import { t } from '../i18n.js'
 
 /**
  * One mapping rule as a form: patterns, target templates, column renames / exclusions / metadata
- * columns, delete mode. Saving sends the whole rule list; the API's `rules.N.field` issues are
+ * columns, delete mode, schema change policy. Saving sends the whole rule list; the API's `rules.N.field` issues are
  * shown under this dialog's fields.
  *
  * @param {any[]} rules the environment's rules in order
@@ -24,6 +24,12 @@ export async function editRule(rules, index, save) {
   const softField = field('softDeleteColumn', t('softDeleteColumn'), softColumn, t('softDeleteColumnHint'))
   const toggleSoft = () => { softField.hidden = /** @type {HTMLSelectElement} */ (deleteMode).value !== 'soft' }
   toggleSoft()
+  const schemaChange = h('select', { name: 'schemaChange', 'data-testid': 'rule-schemaChange', onchange: () => toggleCreate() },
+    ['ignore', 'apply', 'pause'].map((p) => h('option', { value: p, selected: (r.schemaChange ?? 'ignore') === p }, t(`schemaChange_${p}`))))
+  const autoCreate = h('input', { type: 'checkbox', name: 'autoCreate', 'data-testid': 'rule-autoCreate', checked: r.autoCreate === true })
+  const createField = field('autoCreate', t('autoCreate'), autoCreate, t('autoCreateHint'))
+  const toggleCreate = () => { createField.hidden = /** @type {HTMLSelectElement} */ (schemaChange).value !== 'apply' }
+  toggleCreate()
   const form = h('form.rule-form', { onsubmit: (/** @type {Event} */ e) => e.preventDefault() },
     h('div.row2', null,
       field('sourceDatabase', t('sourceDatabase'), input('sourceDatabase', r.sourceDatabase, { placeholder: 'shop|shop_\\d+' }), t('patternHint')),
@@ -38,6 +44,7 @@ export async function editRule(rules, index, save) {
     field('needTypes', t('needTypes'), h('div.checks', null, ['insert', 'update', 'delete'].map((type) =>
       h('label.check', null, h('input', { type: 'checkbox', name: 'needTypes', value: type, checked: needTypes.includes(type), 'data-testid': `rule-needType-${type}` }), t(`needType_${type}`)))), t('needTypesHint')),
     h('div.row2', null, field('deleteMode', t('deleteMode'), deleteMode, t('deleteModeHint')), softField),
+    h('div.row2', null, field('schemaChange', t('schemaChange'), schemaChange, t('schemaChangeHint')), createField),
     h('div.form-error', { role: 'alert' }))
 
   const read = () => {
@@ -60,6 +67,8 @@ export async function editRule(rules, index, save) {
       deleteMode: value('deleteMode'),
     }
     if (rule.deleteMode === 'soft') rule.softDeleteColumn = value('softDeleteColumn')
+    rule.schemaChange = value('schemaChange')
+    if (rule.schemaChange === 'apply' && /** @type {HTMLInputElement} */ (autoCreate).checked) rule.autoCreate = true
     return rule
   }
 

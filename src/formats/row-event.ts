@@ -32,7 +32,8 @@ export type RowEvent = {
 /**
  * Messages that carry no rows to load; counted by reason, never silently dropped. `ddl` is every
  * schema change of any format (canal DDL, Debezium truncate and schema-change records, Maxwell
- * table-* and database-* records): the one place a schema-change policy takes them from.
+ * table-* and database-* records). A schema-change policy takes canal's alone (workers/load-batch.ts):
+ * only canal's DDL comes in order with its table's rows.
  */
 export type SkipReason = 'ddl' | 'query' | 'statement-dml' | 'unknown-type' | 'tombstone' | 'transaction' | 'heartbeat' | 'bootstrap'
 

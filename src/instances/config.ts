@@ -184,6 +184,13 @@ function keyMatches(certPem: string, keyPem: string): boolean {
 }
 
 export const deleteModes = ['hard', 'soft', 'ignore'] as const
+/**
+ * What a source schema change does to the rule's target (README "Schema changes"): `ignore` loads
+ * the columns the target has and counts the rest as drift; `apply` carries canal's DDL to
+ * StarRocks; `pause` holds the table until an operator resumes it.
+ */
+export const schemaChangePolicies = ['ignore', 'apply', 'pause'] as const
+export type SchemaChangePolicy = (typeof schemaChangePolicies)[number]
 /** The seed's `needType`: which event types a rule syncs; the others are counted and skipped. */
 export const eventTypes = ['insert', 'update', 'delete'] as const
 export type EventType = (typeof eventTypes)[number]
@@ -218,12 +225,19 @@ export const mappingRuleSchema = z
       .default(['insert', 'update', 'delete']),
     deleteMode: z.enum(deleteModes).default('hard'),
     softDeleteColumn: columnName.optional(),
+    /** Absent is `ignore`, as for a rule saved before schema evolution existed (schemaPolicy()). */
+    schemaChange: z.enum(schemaChangePolicies).optional(),
+    /** With `apply`: a source CREATE TABLE creates the target when it does not exist. */
+    autoCreate: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
     for (const column of Object.keys(rule.constantColumns)) {
       const lower = column.toLowerCase()
       const clash = Object.keys(rule.metadataColumns).some((m) => m.toLowerCase() === lower) || rule.softDeleteColumn?.toLowerCase() === lower
       if (clash) ctx.addIssue({ code: 'custom', path: ['constantColumns', column], message: english('field.constant_column_clash') })
+    }
+    if (rule.autoCreate && schemaPolicy(rule) !== 'apply') {
+      ctx.addIssue({ code: 'custom', path: ['autoCreate'], message: 'needs schemaChange "apply"' })
     }
     if (rule.deleteMode === 'soft' && !rule.softDeleteColumn) {
       ctx.addIssue({ code: 'custom', path: ['softDeleteColumn'], message: english('field.soft_delete_column_required') })
@@ -235,6 +249,11 @@ export const mappingRuleSchema = z
   })
 
 export type MappingRule = z.output<typeof mappingRuleSchema>
+export type MappingRuleInput = z.input<typeof mappingRuleSchema>
+
+export function schemaPolicy(rule: Pick<MappingRule, 'schemaChange'>): SchemaChangePolicy {
+  return rule.schemaChange ?? 'ignore'
+}
 
 export const mappingEnvSchema = z.object({
   /** The code instances refer to; `title` is what people call it. */

@@ -9,6 +9,8 @@ import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 export type ColumnTargets = {
   /** The target column a source column loads into; null when excluded or the target lacks it. */
   targetOf(column: string): string | null
+  /** A source column neither excluded nor in the target: its value would be lost (schema drift). */
+  missing(column: string): boolean
   /** The target column a source column names, exclusions aside: what decides a key change. */
   columnOf(column: string): string | undefined
   metadata: (readonly [name: string, kind: MetadataKind])[]
@@ -42,8 +44,10 @@ export function columnTargets(rule: MappingRule, target: TargetTable): ColumnTar
     const name = exact.get(column.toLowerCase())
     return name ? [[name, value] as const] : []
   })
+  const missing = (column: string): boolean => targetOf(column) === null && !excluded.has(column.toLowerCase())
   return {
     targetOf,
+    missing,
     columnOf,
     metadata,
     constants,

@@ -42,6 +42,8 @@ export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
     refused: [],
     zeroDates: 0,
     columns: binaryColumnsHeader(target.columns, target.model === 'PRIMARY'),
+    driftRows: 0,
+    driftColumns: new Set(),
   }
   // Several rules may feed one target (say, two shard families); each projects with its own rule.
   const projections = new Map<number, Projection>()
@@ -74,7 +76,7 @@ type Projected = { text: string; zeroDates: number } | (Refusal & { column: stri
 
 function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { rule } = route
-  const { targetOf, columnOf, metadata, constants, softColumn, primaryKey, keys } = columnTargets(rule, target)
+  const { targetOf, missing, columnOf, metadata, constants, softColumn, primaryKey, keys } = columnTargets(rule, target)
   const kinds = new Map(target.columns.map((c) => [c.name, targetKindOf(c)]))
   const binary = [...kinds].filter(([, kind]) => kind === 'varbinary').map(([name]) => name)
   // What each source column's values become, worked out again only when its MySQL type changes.
@@ -85,6 +87,16 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
     const convert = valueConversion(sourceTypeOf(mysqlType), kinds.get(name) ?? 'other')
     conversions.set(column, { mysqlType, convert })
     return convert
+  }
+  // Never silently short: a row carrying a column the target lacks is counted, whatever happens to it.
+  const drift = (image: RowImage, result: TableRows): void => {
+    let found = false
+    for (const column in image) {
+      if (!missing(column)) continue
+      found = true
+      result.driftColumns.add(column)
+    }
+    if (found) result.driftRows++
   }
   // `old` holds only the columns that changed; one of them being a key column moves the row.
   const changesKey = (before: RowImage, after: RowImage): boolean => {
@@ -152,6 +164,7 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const apply = (source: SourceEvent, result: TableRows): void => {
     const { event } = source
     event.data.forEach((after, i) => {
+      drift(after, result)
       switch (event.type) {
         case 'INSERT':
           return write(result, source, after, [project(after, source, 0, false)], 0)

@@ -17,6 +17,10 @@ export type TableRows = {
   zeroDates: number
   /** The Stream Load `columns` header the body needs (VARBINARY columns), if any. */
   columns: string | undefined
+  /** Source rows that carried a column the target lacks (and the rule does not exclude): schema drift. */
+  driftRows: number
+  /** Those columns, by their source names. */
+  driftColumns: Set<string>
 }
 
 export type RefusedRow = { offset: string; row: string; column: string; reason: string; code: string; params: Record<string, string | number> }

@@ -11,7 +11,8 @@ export { parseJdbcUrl }
  */
 export type TableModel = 'PRIMARY' | 'DUPLICATE' | 'AGGREGATE' | 'UNIQUE'
 
-export type TargetColumn = { name: string; dataType: string; nullable: boolean; isKey: boolean }
+/** `size` and `scale` are information_schema's COLUMN_SIZE and DECIMAL_DIGITS (string length, decimal digits). */
+export type TargetColumn = { name: string; dataType: string; nullable: boolean; isKey: boolean; size?: number | null; scale?: number | null }
 
 export type TargetTable = {
   database: string
@@ -27,6 +28,8 @@ export type SchemaCache = {
   /** The table's schema, or null when it does not exist. */
   table(database: string, table: string): Promise<TargetTable | null>
   invalidate(database: string, table: string): void
+  /** Read again now, whatever the cache holds: after a schema change, or when rows carry columns it lacks. */
+  refresh(database: string, table: string): Promise<TargetTable | null>
   close(): Promise<void>
 }
 
@@ -41,12 +44,20 @@ export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000): SchemaC
 
   async function read(database: string, table: string): Promise<TargetTable | null> {
     const [rows] = await pool.query(
-      'SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      'SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_SIZE, DECIMAL_DIGITS FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [database, table],
     )
-    const list = rows as { COLUMN_NAME: string; DATA_TYPE: string; IS_NULLABLE: string; COLUMN_KEY: string }[]
+    const list = rows as { COLUMN_NAME: string; DATA_TYPE: string; IS_NULLABLE: string; COLUMN_KEY: string; COLUMN_SIZE: string | number | null; DECIMAL_DIGITS: string | number | null }[]
     if (list.length === 0) return null
-    const columns = list.map((r) => ({ name: r.COLUMN_NAME, dataType: r.DATA_TYPE, nullable: r.IS_NULLABLE === 'YES', isKey: r.COLUMN_KEY !== '' }))
+    const number = (v: string | number | null) => (v === null || v === undefined ? null : Number(v))
+    const columns = list.map((r) => ({
+      name: r.COLUMN_NAME,
+      dataType: r.DATA_TYPE,
+      nullable: r.IS_NULLABLE === 'YES',
+      isKey: r.COLUMN_KEY !== '',
+      size: number(r.COLUMN_SIZE),
+      scale: number(r.DECIMAL_DIGITS),
+    }))
     const keyKind = list.find((r) => r.COLUMN_KEY !== '')?.COLUMN_KEY ?? 'DUP'
     return {
       database,
@@ -57,8 +68,8 @@ export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000): SchemaC
     }
   }
 
-  return {
-    table(database, table) {
+  const cache_ = {
+    table(database: string, table: string): Promise<TargetTable | null> {
       const key = `${database}\u0000${table}`
       const hit = cache.get(key)
       if (hit && Date.now() - hit.at < hit.ttl) return hit.value
@@ -72,9 +83,14 @@ export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000): SchemaC
       )
       return entry.value
     },
-    invalidate(database, table) {
+    invalidate(database: string, table: string) {
       cache.delete(`${database}\u0000${table}`)
+    },
+    refresh(database: string, table: string) {
+      cache_.invalidate(database, table)
+      return cache_.table(database, table)
     },
     close: () => pool.end(),
   }
+  return cache_
 }

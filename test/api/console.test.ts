@@ -7,6 +7,8 @@ import { canal } from '../harness/canal-fixtures.ts'
 import { consolePassword, consoleUser, launchChromium, leaseMs, loaderPassword, startConsoleStack, type ConsoleStack } from '../harness/console-stack.ts'
 import { createTopic, produce } from '../harness/kafka-helpers.ts'
 import { eventually } from '../harness/k2s-node.ts'
+import { schemaHolds } from '../../src/instances/schema-holds.ts'
+import { redisKeys } from '../../src/redis-keys.ts'
 
 /**
  * The web console in headless Chromium, as a new user walks through it: log in, create a mapping
@@ -202,6 +204,26 @@ test("a node's details list the instance it runs, with stop and start; instances
   await byTestId('filter-name').fill('')
   await byTestId('filter-status').selectOption('')
   await byTestId('state-orders').waitFor()
+})
+
+test('schema: a held table shows why, in the page\'s language; Resume releases it; drift is listed per table', async () => {
+  const holds = schemaHolds(stack.k2s.redis, redisKeys(stack.prefix))
+  await holds.hold('orders', {
+    table: 'dw.orders', kind: 'ddl', code: 'schema.narrowing', message: 'changing qty of dw.orders from BIGINT to SMALLINT is not a widening',
+    params: { table: 'dw.orders', column: 'qty', from: 'BIGINT', to: 'SMALLINT' }, topic, partition: 0, offset: '9', ddl: '0/x/0/9/dw.orders', at: new Date().toISOString(),
+  })
+  await holds.countDrift('orders', { 'dw.orders': { rows: 2, columns: ['coupon'] } })
+  await byTestId('nav-instances').click()
+  await byTestId('schema-orders').getByText('Schema (1)').waitFor()
+  await byTestId('schema-orders').click()
+  await byTestId('schema-held').getByText('Changing qty of dw.orders from BIGINT to SMALLINT is not a widening; K2S does not narrow or convert a column.').waitFor()
+  await byTestId('schema-drift').getByText('coupon').waitFor()
+  await byTestId('resume-dw.orders').click()
+  await byTestId('confirm').click()
+  await byTestId('schema-held-empty').waitFor()
+  assert.equal(await holds.ddlDone('orders', '0/x/0/9/dw.orders'), 'resumed')
+  await page.keyboard.press('Escape')
+  await byTestId('schema-orders').getByText('Schema', { exact: true }).waitFor()
 })
 
 test('copy, log and stop: a copy needs a free, valid name; the log opens; stop stops it', async () => {

@@ -6,6 +6,7 @@ import type { KafkaBroker } from '../harness/kafka-broker.ts';
 import type { RedisServer } from '../harness/redis-server.ts';
 import type { StarRocksEmulator } from '../starrocks-emulator/index.ts';
 import type { Cluster } from './cluster.ts';
+import { schemaChangeTable } from './schema-change.ts';
 import { faultTables } from './stream.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface Fault {
   long?: boolean;
   allowsDuplicates?: boolean;
   poison?: boolean;
+  /** The first stream gets canal DDL (schema-change.ts) and its rules the policy `apply`. */
+  schemaChange?: boolean;
   /** A message this big (a valid canal INSERT) goes into the stream; it must load whole. */
   hugeMessageBytes?: number;
   run(ctx: FaultContext): Promise<void>;
@@ -238,6 +241,20 @@ export const faults: readonly Fault[] = [
       ctx.emulator.faults.inject({ kind: 'down' });
       await sleep(5 * 60_000);
       ctx.emulator.faults.clear();
+    },
+  },
+  {
+    // canal's ALTER TABLE … ADD COLUMN in every partition, applied by K2S: every worker is killed
+    // while StarRocks' ALTER job runs, after the DDL and before the rows that carry the column.
+    name: 'schema-change',
+    schemaChange: true,
+    async run(ctx) {
+      const db = ctx.instances[0]!.db;
+      while ((await ctx.emulator.query(`SHOW ALTER TABLE COLUMN FROM ${db} WHERE TableName = '${schemaChangeTable}'`)).length === 0) await sleep(20);
+      ctx.note('ALTER job started: every worker killed');
+      await Promise.all(workers(ctx).map((w) => ctx.cluster.kill(w)));
+      await sleep(1_000);
+      for (const w of workers(ctx)) ctx.cluster.start(w);
     },
   },
   {

@@ -20,6 +20,7 @@ import { compareAll, type TableReport } from './compare.ts';
 import type { Fault, FaultContext } from './faults.ts';
 import { replay } from './oracle.ts';
 import { mixInHugeMessage, mixInPoison, poisonProblems } from './poison.ts';
+import { mixInSchemaChange } from './schema-change.ts';
 import { createTableStatements, generateStream, mappingFor, prng, type StreamMessage } from './stream.ts';
 
 /**
@@ -108,7 +109,8 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
   const redis = new Redis(env.redis.url, { maxRetriesPerRequest: null });
   // It reconnects by itself when a fault restarts Redis.
   redis.on('error', () => {});
-  const emulator = await startStarRocksEmulator();
+  // ALTER jobs that take their time, as StarRocks' do, so a fault can strike while one runs.
+  const emulator = await startStarRocksEmulator({ alterDelayMs: fault.schemaChange ? 2_000 : 0 });
   const store = instanceStore(redis, keys, secretBox(env.secretKey));
   const activity = instanceActivity(redis, keys);
   const { cluster } = env;
@@ -124,6 +126,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     let messages: StreamMessage[] = generateStream({ seed: seed * 2 + i, db, rows: Math.ceil(opts.rows / 2), partitions });
     if (fault.poison && i === 0) messages = mixInPoison(messages, db, partitions, random);
     if (fault.hugeMessageBytes && i === 0) messages = mixInHugeMessage(messages, db, partitions, random, fault.hugeMessageBytes);
+    if (fault.schemaChange && i === 0) messages = mixInSchemaChange(messages, db, partitions, random);
     return { name, db, topic: `${tag}-${suffix}`, partitions, messages };
   });
 
@@ -131,7 +134,7 @@ export async function runCase(env: FaultEnv, opts: CaseOptions): Promise<CaseRep
     for (const sql of createTableStatements(inst.db)) await emulator.execute(sql);
     const maxMessageBytes = Math.max(...inst.messages.map((m) => m.value.length)) + 1024 * 1024;
     await createTopic(env.kafka.bootstrap, inst.topic, partitions, { 'max.message.bytes': String(maxMessageBytes) });
-    await store.saveMappingEnv(mappingFor(inst.name, inst.db));
+    await store.saveMappingEnv(mappingFor(inst.name, inst.db, fault.schemaChange && inst === instances[0] ? 'apply' : 'ignore'));
     await store.saveInstance(
       instanceFor(emulator, {
         name: inst.name,

@@ -53,7 +53,7 @@ export function createTableStatements(db: string): string[] {
   ];
 }
 
-export function mappingFor(name: string, db: string): MappingEnvInput {
+export function mappingFor(name: string, db: string, schemaChange: 'ignore' | 'apply' | 'pause' = 'ignore'): MappingEnvInput {
   return {
     name,
     rules: [
@@ -61,6 +61,7 @@ export function mappingFor(name: string, db: string): MappingEnvInput {
         sourceDatabase: db,
         sourceTable: t.name,
         targetDatabase: db,
+        schemaChange,
         deleteMode: t.deleteMode,
         ...(t.deleteMode === 'soft' ? { softDeleteColumn: 'deleted' } : {}),
       })),

@@ -31,7 +31,7 @@ export function canal(
   })
 }
 
-export function canalDdl(database: string, table: string, sql: string): string {
+export function canalDdl(database: string, table: string, sql: string, type = 'ALTER'): string {
   return JSON.stringify({
     data: null,
     database,
@@ -45,6 +45,6 @@ export function canalDdl(database: string, table: string, sql: string): string {
     sqlType: null,
     table,
     ts: Date.now(),
-    type: 'ALTER',
+    type,
   })
 }

@@ -63,9 +63,9 @@ export async function k2sUnderTest(redisUrl: string, prefix: string, secretKey =
 /** What a data-path test file runs against: the shared Kafka, an emulator with database `dw`, K2S. */
 export type DataPath = { kafka: string; emulator: StarRocksEmulator; k2s: K2sUnderTest }
 
-export async function startDataPath(name: string): Promise<DataPath> {
+export async function startDataPath(name: string, emulatorOptions: Parameters<typeof startStarRocksEmulator>[0] = {}): Promise<DataPath> {
   const kafka = await testKafkaBootstrap()
-  const emulator = await startStarRocksEmulator()
+  const emulator = await startStarRocksEmulator(emulatorOptions)
   const k2s = await k2sUnderTest(await testRedisUrl(), testPrefix(name))
   await emulator.execute('CREATE DATABASE dw')
   return { kafka, emulator, k2s }

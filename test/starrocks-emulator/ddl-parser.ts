@@ -1,7 +1,7 @@
 /**
  * StarRocks DDL dialect (§7.2, §7.3), just what tests and loaders need: CREATE/DROP DATABASE,
- * CREATE TABLE with key/distribution/properties clauses, ALTER TABLE ADD/DROP COLUMN, DROP and
- * TRUNCATE TABLE.
+ * CREATE TABLE with key/distribution/properties clauses, ALTER TABLE ADD/DROP/MODIFY/RENAME COLUMN,
+ * DROP and TRUNCATE TABLE.
  */
 import { columnDefinition } from './column-definition.ts';
 import { analysisError, SqlError, ER_PARSE } from './sql-error.ts';
@@ -24,7 +24,10 @@ export type ColumnPosition = { after: string } | 'first' | null;
 /** One clause of ALTER TABLE; `rollup` is the `TO`/`FROM` rollup index, if named. */
 export type ColumnChange =
   | { kind: 'add'; column: ColumnSchema; position: ColumnPosition; rollup: string | null }
-  | { kind: 'drop'; name: string; rollup: string | null };
+  | { kind: 'drop'; name: string; rollup: string | null }
+  | { kind: 'modify'; column: ColumnSchema; rollup: string | null }
+  /** RENAME COLUMN (3.3.2+): a metadata change, done when the statement returns. */
+  | { kind: 'rename'; from: string; to: string; rollup: null };
 
 /** Parses a DDL statement, or returns null when the statement is not DDL. */
 export function parseDdl(cur: TokenCursor): DdlStatement | null {
@@ -74,7 +77,8 @@ export function parseDdl(cur: TokenCursor): DdlStatement | null {
 
 /**
  * `ALTER TABLE [db.]t clause[, clause...]` with `ADD COLUMN c type ... [AFTER x|FIRST] [TO r]`,
- * `ADD COLUMN (c1 t1, c2 t2) [TO r]`, `DROP COLUMN c [FROM r]`, each `[PROPERTIES ("timeout"="s")]`.
+ * `ADD COLUMN (c1 t1, c2 t2) [TO r]`, `DROP COLUMN c [FROM r]`, `MODIFY COLUMN c type ...`,
+ * `RENAME COLUMN a TO b`, each `[PROPERTIES ("timeout"="s")]`.
  */
 function alterTable(cur: TokenCursor): DdlStatement {
   const table = cur.qualifiedName();
@@ -92,8 +96,15 @@ function alterTable(cur: TokenCursor): DdlStatement {
     } else if (cur.acceptWords('DROP', 'COLUMN')) {
       const name = cur.expectIdent();
       changes.push({ kind: 'drop', name, rollup: cur.acceptWord('FROM') ? cur.expectIdent() : null });
+    } else if (cur.acceptWords('MODIFY', 'COLUMN')) {
+      const column = columnDefinition(cur);
+      changes.push({ kind: 'modify', column, rollup: cur.acceptWord('FROM') ? cur.expectIdent() : null });
+    } else if (cur.acceptWords('RENAME', 'COLUMN')) {
+      const from = cur.expectIdent();
+      cur.expectWord('TO');
+      changes.push({ kind: 'rename', from, to: cur.expectIdent(), rollup: null });
     } else {
-      throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: only ADD COLUMN and DROP COLUMN are supported by the StarRocks emulator`);
+      throw new SqlError(ER_PARSE, `Getting syntax error. Detail message: only ADD, DROP, MODIFY and RENAME COLUMN are supported by the StarRocks emulator`);
     }
     if (cur.acceptWord('PROPERTIES')) {
       const timeout = properties(cur).timeout;

@@ -58,6 +58,8 @@ export interface StarRocksEmulator {
    * returns before its job finishes (see SHOW ALTER TABLE COLUMN).
    */
   execute(sql: string): Promise<void>;
+  /** Runs a statement that answers rows (SHOW ALTER TABLE COLUMN, information_schema…): one object per row. */
+  query(sql: string): Promise<Record<string, string | null>[]>;
   /** Rows as the MySQL text protocol renders them; keyed tables in key order, Duplicate in load order. */
   rows(db: string, table: string): Record<string, string | null>[];
   faults: {
@@ -135,6 +137,12 @@ export async function startStarRocksEmulator(opts: StarRocksEmulatorOptions = {}
     mysqlPort: sql.port,
     async execute(statement: string) {
       runStatement(catalog, { currentDb: null, user: 'root', connectionId: 0 }, statement);
+    },
+    async query(statement: string) {
+      const result = runStatement(catalog, { currentDb: null, user: 'root', connectionId: 0 }, statement);
+      if (result.kind !== 'rows') throw new Error(`${statement} answers no rows`);
+      const names = result.result.columns.map((c) => c.name);
+      return result.result.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] ?? null])));
     },
     rows(db: string, table: string) {
       const found = catalog.table(db, table);

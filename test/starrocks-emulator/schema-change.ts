@@ -1,9 +1,10 @@
 /**
- * ALTER TABLE ADD/DROP COLUMN checks and the resulting column list (§7.3), with the FE's
+ * ALTER TABLE ADD/DROP/MODIFY COLUMN checks and the resulting column list (§7.3), with the FE's
  * `SchemaChangeHandler` messages (DdlException → error 1064 with the bare text). The list is
  * computed when the statement runs and installed when the job finishes.
  */
 import type { ColumnChange, ColumnPosition } from './ddl-parser.ts';
+import { sqlTypeName, type ColumnType } from './column-type.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
 import { SqlError, ER_PARSE } from './sql-error.ts';
 
@@ -15,7 +16,9 @@ export function plannedColumns(schema: TableSchema, changes: ColumnChange[]): Co
   for (const change of changes) {
     if (change.rollup !== null) throw ddlError(`Index[${change.rollup}] does not exist in table[${schema.name}]`);
     if (change.kind === 'add') addColumn(schema, columns, { ...change.column }, change.position);
-    else dropColumn(schema, columns, change.name);
+    else if (change.kind === 'modify') modifyColumn(schema, columns, { ...change.column });
+    else if (change.kind === 'drop') dropColumn(schema, columns, change.name);
+    else throw ddlError('RENAME COLUMN cannot be combined with other column changes');
   }
   checkOrder(schema, columns);
   return columns;
@@ -71,6 +74,42 @@ function addColumn(schema: TableSchema, columns: ColumnSchema[], column: ColumnS
     at = column.isKey ? columns.filter((c) => c.isKey).length : columns.length;
   }
   columns.splice(at, 0, column);
+}
+
+/**
+ * `processModifyColumn`: a new definition for a column, installed when the job finishes, the stored
+ * values converted. Only conversions that keep every value are allowed (ALTER TABLE docs: integers
+ * to wider integers, FLOAT to DOUBLE, a longer VARCHAR, CHAR to VARCHAR, numbers to VARCHAR, DATE
+ * to DATETIME, DECIMAL to more digits at the same scale [unconfirmed: the scale rule]); the error
+ * texts are [unconfirmed].
+ */
+function modifyColumn(schema: TableSchema, columns: ColumnSchema[], column: ColumnSchema): void {
+  const at = columns.findIndex((c) => sameName(c.name, column.name));
+  if (at < 0) throw ddlError(`Column[${column.name}] does not exists`);
+  const old = columns[at]!;
+  if (old.isKey && schema.keysType === 'PRIMARY') throw ddlError(`Can not modify key column: ${old.name} for primary key table`);
+  if (old.nullable && !column.nullable) throw ddlError('Can not change from nullable to non-nullable');
+  const problem = conversionProblem(old.type, column.type);
+  if (problem) throw ddlError(problem);
+  columns[at] = { ...column, name: old.name, isKey: old.isKey, aggregate: old.aggregate, replaces: old };
+}
+
+const INTEGER_ORDER = ['TINYINT', 'SMALLINT', 'INT', 'BIGINT', 'LARGEINT'];
+
+function conversionProblem(from: ColumnType, to: ColumnType): string | null {
+  const name = (t: ColumnType) => sqlTypeName(t);
+  if (from.kind === 'integer' && to.kind === 'integer') {
+    return INTEGER_ORDER.indexOf(to.name) >= INTEGER_ORDER.indexOf(from.name) ? null : `Can not change ${name(from)} to ${name(to)}`;
+  }
+  if ((from.kind === 'varchar' || from.kind === 'char') && to.kind === 'varchar') {
+    return to.length >= from.length ? null : 'Cannot shorten string length';
+  }
+  if (to.kind === 'varchar' && ['integer', 'float', 'double', 'decimal'].includes(from.kind)) return null;
+  if (from.kind === 'float' && to.kind === 'double') return null;
+  if (from.kind === 'date' && to.kind === 'datetime') return null;
+  if (from.kind === 'decimal' && to.kind === 'decimal' && to.scale === from.scale && to.precision >= from.precision) return null;
+  if (JSON.stringify(from) === JSON.stringify(to)) return null;
+  return `Can not change ${name(from)} to ${name(to)}`;
 }
 
 /** `processDropColumn`. */

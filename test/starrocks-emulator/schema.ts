@@ -19,6 +19,8 @@ export interface ColumnSchema {
   default: ColumnDefault;
   aggregate: AggregateFunction | null;
   comment: string;
+  /** The column a MODIFY COLUMN job replaces with this one: stored values move over, converted. */
+  replaces?: ColumnSchema;
 }
 
 export interface TableSchema {

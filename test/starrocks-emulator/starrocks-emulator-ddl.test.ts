@@ -1,6 +1,7 @@
 /**
  * The emulator's MySQL-port DDL (reference §7.1–§7.3) through mysql2: SHOW CREATE TABLE, ALTER
- * TABLE ADD/DROP COLUMN as asynchronous jobs in SHOW ALTER TABLE COLUMN, and what loads and
+ * TABLE ADD/DROP/MODIFY COLUMN as asynchronous jobs in SHOW ALTER TABLE COLUMN, RENAME COLUMN at
+ * once, and what loads and
  * information_schema see before and after a job finishes.
  */
 import assert from 'node:assert/strict';
@@ -247,5 +248,51 @@ describe('ALTER TABLE as asynchronous jobs (§7.3)', () => {
     await conn.query('DROP TABLE db.gone');
     const job = await lastJob('gone');
     assert.deepEqual([job!.State, job!.Msg], ['CANCELLED', 'table gone is dropped']);
+  });
+
+  test('MODIFY COLUMN: a job; stored values converted at FINISHED; a load during it keeps its rows; no narrowing', async () => {
+    await conn.query('CREATE TABLE db.m (id INT NOT NULL, n SMALLINT, s VARCHAR(4), d DATE, x DECIMAL(5,2)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)');
+    await load('m', [{ id: 1, n: 300, s: 'abcd', d: '2024-02-03', x: '123.45' }]);
+    await conn.query('ALTER TABLE db.m MODIFY COLUMN n BIGINT, MODIFY COLUMN s VARCHAR(16), MODIFY COLUMN d DATETIME, MODIFY COLUMN x DECIMAL(10,2)');
+    assert.equal((await lastJob('m'))!.State, 'PENDING');
+    // Loaded while the job runs: a value the old type holds lands, converted when the job ends.
+    await load('m', [{ id: 2, n: 7, s: 'ef', d: '2024-02-04', x: '1.50' }]);
+    await waitFinished('m');
+    assert.deepEqual((await rows('DESC db.m')).map((r) => [r.Field, r.Type]), [
+      ['id', 'INT'], ['n', 'BIGINT'], ['s', 'VARCHAR(16)'], ['d', 'DATETIME'], ['x', 'DECIMAL(10,2)'],
+    ]);
+    await load('m', [{ id: 3, n: '9000000000', s: 'a longer text', d: '2024-02-05 06:07:08', x: '12345678.90' }]);
+    assert.deepEqual(emu.rows('db', 'm'), [
+      { id: '1', n: '300', s: 'abcd', d: '2024-02-03 00:00:00', x: '123.45' },
+      { id: '2', n: '7', s: 'ef', d: '2024-02-04 00:00:00', x: '1.50' },
+      { id: '3', n: '9000000000', s: 'a longer text', d: '2024-02-05 06:07:08', x: '12345678.90' },
+    ]);
+    const cases: [string, string][] = [
+      ['ALTER TABLE db.m MODIFY COLUMN n INT', 'Can not change BIGINT to INT'],
+      ['ALTER TABLE db.m MODIFY COLUMN s VARCHAR(8)', 'Cannot shorten string length'],
+      ['ALTER TABLE db.m MODIFY COLUMN s INT', 'Can not change VARCHAR(16) to INT'],
+      ['ALTER TABLE db.m MODIFY COLUMN x DECIMAL(12,4)', 'Can not change DECIMAL(10,2) to DECIMAL(12,4)'],
+      ['ALTER TABLE db.m MODIFY COLUMN id BIGINT', 'Can not modify key column: id for primary key table'],
+      ['ALTER TABLE db.m MODIFY COLUMN n BIGINT NOT NULL', 'Can not change from nullable to non-nullable'],
+      ['ALTER TABLE db.m MODIFY COLUMN nosuch INT', 'Column[nosuch] does not exists'],
+    ];
+    for (const [sql, message] of cases) assert.deepEqual(await sqlError(sql), [1064, message], sql);
+  });
+
+  test('RENAME COLUMN: done when the statement returns, no job; values and in-flight loads follow the column', async () => {
+    await conn.query('CREATE TABLE db.r (id INT NOT NULL, a VARCHAR(8)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)');
+    await load('r', [{ id: 1, a: 'one' }]);
+    const jobsBefore = (await rows('SHOW ALTER TABLE COLUMN FROM db')).length;
+    const headers = { authorization: ROOT, db: 'db', table: 'r', label: 'rename-txn' };
+    await transaction(emu.feHttpPort, 'begin', headers);
+    await transaction(emu.feHttpPort, 'load', { ...headers, format: 'json', strip_outer_array: 'true' }, '[{"id":2,"a":"two"}]');
+    await conn.query('ALTER TABLE db.r RENAME COLUMN a TO b');
+    assert.deepEqual(await columnNames('r'), ['id', 'b']);
+    assert.equal((await rows('SHOW ALTER TABLE COLUMN FROM db')).length, jobsBefore, 'no job');
+    assert.equal((await transaction(emu.feHttpPort, 'commit', headers)).result.Status, 'OK');
+    await load('r', [{ id: 3, b: 'three', a: 'ignored: an extra key' }]);
+    assert.deepEqual(emu.rows('db', 'r'), [{ id: '1', b: 'one' }, { id: '2', b: 'two' }, { id: '3', b: 'three' }]);
+    assert.deepEqual(await sqlError('ALTER TABLE db.r RENAME COLUMN nosuch TO c'), [1064, 'Column[nosuch] does not exists']);
+    assert.deepEqual(await sqlError('ALTER TABLE db.r RENAME COLUMN b TO id'), [1064, 'Column[id] already exists']);
   });
 });

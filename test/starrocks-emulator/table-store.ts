@@ -7,6 +7,7 @@
 import { compareNullable } from './column-type.ts';
 import { unwrittenValue } from './row-builder.ts';
 import type { ColumnSchema, TableSchema } from './schema.ts';
+import { castText } from './sql-cast.ts';
 
 export type Row = (string | null)[];
 
@@ -130,7 +131,12 @@ export class TableStore {
   private mapRow(row: Row, from: ColumnSchema[], now: Date): Row {
     return this.schema.columns.map((c) => {
       const i = from.indexOf(c);
-      return i < 0 ? unwrittenValue(c, true, now) : row[i]!;
+      if (i >= 0) return row[i]!;
+      const was = c.replaces ? from.indexOf(c.replaces) : -1;
+      if (was < 0) return unwrittenValue(c, true, now);
+      // A MODIFY COLUMN job converts what is stored; it only allows conversions that keep the value.
+      const value = row[was]!;
+      return value === null ? null : castText(c.type, value);
     });
   }
 

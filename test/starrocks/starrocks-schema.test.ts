@@ -43,17 +43,17 @@ function cache(overrides: Partial<StarRocksSql> = {}, ttlMs?: number): SchemaCac
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('table schemas', () => {
-  test('Primary Key table: model PRIMARY, key columns in order, types and nullability', async () => {
+  test('Primary Key table: model PRIMARY, key columns in order, types, nullability, sizes and scales', async () => {
     const table = await cache().table(DB, 'pk');
     assert.deepEqual(table, {
       database: DB,
       table: 'pk',
       model: 'PRIMARY',
       columns: [
-        { name: 'id', dataType: 'bigint', nullable: false, isKey: true },
-        { name: 'k', dataType: 'varchar', nullable: false, isKey: true },
-        { name: 'v', dataType: 'varchar', nullable: true, isKey: false },
-        { name: 'n', dataType: 'int', nullable: true, isKey: false },
+        { name: 'id', dataType: 'bigint', nullable: false, isKey: true, size: 19, scale: 0 },
+        { name: 'k', dataType: 'varchar', nullable: false, isKey: true, size: 8, scale: null },
+        { name: 'v', dataType: 'varchar', nullable: true, isKey: false, size: 16, scale: null },
+        { name: 'n', dataType: 'int', nullable: true, isKey: false, size: 10, scale: 0 },
       ],
       keyColumns: ['id', 'k'],
     });

@@ -30,6 +30,8 @@ type SourceColumn = {
   primaryKey: boolean
   /** Sent into a DATE or DATETIME column, where a zero date is NULL: see zeroDateIn(). */
   date: boolean
+  /** The target lacks it: schema drift, which the row builder counts. */
+  missing: boolean
 }
 
 const noKey = Buffer.alloc(0)
@@ -73,6 +75,7 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
       refused: awkwardKey(name) || (sent !== null && (awkwardKey(sent) || trailer.includes(sent))),
       primaryKey: resolve.primaryKey && named !== undefined && resolve.keys.has(named),
       date: sent !== null && kinds.get(sent) === 'date',
+      missing: resolve.missing(name),
     })
     ids.set(name, (id = columns.length - 1))
     if (columns.length > seenIds.length) seenIds = grown(seenIds)
@@ -83,6 +86,11 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
   // column id last seen there is checked against the key's bytes before any key is decoded.
   // `data` and `old` rows hold different keys, so each has its own.
   const guesses = [new Int32Array(64).fill(-1), new Int32Array(64).fill(-1)]
+
+  // Schema drift of the message being cut, added to the result only if apply() takes it.
+  let rowDrifts = false
+  let driftRows = 0
+  const driftIds = new Set<number>()
 
   /** Fills each key's column id into the layout; false when a row cannot be cut as it is. */
   const resolveRows = (scan: CanalScan, at: number, rows: number, sent: boolean): boolean => {
@@ -97,6 +105,7 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
         // The keys of the row before, which passed the checks below already.
         const above = next - at
         for (let p = firstKey; p < next; p += keyFields) layout[p + 4] = layout[p - above + 4]!
+        if (sent && rowDrifts) driftRows++
         at = next
         continue
       }
@@ -109,7 +118,9 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
         }
         layout[p + 4] = id
       }
+      rowDrifts = false
       if (!acceptedRow(layout, firstKey, keys, sent)) return false
+      if (sent && rowDrifts) driftRows++
       at = next
     }
     return true
@@ -128,6 +139,10 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
         continue
       }
       if (column.refused) return false
+      if (column.missing) {
+        rowDrifts = true
+        driftIds.add(id)
+      }
       if (column.target < 0) continue
       if (seenTargets[column.target] === stamp) return false
       seenTargets[column.target] = stamp
@@ -167,9 +182,15 @@ export function scannedProjection(rule: MappingRule, target: TargetTable): Scann
 
   const apply = (scan: CanalScan, partition: number, offset: string, result: TableRows): boolean => {
     if (!usable || !verbatimTypes(scan)) return false
+    driftRows = 0
+    driftIds.clear()
     if (!resolveRows(scan, scan.dataAt, scan.rows, true)) return false
     if (dates && zeroDateIn(scan, columns)) return false
     if (scan.type === 'UPDATE' && resolve.primaryKey && !resolveRows(scan, scan.oldAt, scan.oldRows, false)) return false
+    if (driftRows > 0) {
+      result.driftRows += driftRows
+      for (const id of driftIds) result.driftColumns.add(columns[id]!.name.toString('utf8'))
+    }
     let op: 0 | 1 = 0
     let softDeleted = false
     if (scan.type === 'DELETE') {

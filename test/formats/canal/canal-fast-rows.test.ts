@@ -369,14 +369,14 @@ type Messages = { offset: string; value: Buffer | null }[]
 type Router = (db: string, table: string) => RouteTarget | null
 type Schemas = (table: string) => TargetTable | null
 
-const keep = (counters: Record<string, number>) => Object.fromEntries(Object.entries(counters).filter(([k, v]) => v !== 0 && !['batches', 'loadedRows', 'quarantinedRows'].includes(k)))
+const keep = (counters: Record<string, number>) => Object.fromEntries(Object.entries(counters).filter(([k, v]) => v !== 0 && !['batches', 'loadedRows', 'quarantinedRows', 'schemaDriftRows'].includes(k)))
 
 async function runLoadBatch(messages: Messages, route: Router, schemaOf: Schemas): Promise<Outcomes> {
   const out: Outcomes = { counters: {}, bySource: {}, bodies: {}, quarantined: [] }
   const ctx = {
     config: { labelPrefix: 'k2s', format: 'canal', timeZone: 'UTC' } as InstanceConfig,
     route,
-    schemas: { table: async (_db: string, table: string) => schemaOf(table), invalidate() {}, async close() {} },
+    schemas: { table: async (_db: string, table: string) => schemaOf(table), refresh: async (_db: string, table: string) => schemaOf(table), invalidate() {}, async close() {} },
     client: {
       async load(req: { table: string; body: Buffer }) {
         const rows = JSON.parse(req.body.toString('utf8')) as object[]
