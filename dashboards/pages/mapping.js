@@ -22,9 +22,15 @@ export async function mappingPage(root, ctx) {
   /** @type {any[]} */
   let envs = []
   let current = ctx.params.get('env')
+  // Only the latest load draws: a click during the page's first load must not be overwritten by it
+  // (or overwrite it later), which would drop what the user typed into the preview.
+  let loads = 0
 
   async function load() {
-    envs = (await get('/api/mapping-envs')).mappingEnvs
+    const mine = ++loads
+    const listed = (await get('/api/mapping-envs')).mappingEnvs
+    if (mine !== loads) return
+    envs = listed
     if (current && !envs.some((e) => e.name === current)) current = null
     current ??= envs[0]?.name ?? null
     fill(envList, table([
@@ -39,7 +45,7 @@ export async function mappingPage(root, ctx) {
       ] },
     ], envs, { testid: 'envs', rowId: (e) => e.name, empty: t('noEnvs') }))
     envList.querySelectorAll('tr[data-row]').forEach((tr) => tr.classList.toggle('selected', tr.getAttribute('data-row') === current))
-    if (current) await showEnv(current)
+    if (current) await showEnv(current, mine)
     else fill(detail, h('div.empty', null, t('pickOrCreateEnv')))
   }
 
@@ -85,8 +91,8 @@ export async function mappingPage(root, ctx) {
     await load()
   }
 
-  /** @param {string} name */
-  async function showEnv(name) {
+  /** @param {string} name @param {number} mine which load this is */
+  async function showEnv(name, mine) {
     const env = await get(`/api/mapping-envs/${seg(name)}`)
     /** @param {any[]} rules */
     const saveRules = (rules) => put(`/api/mapping-envs/${seg(name)}`, { title: env.title, description: env.description, rules })
@@ -119,10 +125,12 @@ export async function mappingPage(root, ctx) {
         ]
       } },
     ], env.rules, { testid: 'rules', empty: t('noRules') })
+    const preview = await previewPanel(name)
+    if (mine !== loads) return
     fill(detail,
       h('div.toolbar', null, h('h2', null, t('rulesOf', { name: env.title ? `${env.title} (${name})` : name })), h('span.muted', null, t('firstMatchWins')), h('button.primary.right', { 'data-testid': 'add-rule', onclick: () => edit(null) }, t('addRule'))),
       rulesTable,
-      await previewPanel(name))
+      preview)
   }
 
   await load()

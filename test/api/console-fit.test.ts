@@ -138,6 +138,8 @@ for (const lang of ['en', 'zh'] as const) {
       // Table Mapping: the long environment, its rules' actions on screen, a long preview that wraps.
       await page.getByTestId('nav-mapping').click()
       await page.getByTestId(`env-${longEnv}`).click()
+      // The environment drawn by the click, not by the page's first load: nothing is in flight.
+      await page.waitForLoadState('networkidle')
       await page.getByTestId('edit-rule-1').waitFor()
       await fits(page, 'mapping', 'add-rule', 'edit-rule-1', `env-${longEnv}`, 'new-env')
       await page.getByTestId('preview-instance').selectOption('')
