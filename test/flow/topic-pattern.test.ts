@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { StarRocksEmulator } from '../starrocks-emulator/index.ts'
+import { fetcherReports } from '../../src/instances/fetcher-report.ts'
 import { readLagRecord } from '../../src/observe/lag-record.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
 import { canal } from '../harness/canal-fixtures.ts'
-import { committedOffsets, createTopic, produce } from '../harness/kafka-helpers.ts'
+import { committedOffsets, createTopic, deleteTopic, produce } from '../harness/kafka-helpers.ts'
 import { eventually, instanceFor, mappingEnv, startDataPath, stopDataPath, type K2sUnderTest } from '../harness/k2s-node.ts'
 
 /**
@@ -75,5 +76,21 @@ describe('topics by pattern', () => {
     for (const topic of ['dyn_shop_orders', 'dyn_shop_users', 'dyn_shop_payments', 'later_shop_orders']) {
       assert.ok(labels.some((l) => l.includes(topic)), `a label names ${topic}: ${labels.join(', ')}`)
     }
+  })
+
+  test('a topic that stops matching (deleted) is let go: the other topics flow on and the fetcher reports fetching again', async () => {
+    const reports = fetcherReports(k2s.redis, redisKeys(k2s.prefix))
+    await deleteTopic(kafka, 'dyn_shop_users')
+    // The fetcher notices within its 30 s look (or at once, when the consumer trips over the deleted topic) and restarts without it.
+    await produce(kafka, 'dyn_shop_orders', rowsOf('orders', [5, 6]).map((value, i) => ({ partition: i % 2, value })))
+    await produce(kafka, 'dyn_shop_payments', rowsOf('payments', [23]).map((value) => ({ partition: 0, value })))
+    await eventually('the rows of the topics still matching', () => [5, 6, 23].every((id) => sources().has(id)), 75_000)
+    await eventually('orders and payments committed past the new rows', async () => {
+      const orders = await committedOffsets(kafka, 'k2s-dyn', 'dyn_shop_orders')
+      const payments = await committedOffsets(kafka, 'k2s-dyn', 'dyn_shop_payments')
+      return orders.get(0) === 3n && orders.get(1) === 3n && payments.get(0) === 3n
+    }, 30_000)
+    // Gone for good: the instance is not left retrying over a topic that no longer exists.
+    await eventually('the fetcher fetching', async () => (await reports.read('dyn'))?.phase === 'fetching', 45_000)
   })
 })

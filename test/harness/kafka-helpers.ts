@@ -33,6 +33,16 @@ export async function createTopic(bootstrap: string, topic: string, partitions: 
   }
 }
 
+/** Deletes `topic` and waits until the broker no longer lists it. */
+export async function deleteTopic(bootstrap: string, topic: string): Promise<void> {
+  await call(bootstrap, ({ admin }) => admin.deleteTopics({ topics: [topic] }));
+  const deadline = Date.now() + readRetryMs;
+  while ((await read(bootstrap, ({ admin }) => admin.listTopics())).includes(topic)) {
+    if (Date.now() > deadline) throw new Error(`topic ${topic} still listed after ${readRetryMs} ms`);
+    await sleep(100);
+  }
+}
+
 /** Writes `messages` in order with acks=all; returns each message's partition and offset, in the same order. */
 export async function produce(bootstrap: string, topic: string, messages: TestMessage[]): Promise<ProducedOffset[]> {
   if (messages.length === 0) return [];
