@@ -86,8 +86,13 @@ export async function mappingPage(root, ctx) {
     await load()
   }
 
+  // A click on another environment while one is still loading: only the newest may draw, or a late
+  // answer would replace it (and a message typed into its preview).
+  let shown = 0
+
   /** @param {string} name */
   async function showEnv(name) {
+    const mine = ++shown
     const env = await get(`/api/mapping-envs/${seg(name)}`)
     /** @param {any[]} rules */
     const saveRules = (rules) => put(`/api/mapping-envs/${seg(name)}`, { title: env.title, description: env.description, rules })
@@ -121,10 +126,12 @@ export async function mappingPage(root, ctx) {
         ]
       } },
     ], env.rules, { testid: 'rules', empty: t('noRules') })
+    const preview = await previewPanel(name)
+    if (mine !== shown) return
     fill(detail,
       h('div.toolbar', null, h('h2', null, t('rulesOf', { name: env.title ? `${env.title} (${name})` : name })), h('span.muted', null, t('firstMatchWins')), may('operator') ? h('button.primary.right', { 'data-testid': 'add-rule', onclick: () => edit(null) }, t('addRule')) : null),
       rulesTable,
-      await previewPanel(name))
+      preview)
   }
 
   await load()
