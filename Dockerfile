@@ -18,6 +18,7 @@ COPY package.json package-lock.json ./
 COPY scripts/install-locked.sh scripts/same-locked-versions.mjs ./scripts/
 RUN bash scripts/install-locked.sh --omit=dev
 COPY --from=build /opt/k2s/dist ./dist
-ENV NODE_ENV=production
+# The admin listens on loopback by default; a container's loopback is its own, so here every interface.
+ENV NODE_ENV=production K2S_ADMIN_HOST=0.0.0.0
 ENTRYPOINT ["node", "--enable-source-maps", "dist/bin/main.js"]
 CMD ["all"]

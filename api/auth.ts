@@ -9,9 +9,10 @@ import { requiredRole } from './route-roles.ts'
 import { allows, roles } from './roles.ts'
 import { cookieRequestProblem } from './same-origin.ts'
 import type { AdminEnv, AdminOptions } from './context.ts'
-import { ApiError, errorResponses, refusal } from './errors.ts'
+import { ApiError, errorResponses, fieldIssue, invalidInput, refusal } from './errors.ts'
 import { router, userSecurity } from './router.ts'
 import { sessions, tokenHash } from './sessions.ts'
+import { newPassword } from './users.ts'
 
 /**
  * Who may call what. Console users log in and carry a session token (Bearer header or HttpOnly
@@ -87,6 +88,7 @@ export function authenticate(opts: AdminOptions): MiddlewareHandler<AdminEnv> {
 
 const loginBody = z.object({ user: z.string().min(1).max(128), password: z.string().min(1).max(1024) })
 const loginReply = z.object({ token: z.string(), user: z.string(), expiresAt: z.string() })
+const passwordChangeBody = z.object({ currentPassword: z.string().min(1).max(1024), newPassword }).strict()
 
 export function authRoutes(opts: AdminOptions) {
   const ttlMs = opts.auth.sessionTtlMs ?? defaultSessionTtlMs
@@ -94,6 +96,20 @@ export function authRoutes(opts: AdminOptions) {
   const logins = sessions(opts.redis, opts.keys, ttlMs)
   const limiter = loginLimiter(opts.redis, opts.keys, opts.auth.loginLimits)
   const app = router()
+
+  const limited = (seconds: number) => refusal(429, 'auth.login_limited', { seconds }, { 'Retry-After': String(seconds) })
+
+  /**
+   * A wrong password, at the login or as the current one in a change, counts towards the same
+   * limits: a stolen session must not become a way round them. One line when a guesser starts and
+   * one when it is blocked, not one per guess: a flood must not push everything else out of the
+   * node's recent log.
+   */
+  async function wrongPassword(user: string, address: string, what: 'login' | 'password change') {
+    const { first, block } = await limiter.failed(user, address)
+    if (first) opts.log.warn({ user, address }, what === 'login' ? 'console login refused' : 'console password change refused: wrong current password')
+    if (block) opts.log.warn({ user, address, limit: block.scope, retryAfterSeconds: block.retryAfterSeconds }, 'console logins blocked after repeated failures')
+  }
 
   app.openapi(
     createRoute({
@@ -107,16 +123,10 @@ export function authRoutes(opts: AdminOptions) {
     async (c) => {
       const { user, password } = c.req.valid('json')
       const address = clientAddress(c, opts.auth.trustProxy)
-      const refuse = (seconds: number) =>
-        refusal(429, 'auth.login_limited', { seconds }, { 'Retry-After': String(seconds) })
       const blocked = await limiter.blocked(user, address)
-      if (blocked) throw refuse(blocked.retryAfterSeconds)
+      if (blocked) throw limited(blocked.retryAfterSeconds)
       if (!(await users.check(user, password))) {
-        // One line when a guesser starts and one when it is blocked, not one per guess: a flood of
-        // wrong passwords must not push everything else out of the node's recent log.
-        const { first, block } = await limiter.failed(user, address)
-        if (first) opts.log.warn({ user, address }, 'console login refused')
-        if (block) opts.log.warn({ user, address, limit: block.scope, retryAfterSeconds: block.retryAfterSeconds }, 'console logins blocked after repeated failures')
+        await wrongPassword(user, address, 'login')
         throw new ApiError(401, 'wrong user or password')
       }
       await limiter.succeeded(user, address)
@@ -160,6 +170,37 @@ export function authRoutes(opts: AdminOptions) {
     (c) => {
       const principal = c.get('principal')
       return c.json(principal.kind === 'user' ? { user: principal.user, role: principal.role } : { user: '', role: 'viewer' as const }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/me/password',
+      tags: ['auth'],
+      summary: 'Change your own password: the current one is needed, and your other sessions end',
+      security: userSecurity,
+      request: { body: { required: true, content: { 'application/json': { schema: passwordChangeBody } } } },
+      responses: { 200: { description: 'changed', content: { 'application/json': { schema: z.object({ ok: z.boolean() }) } } }, ...errorResponses(400, 401, 403, 429) },
+    }),
+    async (c) => {
+      const principal = c.get('principal')
+      if (principal.kind !== 'user') throw new ApiError(403, 'only a console user has a password to change')
+      const { user } = principal
+      const { currentPassword, newPassword: chosen } = c.req.valid('json')
+      const address = clientAddress(c, opts.auth.trustProxy)
+      const blocked = await limiter.blocked(user, address)
+      if (blocked) throw limited(blocked.retryAfterSeconds)
+      if (!(await users.check(user, currentPassword))) {
+        await wrongPassword(user, address, 'password change')
+        throw invalidInput([fieldIssue('currentPassword', 'field.password_wrong')])
+      }
+      await limiter.succeeded(user, address)
+      // The new password's stamp ends every session opened with the old one; this one is kept.
+      await users.setPassword(user, chosen)
+      await logins.restamp(principal.tokenHash)
+      opts.log.info({ user }, 'console user changed their own password; their other sessions ended')
+      return c.json({ ok: true }, 200)
     },
   )
 

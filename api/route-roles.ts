@@ -8,6 +8,8 @@ import type { Role } from './roles.ts'
 const exceptions: [method: string, path: RegExp, role: Role][] = [
   // Everyone may end their own session and see who they are.
   ['POST', /^\/api\/logout$/, 'viewer'],
+  // Everyone may change their own password (the current one is asked for).
+  ['POST', /^\/api\/me\/password$/, 'viewer'],
   // A preview changes nothing; with an instance named it reads the target table's columns.
   ['POST', /^\/api\/mapping-envs\/preview$/, 'viewer'],
   // Test connection reaches any host and port the caller names: not for viewers.

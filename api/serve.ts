@@ -62,9 +62,10 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<{ url:
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : opts.port
   const url = `http://${opts.host}:${port}`
-  // Where a person opens the console: a wildcard address is no address to type into a browser.
-  const wildcard = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === ''
-  const consoleUrl = `http://${wildcard ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`
+  // Where a person opens the console: a wildcard address is no address to type into a browser, and
+  // on this machine both it and loopback are reached as localhost.
+  const local = ['0.0.0.0', '::', '', '127.0.0.1', '::1'].includes(opts.host)
+  const consoleUrl = `http://${local ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`
   opts.log.info({ url, console: consoleUrl }, `admin API listening; open the console at ${consoleUrl}`)
   return {
     url,

@@ -35,6 +35,18 @@ export function sessions(redis: Redis, keys: RedisKeys, ttlMs: number) {
       if (!passwordHash || stamp !== stampOf(passwordHash)) return null
       return { user, tokenHash: hash, role: roleOf(role ?? null) }
     },
+    /**
+     * After a user changed their own password: the session they changed it from takes the new
+     * stamp and lives on, while every other one ended with the old password.
+     */
+    async restamp(hash: string): Promise<void> {
+      const text = await redis.get(keys.session(hash))
+      if (!text) return
+      const session = JSON.parse(text) as { user: string }
+      const passwordHash = await redis.hget(keys.consoleUsers, session.user)
+      if (!passwordHash) return
+      await redis.set(keys.session(hash), JSON.stringify({ ...session, stamp: stampOf(passwordHash) }), 'KEEPTTL')
+    },
     async close(hash: string): Promise<void> {
       await redis.del(keys.session(hash))
     },

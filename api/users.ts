@@ -11,7 +11,8 @@ import { actor, json, router, userSecurity } from './router.ts'
  */
 const base = { tags: ['users'], security: userSecurity }
 const userName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, 'use 1-64 letters, digits, "_", ".", "@" or "-", starting with a letter or digit')
-const password = z.string().min(minPasswordLength, `at least ${minPasswordLength} characters`).max(1024)
+/** A password a user is given or chooses (also their own change, api/auth.ts). */
+export const newPassword = z.string().min(minPasswordLength, `at least ${minPasswordLength} characters`).max(1024)
 const userSchema = z.object({ name: z.string(), role: z.enum(roles) })
 const nameParam = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) })
 
@@ -30,7 +31,7 @@ export function userRoutes(opts: AdminOptions) {
   )
 
   app.openapi(
-    createRoute({ ...base, method: 'post', path: '/api/users', summary: 'Add a console user with a role', request: { body: { required: true, content: json(z.object({ name: userName, role: z.enum(roles), password }).strict()) } }, responses: { 201: { description: 'added', content: json(userSchema) }, ...errorResponses(400, 401, 403, 409) } }),
+    createRoute({ ...base, method: 'post', path: '/api/users', summary: 'Add a console user with a role', request: { body: { required: true, content: json(z.object({ name: userName, role: z.enum(roles), password: newPassword }).strict()) } }, responses: { 201: { description: 'added', content: json(userSchema) }, ...errorResponses(400, 401, 403, 409) } }),
     async (c) => {
       const { name, role, password: secret } = c.req.valid('json')
       if (!(await users.create(name, secret, role))) throw conflict(`user ${name} already exists`)
@@ -40,7 +41,7 @@ export function userRoutes(opts: AdminOptions) {
   )
 
   app.openapi(
-    createRoute({ ...base, method: 'put', path: '/api/users/{name}', summary: "Change a user's role or password (a new password ends their sessions)", request: { params: nameParam, body: { required: true, content: json(z.object({ role: z.enum(roles).optional(), password: password.optional() }).strict()) } }, responses: { 200: { description: 'changed', content: json(userSchema) }, ...errorResponses(400, 401, 403, 404, 409) } }),
+    createRoute({ ...base, method: 'put', path: '/api/users/{name}', summary: "Change a user's role or password (a new password ends their sessions)", request: { params: nameParam, body: { required: true, content: json(z.object({ role: z.enum(roles).optional(), password: newPassword.optional() }).strict()) } }, responses: { 200: { description: 'changed', content: json(userSchema) }, ...errorResponses(400, 401, 403, 404, 409) } }),
     async (c) => {
       const { name } = c.req.valid('param')
       const { role, password: secret } = c.req.valid('json')

@@ -37,7 +37,7 @@ K2S_NODE_NAME (<host>-<port>), K2S_CLUSTER (none), K2S_REGISTER_IP (detected), K
 K2S_LEASE_MS (15000: a silent node's instances move to another node after this long), K2S_LOG_PATH,
 K2S_ADMIN_MANAGER (register over the admin's API instead of Redis) with K2S_NODE_TOKEN, K2S_REGISTER_AUTO;
 every one of them can come from --config FILE (examples/k2s-node.properties; canal.* keys work),
-K2S_ADMIN_HOST (0.0.0.0), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADMIN_PASSWORD
+K2S_ADMIN_HOST (127.0.0.1; 0.0.0.0 for every interface; k2s.admin.host in --config), K2S_ADMIN_PORT (8080), K2S_ADMIN_USER (admin), K2S_ADMIN_PASSWORD
 (else a generated one is printed once at the first start), K2S_NODE_TOKEN, K2S_ADMIN_SECURE_COOKIE,
 K2S_METRICS_TOKEN (a bearer token for GET /metrics), K2S_METRICS_PUBLIC (true: /metrics needs no token),
 K2S_TRUST_PROXY (true: behind a reverse proxy; X-Forwarded-For/-Host name the client and the site).`
@@ -107,7 +107,7 @@ async function run(command: string, args: string[]): Promise<number> {
           redisUrl: config.redisUrl,
           prefix: config.redisPrefix,
           secretKey,
-          host: env.K2S_ADMIN_HOST ?? '0.0.0.0',
+          host: config.adminHost,
           port: Number(env.K2S_ADMIN_PORT ?? 8080),
           leaseMs,
           // `k2s all` registers its own node straight into Redis: it needs no node token.

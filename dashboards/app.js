@@ -9,6 +9,8 @@ import { nodesPage } from './pages/nodes.js'
 import { quarantinePage } from './pages/quarantine.js'
 import { queuesPage } from './pages/queues.js'
 import { usersPage } from './pages/users.js'
+import { changeOwnPassword } from './pages/password-dialog.js'
+import { may, setRole } from './role.js'
 
 /**
  * The console shell: a hash router (#/instances …), the sidebar, the language switch, and the
@@ -17,7 +19,7 @@ import { usersPage } from './pages/users.js'
  * @typedef {{ every: (ms: number, fn: () => unknown) => void, params: URLSearchParams, go: (hash: string) => void }} PageContext
  * @typedef {(root: HTMLElement, ctx: PageContext) => Promise<void> | void} Page
  */
-/** @type {Record<string, { page: Page, label: string, role?: string }>} */
+/** @type {Record<string, { page: Page, label: string, role?: import('./role.js').Role }>} */
 const pages = {
   nodes: { page: nodesPage, label: 'navNodes' },
   instances: { page: instancesPage, label: 'navInstances' },
@@ -36,8 +38,6 @@ const app = /** @type {HTMLElement} */ (document.getElementById('app'))
 let timers = []
 /** @type {string | null} */
 let user = null
-/** The user's role: pages beyond it are not offered (the API refuses them anyway). */
-let role = 'viewer'
 
 const go = (/** @type {string} */ hash) => { location.hash = hash }
 
@@ -53,7 +53,7 @@ async function render() {
   document.title = t('title')
   const { name, params } = parseHash()
   if (name === 'login' || user === null) {
-    if (user === null) user = await get('/api/me').then((me) => { role = me.role ?? 'viewer'; return me.user }, () => null)
+    if (user === null) user = await get('/api/me').then((me) => { setRole(me.role); return me.user }, () => null)
     if (user === null || name === 'login') {
       if (user !== null) return go('#/instances')
       fill(app, h('div.login-screen', null, languageSwitch(), h('div', { id: 'page' })))
@@ -61,7 +61,8 @@ async function render() {
     }
   }
   const sub = subpages[name]
-  const page = pages[name]?.role && pages[name]?.role !== role ? undefined : pages[name]
+  const needed = pages[name]?.role
+  const page = needed && !may(needed) ? undefined : pages[name]
   const entry = sub ?? page ?? pages.instances
   const root = h('main', { id: 'page', 'data-page': sub ? name : (page ? name : 'instances') })
   fill(app, h('div.shell', null, sidebar(sub?.under ?? name), h('div.content', null, topbar(entry.label), root)))
@@ -84,7 +85,7 @@ function afterLogin(hash) {
 function sidebar(current) {
   return h('nav.sidebar', { 'aria-label': t('navigation') },
     h('div.brand', null, h('strong', null, 'K2S'), h('span', null, t('brandTagline'))),
-    Object.entries(pages).filter(([, entry]) => !entry.role || entry.role === role).map(([name, entry]) =>
+    Object.entries(pages).filter(([, entry]) => !entry.role || may(entry.role)).map(([name, entry]) =>
       h(`a${name === current ? '.active' : ''}`, { href: `#/${name}`, 'data-testid': `nav-${name}` }, t(entry.label))),
   )
 }
@@ -96,6 +97,7 @@ function topbar(label) {
     h('div.topbar-right', null,
       languageSwitch(),
       h('span.user', { 'data-testid': 'current-user' }, user),
+      h('button.link', { 'data-testid': 'change-password', onclick: changeOwnPassword }, t('changePassword')),
       h('button.link', { 'data-testid': 'logout', onclick: async () => { await post('/api/logout').catch(() => {}); user = null; go('#/login') } }, t('logout')),
     ),
   )

@@ -37,6 +37,7 @@ export const zhCodes = /** @type {Record<string, string>} */ ({
   'field.template_characters': '占位符之外只能是字母、数字和 "_"',
   'field.password_required': '新建实例时必填',
   'field.password_not_stored': '必填：没有名为 {name} 的实例保存了密码',
+  'field.password_wrong': '不是当前密码',
   'field.no_mapping_env': '没有名为 {name} 的映射环境',
   'field.no_instance': '没有名为 {name} 的实例',
   'field.instance_rename': '必须与 URL 中的名称一致（实例不能改名）',

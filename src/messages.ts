@@ -61,6 +61,7 @@ export const catalog = {
   'field.template_characters': 'after placeholders, only letters, digits and "_" are allowed',
   'field.password_required': 'required for a new instance',
   'field.password_not_stored': 'required: no instance named {name} holds one',
+  'field.password_wrong': 'not your current password',
   'field.no_mapping_env': 'no mapping environment named {name}',
   'field.no_instance': 'no instance named {name}',
   'field.instance_rename': 'must be the name in the URL (instances cannot be renamed)',

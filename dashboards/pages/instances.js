@@ -1,6 +1,7 @@
 import { del, get, post, seg } from '../api.js'
 import { ago, attempt, busy, confirmDialog, field, fill, h, modal, num, showIssues, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { may } from '../role.js'
 import { helpPanel } from './help.js'
 import { editInstance } from './instance-dialog.js'
 import { showLogs } from './logs.js'
@@ -27,7 +28,7 @@ export async function instancesPage(root, ctx) {
   let clusterOf = new Map()
   fill(root,
     h('div.toolbar', null, name, cluster, node, status,
-      h('button.primary.right', { 'data-testid': 'new-instance', onclick: () => editInstance(null).then((saved) => { if (saved) return load() }) }, t('newInstance'))),
+      may('operator') ? h('button.primary.right', { 'data-testid': 'new-instance', onclick: () => editInstance(null).then((saved) => { if (saved) return load() }) }, t('newInstance')) : null),
     list,
     helpPanel('instances'))
 
@@ -71,14 +72,15 @@ export async function instancesPage(root, ctx) {
   /** @param {any} i */
   function actions(i) {
     const verb = i.desired === 'running' ? 'stop' : 'start'
+    const operator = may('operator')
     return [
-      h('button.link', { 'data-testid': `${verb}-${i.name}`, onclick: () => act(() => post(`/api/instances/${seg(i.name)}/${verb}`)) }, t(verb)),
-      h('button.link', { 'data-testid': `edit-${i.name}`, onclick: () => editInstance(i.name).then((saved) => { if (saved) return load() }) }, t('edit')),
-      h('button.link', { 'data-testid': `copy-${i.name}`, onclick: () => copy(i) }, t('copy')),
+      operator ? h('button.link', { 'data-testid': `${verb}-${i.name}`, onclick: () => act(() => post(`/api/instances/${seg(i.name)}/${verb}`)) }, t(verb)) : null,
+      operator ? h('button.link', { 'data-testid': `edit-${i.name}`, onclick: () => editInstance(i.name).then((saved) => { if (saved) return load() }) }, t('edit')) : null,
+      operator ? h('button.link', { 'data-testid': `copy-${i.name}`, onclick: () => copy(i) }, t('copy')) : null,
       h('button.link', { 'data-testid': `log-${i.name}`, onclick: () => showLogs('instances', i.name) }, t('log')),
       h('a.link', { href: `#/quarantine?instance=${seg(i.name)}` }, t('navQuarantine'), i.quarantined ? ` (${i.quarantined})` : ''),
       h(i.schemaHeld ? 'button.link.danger' : 'button.link', { 'data-testid': `schema-${i.name}`, onclick: () => showSchema(i.name).then(load) }, t('schemaButton'), i.schemaHeld ? ` (${i.schemaHeld})` : ''),
-      i.desired === 'stopped' ? h('button.link.danger', { 'data-testid': `delete-${i.name}`, onclick: () => remove(i) }, t('delete')) : null,
+      operator && i.desired === 'stopped' ? h('button.link.danger', { 'data-testid': `delete-${i.name}`, onclick: () => remove(i) }, t('delete')) : null,
     ]
   }
 

@@ -1,6 +1,7 @@
 import { del, get, post, put, seg } from '../api.js'
 import { attempt, busy, confirmDialog, field, fill, h, modal, showIssues, table, toast } from '../dom.js'
 import { said, t } from '../i18n.js'
+import { may } from '../role.js'
 import { helpPanel } from './help.js'
 import { editRule } from './rule-dialog.js'
 
@@ -14,7 +15,7 @@ export async function mappingPage(root, ctx) {
   const detail = h('div.env-detail')
   fill(root, h('div.split', null,
     h('section', null,
-      h('div.toolbar', null, h('h2', null, t('environments')), h('button.primary.right', { 'data-testid': 'new-env', onclick: () => editEnv(null) }, t('newEnv'))),
+      h('div.toolbar', null, h('h2', null, t('environments')), may('operator') ? h('button.primary.right', { 'data-testid': 'new-env', onclick: () => editEnv(null) }, t('newEnv')) : null),
       envList),
     detail),
     helpPanel('mapping'))
@@ -39,10 +40,10 @@ export async function mappingPage(root, ctx) {
       { label: t('description'), cell: (e) => e.description || '—' },
       { label: t('rules'), class: 'num', cell: (e) => e.rules },
       { label: t('usedBy'), cell: (e) => (e.usedBy.length ? e.usedBy.join(', ') : '—') },
-      { label: t('actions'), class: 'actions', cell: (e) => [
-        h('button.link', { onclick: () => editEnv(e) }, t('edit')),
+      { label: t('actions'), class: 'actions', cell: (e) => may('operator') ? [
+        h('button.link', { 'data-testid': `edit-env-${e.name}`, onclick: () => editEnv(e) }, t('edit')),
         e.usedBy.length === 0 ? h('button.link.danger', { 'data-testid': `delete-env-${e.name}`, onclick: () => removeEnv(e) }, t('delete')) : null,
-      ] },
+      ] : null },
     ], envs, { testid: 'envs', rowId: (e) => e.name, empty: t('noEnvs') }))
     envList.querySelectorAll('tr[data-row]').forEach((tr) => tr.classList.toggle('selected', tr.getAttribute('data-row') === current))
     if (current) await showEnv(current, mine)
@@ -114,12 +115,13 @@ export async function mappingPage(root, ctx) {
       { label: t('columns'), cell: (r) => columnsSummary(r) },
       { label: t('deleteMode'), cell: (r) => t(`deleteMode_${r.deleteMode}`) + (r.softDeleteColumn ? ` (${r.softDeleteColumn})` : '') },
       { label: t('actions'), class: 'actions', cell: (r) => {
+        if (!may('operator')) return null
         const i = env.rules.indexOf(r)
         return [
           h('button.icon', { title: t('moveUp'), 'aria-label': t('moveUp'), disabled: i === 0, onclick: () => move(i, i - 1) }, '↑'),
           h('button.icon', { title: t('moveDown'), 'aria-label': t('moveDown'), disabled: i === env.rules.length - 1, onclick: () => move(i, i + 1) }, '↓'),
           h('button.link', { 'data-testid': `edit-rule-${i}`, onclick: () => edit(i) }, t('edit')),
-          h('button.link.danger', { onclick: async () => {
+          h('button.link.danger', { 'data-testid': `delete-rule-${i}`, onclick: async () => {
             if (await confirmDialog(t('deleteRule'), t('deleteRuleConfirm', { n: i + 1 })) && (await attempt(() => saveRules(env.rules.filter((/** @type {any} */ _, /** @type {number} */ j) => j !== i))))) await load()
           } }, t('delete')),
         ]
@@ -128,7 +130,7 @@ export async function mappingPage(root, ctx) {
     const preview = await previewPanel(name)
     if (mine !== loads) return
     fill(detail,
-      h('div.toolbar', null, h('h2', null, t('rulesOf', { name: env.title ? `${env.title} (${name})` : name })), h('span.muted', null, t('firstMatchWins')), h('button.primary.right', { 'data-testid': 'add-rule', onclick: () => edit(null) }, t('addRule'))),
+      h('div.toolbar', null, h('h2', null, t('rulesOf', { name: env.title ? `${env.title} (${name})` : name })), h('span.muted', null, t('firstMatchWins')), may('operator') ? h('button.primary.right', { 'data-testid': 'add-rule', onclick: () => edit(null) }, t('addRule')) : null),
       rulesTable,
       preview)
   }

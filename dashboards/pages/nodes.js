@@ -1,6 +1,7 @@
 import { del, get, post, seg } from '../api.js'
 import { ago, attempt, confirmDialog, fill, h, modal, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { may } from '../role.js'
 import { helpPanel } from './help.js'
 import { showLogs } from './logs.js'
 import { stateBadge } from './state-badge.js'
@@ -47,7 +48,7 @@ export async function nodesPage(root, ctx) {
       { label: t('actions'), class: 'actions', cell: (n) => [
         h('button.link', { 'data-testid': `details-${n.name}`, onclick: () => details(n) }, t('details')),
         h('button.link', { onclick: () => showLogs('nodes', n.name) }, t('log')),
-        n.status === 'offline' ? h('button.link.danger', { 'data-testid': `remove-node-${n.name}`, onclick: () => remove(n) }, t('remove')) : null,
+        may('operator') && n.status === 'offline' ? h('button.link.danger', { 'data-testid': `remove-node-${n.name}`, onclick: () => remove(n) }, t('remove')) : null,
       ] },
     ], shown, { testid: 'nodes', rowId: (n) => n.name, empty: nodes.length ? t('noMatch') : t('noNodes') }))
   }
@@ -74,7 +75,7 @@ export async function nodesPage(root, ctx) {
         table([
           { label: t('name'), cell: (i) => i.name },
           { label: t('status'), cell: (i) => stateBadge(i) },
-          { label: t('actions'), class: 'actions', cell: (i) => i.desired === 'running'
+          { label: t('actions'), class: 'actions', cell: (i) => !may('operator') ? null : i.desired === 'running'
             ? h('button.link', { 'data-testid': `node-stop-${i.name}`, onclick: async () => { await attempt(() => post(`/api/instances/${seg(i.name)}/stop`)); await drawDetails() } }, t('stop'))
             : h('button.link', { 'data-testid': `node-start-${i.name}`, onclick: async () => { await attempt(() => post(`/api/instances/${seg(i.name)}/start`)); await drawDetails() } }, t('start')) },
         ], mine, { testid: 'node-instances', empty: t('nodeRunsNothing') }))

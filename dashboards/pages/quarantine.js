@@ -1,6 +1,7 @@
 import { del, get, post, seg } from '../api.js'
 import { ago, attempt, busy, confirmDialog, fill, h, modal, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { may } from '../role.js'
 import { helpPanel } from './help.js'
 
 /**
@@ -32,8 +33,8 @@ export async function quarantinePage(root, ctx) {
       { label: t('rows'), class: 'num', cell: (q) => q.rows },
       { label: t('actions'), class: 'actions', cell: (q) => [
         h('button.link', { onclick: () => sample(q) }, t('sample')),
-        q.replayable ? h('button.link', { 'data-testid': `replay-${q.id}`, onclick: (/** @type {MouseEvent} */ e) => replay(/** @type {HTMLButtonElement} */ (e.currentTarget), q) }, t('replay')) : null,
-        h('button.link.danger', { 'data-testid': `discard-${q.id}`, onclick: () => discard(q) }, t('discard')),
+        may('operator') && q.replayable ? h('button.link', { 'data-testid': `replay-${q.id}`, onclick: (/** @type {MouseEvent} */ e) => replay(/** @type {HTMLButtonElement} */ (e.currentTarget), q) }, t('replay')) : null,
+        may('operator') ? h('button.link.danger', { 'data-testid': `discard-${q.id}`, onclick: () => discard(q) }, t('discard')) : null,
       ] },
     ], items, { testid: 'quarantine', rowId: (q) => q.id, empty: t(loadedABatch(chosen) ? 'quarantineEmptyLoaded' : 'quarantineEmptyNoBatch') }))
   }

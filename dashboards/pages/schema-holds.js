@@ -1,6 +1,7 @@
 import { get, post, seg } from '../api.js'
 import { ago, attempt, confirmDialog, h, modal, num, table, toast } from '../dom.js'
 import { t } from '../i18n.js'
+import { may } from '../role.js'
 
 /**
  * An instance's schema evolution in a dialog: the target tables its rules' policies hold, each
@@ -20,7 +21,7 @@ export async function showSchema(name) {
         { label: t('schemaReason'), cell: (x) => h('span', { title: x.sql ?? '' }, t(x.code, x.params)) },
         { label: t('schemaOffset'), cell: (x) => `${x.topic}/${x.partition}@${x.offset}`, class: 'nowrap' },
         { label: t('schemaAt'), cell: (x) => ago(x.at) },
-        { label: t('actions'), class: 'actions', cell: (x) => h('button.link', { 'data-testid': `resume-${x.table}`, onclick: () => resume(x.table) }, t('resume')) },
+        { label: t('actions'), class: 'actions', cell: (x) => may('operator') ? h('button.link', { 'data-testid': `resume-${x.table}`, onclick: () => resume(x.table) }, t('resume')) : null },
       ], held, { testid: 'schema-held', empty: t('schemaHeldNone') }),
       h('h3', null, t('schemaDriftTitle')),
       table([

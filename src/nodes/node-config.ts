@@ -32,6 +32,7 @@ const envKeys: Record<string, string> = {
   K2S_CLUSTER: 'k2s.register.cluster',
   K2S_NODE_NAME: 'k2s.register.name',
   K2S_LEASE_MS: 'k2s.lease.ms',
+  K2S_ADMIN_HOST: 'k2s.admin.host',
 }
 
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
@@ -49,6 +50,9 @@ const nodeConfigSchema = z.object({
   'k2s.register.cluster': z.string().max(128).default(''),
   'k2s.register.name': z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/).or(z.literal('')).default(''),
   'k2s.lease.ms': z.coerce.number().int().min(500).max(600_000).default(15_000),
+  // Loopback unless told otherwise: the admin is the console and the API, and a bare `k2s all` on a
+  // shared host must not offer them to the whole network. A container sets 0.0.0.0 (Dockerfile).
+  'k2s.admin.host': z.string().min(1).default('127.0.0.1'),
 })
 
 export type NodeConfig = {
@@ -64,6 +68,8 @@ export type NodeConfig = {
   cluster: string
   name: string
   leaseMs: number
+  /** The address the admin (`k2s all`, `k2s admin`) listens on. */
+  adminHost: string
 }
 
 /** Java-style properties: `key=value` or `key: value`, `#` and `!` comments, blank values allowed. */
@@ -103,6 +109,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>, file?: s
     cluster: c['k2s.register.cluster'],
     name: c['k2s.register.name'] || `${hostname()}-${port}`,
     leaseMs: c['k2s.lease.ms'],
+    adminHost: c['k2s.admin.host'],
   }
 }
 

@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js'
 import { say, type Said } from '../messages.ts'
+import { BoundedMap } from './bounded-map.ts'
 
 /**
  * Patterns that match a whole name (a source database or table, a Kafka topic) in time linear in
@@ -48,15 +49,13 @@ export function namePatternProblem(source: string): Said | undefined {
 
 // Compiled patterns by source: every loader, preview and stored-environment read of the same
 // rule compiles it once. Bounded, oldest out first.
-const compiled = new Map<string, NamePattern>()
-const maxCached = 2_000
+const compiled = new BoundedMap<string, NamePattern>(2_000)
 
 /** The pattern compiled (once per source); a NamePatternError says why it cannot be used. */
 export function compileNamePattern(source: string): NamePattern {
   const known = compiled.get(source)
   if (known) return known
   const pattern = compileUncached(source)
-  if (compiled.size >= maxCached) compiled.delete(compiled.keys().next().value!)
   compiled.set(source, pattern)
   return pattern
 }

@@ -1,4 +1,5 @@
 import type { MappingEnv, MappingRule } from '../instances/config.ts'
+import { BoundedMap } from './bounded-map.ts'
 import { compileNamePattern } from './name-pattern.ts'
 
 /**
@@ -14,6 +15,12 @@ export type RouteTarget = {
 
 export type TableRouter = (database: string, table: string) => RouteTarget | null
 
+/**
+ * Source tables a router remembers its answer for. A router lives as long as its instance's config,
+ * and sharded or per-day tables bring new names for ever; past this many the oldest is routed again.
+ */
+export const maxRoutesRemembered = 10_000
+
 export function createTableRouter(env: MappingEnv): TableRouter {
   const rules = env.rules.map((rule, ruleIndex) => ({
     rule,
@@ -25,8 +32,8 @@ export function createTableRouter(env: MappingEnv): TableRouter {
     // Groups are needed only when a template names one: the common rule matches without them.
     needsGroups: /\$\{(?!db\}|table\})/.test(rule.targetDatabase + rule.targetTable),
   }))
-  // Sources are few and repeat on every message: remember each answer, including "no rule".
-  const routes = new Map<string, RouteTarget | null>()
+  // Sources repeat on every message: remember each answer, including "no rule".
+  const routes = new BoundedMap<string, RouteTarget | null>(maxRoutesRemembered)
 
   return (database, table) => {
     const key = `${database}\u0000${table}`

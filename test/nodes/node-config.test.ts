@@ -60,6 +60,13 @@ describe('node configuration', () => {
     assert.match(defaults.name, /-10002$/)
   })
 
+  test("the admin's address: loopback unless the file or K2S_ADMIN_HOST name another", () => {
+    assert.equal(loadNodeConfig({}).adminHost, '127.0.0.1')
+    assert.equal(loadNodeConfig({}, file(seedFile)).adminHost, '127.0.0.1')
+    assert.equal(loadNodeConfig({}, file('k2s.admin.host = 10.0.0.5\n')).adminHost, '10.0.0.5')
+    assert.equal(loadNodeConfig({ K2S_ADMIN_HOST: '0.0.0.0' }, file('k2s.admin.host = 10.0.0.5\n')).adminHost, '0.0.0.0')
+  })
+
   test('a bad value is refused naming its key', () => {
     assert.throws(() => loadNodeConfig({}, file('canal.admin.register.auto = yes\n')), (err: unknown) => {
       assert.ok(err instanceof ZodError)

@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { createTableRouter } from '../../src/rows/table-mapping.ts'
+import { createTableRouter, maxRoutesRemembered } from '../../src/rows/table-mapping.ts'
 import type { MappingEnv, MappingRule } from '../../src/instances/config.ts'
 
 function rule(r: Pick<MappingRule, 'sourceDatabase' | 'sourceTable'> & Partial<MappingRule>): MappingRule {
@@ -130,5 +130,19 @@ describe('createTableRouter: target templates', () => {
     assert.equal(router('shop', 'orders'), null)
     assert.equal(router('crm', 'users'), null)
     assert.equal(createTableRouter(env())('shop', 'users'), null)
+  })
+})
+
+describe('createTableRouter: a bounded memory of sources', () => {
+  test('past maxRoutesRemembered sources the oldest is forgotten and, asked again, routed the same', () => {
+    const router = createTableRouter(env(rule({ sourceDatabase: 'shop', sourceTable: 'order_(\\d+)', targetDatabase: 'dw', targetTable: 'orders_${1}' })))
+    const first = router('shop', 'order_0')
+    for (let i = 1; i <= maxRoutesRemembered; i++) router('shop', `order_${i}`)
+    const newest = router('shop', `order_${maxRoutesRemembered}`)
+    assert.equal(router('shop', `order_${maxRoutesRemembered}`), newest, 'the newest answer is remembered')
+    const again = router('shop', 'order_0')
+    assert.notEqual(again, first, 'the oldest answer was forgotten: the router keeps at most maxRoutesRemembered')
+    assert.deepEqual(again, first)
+    assert.equal(target(router, 'shop', 'order_0'), 'dw.orders_0')
   })
 })
