@@ -33,6 +33,11 @@ export interface StarRocksEmulatorOptions {
   users?: Record<string, string>;
   /** Bind address, also the BE host in redirects and ErrorURLs (127.0.0.1 when binding all). */
   host?: string;
+  /**
+   * The BE host in redirects and ErrorURLs when clients know this server by another name, e.g. its
+   * service name on a docker network (StarRocks' BE advertises the address it registered with).
+   */
+  advertisedHost?: string;
   /** Fixed ports; 0 (default) picks free ones. */
   fePort?: number;
   bePort?: number;
@@ -75,7 +80,7 @@ export interface StarRocksEmulator {
 
 export async function startStarRocksEmulator(opts: StarRocksEmulatorOptions = {}): Promise<StarRocksEmulator> {
   const host = opts.host ?? '127.0.0.1';
-  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const publicHost = opts.advertisedHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
   const now = opts.now ?? Date.now;
   const users = new Users(opts.users ?? { root: '' });
   const labels = new LabelRegistry(now);

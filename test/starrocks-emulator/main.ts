@@ -1,7 +1,9 @@
 /**
  * Runs the emulator standalone:
  *   npm run emulator -- --fe-port 8030 --be-port 8040 --mysql-port 9030 [--host 127.0.0.1] [--user name:password]...
- *     [--alter-delay-ms 1000]
+ *     [--alter-delay-ms 1000] [--advertised-host starrocks]
+ * --advertised-host: the BE host the FE redirects loads to, when clients reach this server by
+ * another name than --host (a container bound to 0.0.0.0 and known as `starrocks`).
  * Faults: POST http://<fe>/_emulator/faults with a Fault as JSON (see faults.ts).
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +15,7 @@ const { values } = parseArgs({
     'be-port': { type: 'string', default: '0' },
     'mysql-port': { type: 'string', default: '0' },
     host: { type: 'string', default: '127.0.0.1' },
+    'advertised-host': { type: 'string' },
     user: { type: 'string', multiple: true },
     'alter-delay-ms': { type: 'string', default: '0' },
   },
@@ -29,6 +32,7 @@ const users = values.user?.length ? Object.fromEntries(values.user.map(parseUser
 const ports = { 'fe-port': Number(values['fe-port']), 'be-port': Number(values['be-port']), 'mysql-port': Number(values['mysql-port']) };
 const emulator = await startStarRocksEmulator({
   host: values.host,
+  ...(values['advertised-host'] ? { advertisedHost: values['advertised-host'] } : {}),
   fePort: ports['fe-port'],
   bePort: ports['be-port'],
   mysqlPort: ports['mysql-port'],
