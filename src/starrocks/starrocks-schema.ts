@@ -37,13 +37,32 @@ const missingTtlMs = 5_000
 
 const modelByKey: Record<string, TableModel> = { PRI: 'PRIMARY', DUP: 'DUPLICATE', AGG: 'AGGREGATE', UNI: 'UNIQUE' }
 
-export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000): SchemaCache {
+/**
+ * `queryTimeoutMs` bounds each lookup: a pooled connection that died without a word (a network
+ * partition, a firewall or NAT that dropped it) would otherwise hold the lookup, and the batch
+ * waiting for it, until TCP gives up about 15 minutes later. mysql2's own query timeout only
+ * rejects the query and hands the connection back with its command still pending, so a lookup that
+ * fails destroys its connection; the batch's retry opens a new one.
+ */
+export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000, queryTimeoutMs = 10_000): SchemaCache {
   const { host, port, mysql: options } = parseJdbcUrl(target.jdbcUrl)
   const pool = mysql.createPool({ host, port, user: target.user, password: target.password, connectionLimit: 2, connectTimeout: 10_000, ...options })
   const cache = new Map<string, { at: number; ttl: number; value: Promise<TargetTable | null> }>()
 
+  async function query(sql: string, values: string[]): Promise<unknown> {
+    const connection = await pool.getConnection()
+    try {
+      const [rows] = await connection.query({ sql, timeout: queryTimeoutMs }, values)
+      connection.release()
+      return rows
+    } catch (err) {
+      connection.destroy()
+      throw err
+    }
+  }
+
   async function read(database: string, table: string): Promise<TargetTable | null> {
-    const [rows] = await pool.query(
+    const rows = await query(
       'SELECT COLUMN_NAME, DATA_TYPE, IS_NULLABLE, COLUMN_KEY, COLUMN_SIZE, DECIMAL_DIGITS FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [database, table],
     )
