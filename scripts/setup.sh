@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh machine to where K2S runs and its tests pass: Node packages, redis-server, the
 # Java + Maven the test suite's Kafka broker needs, and Chromium for the console's browser tests. With --local-redis it also starts a Redis on
-# 127.0.0.1:6379 when none answers there (what `npm start` uses by default).
+# 127.0.0.1:6379 when none answers there (what `npm start` uses by default). Without it, for the
+# test suite's compose test, it also makes a Docker engine answer (scripts/start-docker.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,9 @@ if [ "${1:-}" = "--local-redis" ] && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev
   echo "Starting redis-server on 127.0.0.1:6379 (append-only file in .cache/redis)"
   mkdir -p .cache/redis
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --appendonly yes --dir "$PWD/.cache/redis" --logfile "$PWD/.cache/redis/redis.log"
+fi
+
+# The compose test's Docker engine: the test suite's, not K2S' own need.
+if [ "${1:-}" != "--local-redis" ]; then
+  bash scripts/start-docker.sh || echo "No Docker engine: the compose test (test/compose/) is skipped, and fails on CI."
 fi
