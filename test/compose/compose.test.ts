@@ -261,6 +261,11 @@ type PartitionReport = {
   statesSeen: string[]
   /** Per partition: committed offsets at the cut and at the heal (which partitions moved meanwhile). */
   committedDuringCut: string
+  /**
+   * Per partition, the longest time its committed offset stood still while the cut lasted (rows
+   * flow into every partition all along, and a batch waits at most commitTimeout, 200 ms).
+   */
+  longestStandstillMs: Record<string, number>
   recoveryMs: number
   rowsExpected: number
 }
@@ -274,10 +279,14 @@ async function partition(plan: PartitionPlan): Promise<PartitionReport> {
   const cutAt = Date.now()
   progress(`cut: ${plan.what}`)
   let shown: { text: string; afterMs: number } | null = null
-  const statesSeen = new Set<string>()
+  // Told apart by their words, not their numbers (seconds stalled, messages behind, labels' offsets).
+  const statesSeen = new Map<string, string>()
+  const standstill = standstillMeter(before, cutAt)
   while (Date.now() - cutAt < plan.holdMs) {
     const [nodes, status] = await Promise.all([admin.nodes(), admin.status(instance)])
-    statesSeen.add(status.reason ? `${status.state} (${status.reason})` : status.state)
+    standstill.sample(await committedOffsets().catch(() => null))
+    const state = status.reason ? `${status.state} (${status.reason})` : status.state
+    if (!statesSeen.has(state.replace(/\d+/g, '#'))) statesSeen.set(state.replace(/\d+/g, '#'), state)
     const text = plan.watch(nodes, status)
     if (text && !shown) {
       shown = { text, afterMs: Date.now() - cutAt }
@@ -286,9 +295,11 @@ async function partition(plan: PartitionPlan): Promise<PartitionReport> {
     await sleep(500)
   }
   const during = await committedOffsets()
+  standstill.sample(during)
   await plan.heal()
   const healedAt = Date.now()
-  progress(`healed after ${((healedAt - cutAt) / 1000).toFixed(1)} s; states seen meanwhile: ${[...statesSeen].join(' | ')}`)
+  progress(`healed after ${seconds(healedAt - cutAt)}; states seen meanwhile: ${[...statesSeen.values()].join(' | ')}`)
+  progress(`  longest standstill of each partition's committed offset meanwhile: ${Object.entries(standstill.longest()).map(([p, ms]) => `${p} ${seconds(ms)}`).join(', ')}`)
   const rejoin = typeof plan.rejoin === 'function' ? plan.rejoin() : plan.rejoin
   for (const c of rejoin) {
     await eventually(`${c.name} online again after the heal`, async () => nodeOf(await admin.nodes(), c)?.status === 'online', 60_000)
@@ -296,12 +307,13 @@ async function partition(plan: PartitionPlan): Promise<PartitionReport> {
   await sleep(2_000)
   await stopFlow(flow)
   const recovery = await converge(plan.what, healedAt)
-  assert.ok(shown, `while ${plan.what}, the console never said what is wrong; it showed: ${[...statesSeen].join(' | ')}`)
+  assert.ok(shown, `while ${plan.what}, the console never said what is wrong; it showed: ${[...statesSeen.values()].join(' | ')}`)
   return {
     shownAfterMs: shown.afterMs,
     shown: shown.text,
-    statesSeen: [...statesSeen],
+    statesSeen: [...statesSeen.values()],
     committedDuringCut: [...before.keys()].map((p) => `p${p} ${before.get(p)}→${during.get(p)}`).join(', '),
+    longestStandstillMs: standstill.longest(),
     recoveryMs: recovery.recoveryMs,
     rowsExpected: recovery.rowsExpected,
   }
@@ -393,6 +405,22 @@ async function ownerContainer(): Promise<Container> {
   const found = (await project.running('fetcher')).find((c) => nodeName(c) === owner)
   assert.ok(found, `the instance runs on ${owner}, which is no running fetcher container`)
   return found
+}
+
+/** Per partition, the longest stretch without a new committed offset, from samples taken over time. */
+function standstillMeter(start: Map<number, string | null>, startedAt: number) {
+  const last = new Map([...start].map(([p, offset]) => [p, { offset, since: startedAt }]))
+  const longest = new Map<number, number>()
+  return {
+    sample(offsets: Map<number, string | null> | null, at = Date.now()) {
+      for (const [p, offset] of offsets ?? []) {
+        const seen = last.get(p) ?? { offset: null, since: startedAt }
+        if (offset !== seen.offset) last.set(p, { offset, since: at })
+        longest.set(p, Math.max(longest.get(p) ?? 0, at - (last.get(p)?.since ?? at)))
+      }
+    },
+    longest: () => Object.fromEntries([...longest].sort(([a], [b]) => a - b).map(([p, ms]) => [`p${p}`, ms])),
+  }
 }
 
 async function committedOffsets(): Promise<Map<number, string | null>> {
