@@ -265,6 +265,7 @@ export const en = {
   'quarantine.enumIndex': 'ENUM index {index} is past the {members} members of column {column}',
   'quarantine.setBit': 'SET value {value} has bit {bit}, past the {members} members of column {column}',
   'quarantine.notJsonDocument': 'The MySQL json value of column {column} is not a JSON document: {value}',
+  'quarantine.notBase64': 'The Maxwell value for VARBINARY column {column} is not base64 (how Maxwell sends binary values): {value}',
   when: 'When',
   table: 'Table',
   reason: 'Reason',

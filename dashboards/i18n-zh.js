@@ -265,6 +265,7 @@ export const zh = {
   'quarantine.enumIndex': 'ENUM 序号 {index} 超出了列 {column} 的 {members} 个成员',
   'quarantine.setBit': 'SET 值 {value} 含第 {bit} 位，超出了列 {column} 的 {members} 个成员',
   'quarantine.notJsonDocument': '列 {column} 的 MySQL json 值不是 JSON 文档：{value}',
+  'quarantine.notBase64': 'VARBINARY 列 {column} 的 Maxwell 值不是 base64（Maxwell 以 base64 发送二进制值）：{value}',
   when: '时间',
   table: '表',
   reason: '原因',

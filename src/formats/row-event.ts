@@ -1,3 +1,5 @@
+import type { BinaryRendering } from '../rows/value-types.ts'
+
 /**
  * What every change-data format decodes into (canal, Debezium, Maxwell): row events the row
  * builder turns into Stream Load rows, or a reason the message carries none. Values are the text
@@ -21,6 +23,11 @@ export type RowEvent = {
    * empty. It decides how a value goes into its target column (src/rows/value-types.ts).
    */
   mysqlType: Record<string, string>
+  /**
+   * How the format renders a binary value of a column `mysqlType` does not type: Maxwell's
+   * `base64`. Absent: such a value is text (canal and Debezium type their binary columns).
+   */
+  binaryRendering?: BinaryRendering
   data: RowImage[]
   /**
    * UPDATE only: per row, previous values (canal and Maxwell: the columns that changed; Debezium:

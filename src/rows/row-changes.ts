@@ -6,7 +6,7 @@ import type { RouteTarget } from './table-mapping.ts'
 import type { TargetTable } from '../starrocks/starrocks-schema.ts'
 import { JsonRowsBody } from './json-rows-body.ts'
 import type { TableRows } from './table-rows.ts'
-import { binaryColumnsHeader, binaryKey, sourceTypeOf, targetKindOf, valueConversion, zeroDateNull, type Refusal, type ValueConversion } from './value-types.ts'
+import { binaryColumnsHeader, binaryKey, sourceTypeOf, targetKindOf, valueConversion, zeroDateNull, type BinaryRendering, type Refusal, type ValueConversion } from './value-types.ts'
 
 /**
  * canal row events → the JSON rows of one target table, in Kafka order (docs/design.md "canal flat
@@ -79,13 +79,14 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
   const { targetOf, missing, columnOf, metadata, constants, softColumn, primaryKey, keys } = columnTargets(rule, target)
   const kinds = new Map(target.columns.map((c) => [c.name, targetKindOf(c)]))
   const binary = [...kinds].filter(([, kind]) => kind === 'varbinary').map(([name]) => name)
-  // What each source column's values become, worked out again only when its MySQL type changes.
-  const conversions = new Map<string, { mysqlType: string | undefined; convert: ValueConversion }>()
-  const conversionOf = (column: string, name: string, mysqlType: string | undefined): ValueConversion => {
+  // What each source column's values become, worked out again only when its MySQL type (or the
+  // format's binary rendering, the same for every event of one format) changes.
+  const conversions = new Map<string, { mysqlType: string | undefined; rendering: BinaryRendering | undefined; convert: ValueConversion }>()
+  const conversionOf = (column: string, name: string, mysqlType: string | undefined, rendering: BinaryRendering | undefined): ValueConversion => {
     const known = conversions.get(column)
-    if (known && known.mysqlType === mysqlType) return known.convert
-    const convert = valueConversion(sourceTypeOf(mysqlType), kinds.get(name) ?? 'other')
-    conversions.set(column, { mysqlType, convert })
+    if (known && known.mysqlType === mysqlType && known.rendering === rendering) return known.convert
+    const convert = valueConversion(sourceTypeOf(mysqlType), kinds.get(name) ?? 'other', rendering)
+    conversions.set(column, { mysqlType, rendering, convert })
     return convert
   }
   // Never silently short: a row carrying a column the target lacks is counted, whatever happens to it.
@@ -112,12 +113,13 @@ function projectionFor(route: RouteTarget, target: TargetTable): Projection {
     let written = false
     let zeroDates = 0
     const types = source.event.mysqlType
+    const rendering = source.event.binaryRendering
     for (const column in image) {
       const name = targetOf(column)
       if (name === null) continue
       const value = image[column] ?? null
       const mysqlType = types[column]
-      const convert = value === null ? null : conversionOf(column, name, typeof mysqlType === 'string' ? mysqlType : undefined)
+      const convert = value === null ? null : conversionOf(column, name, typeof mysqlType === 'string' ? mysqlType : undefined, rendering)
       if (convert === null) {
         row[name] = value
         continue

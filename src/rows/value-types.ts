@@ -12,6 +12,10 @@ import type { TargetColumn } from '../starrocks/starrocks-schema.ts'
  * - a zero date (`0000-00-00…`) into DATE/DATETIME is NULL, counted; StarRocks has no zero date.
  * A value K2S cannot convert (an ENUM index past the members, a JSON column whose text is not a
  * document) refuses its row, which is quarantined with the reason.
+ *
+ * Maxwell types no column but JSON: it renders every BLOB/BINARY value as base64 text, which its
+ * events say (`binaryRendering`). Into VARBINARY such a value is taken as that base64 (the bytes
+ * MySQL had); a value that is not strict base64 refuses its row. Into any other column it goes as sent.
  */
 export type SourceType =
   | { kind: 'json' | 'binary' | 'other' }
@@ -26,6 +30,9 @@ export type Refusal = { refused: string; code: string; params: Record<string, st
 
 /** null: the value goes as canal wrote it. */
 export type ValueConversion = ((value: string) => Written) | null
+
+/** How a format renders a binary value whose column it does not type (Maxwell: base64); see RowEvent. */
+export type BinaryRendering = 'base64'
 
 const binaryType = /^(?:(?:tiny|medium|long)?blob|(?:var)?binary|geometry|geomcollection|geometrycollection|point|linestring|polygon|multipoint|multilinestring|multipolygon)\b/
 
@@ -60,16 +67,19 @@ export function targetKindOf(column: TargetColumn): TargetKind {
 
 /**
  * How a source column's values go into a target column; `source` null when the message does not
- * say (hand-made messages without `mysqlType`): then a JSON column still takes a text that is a
- * JSON object or array as that document.
+ * say (hand-made messages without `mysqlType`, Maxwell's non-JSON columns): then a JSON column
+ * still takes a text that is a JSON object or array as that document, and a VARBINARY column takes
+ * the value as the format renders binary (`rendering`: Maxwell's base64), else as its UTF-8 bytes.
  */
-export function valueConversion(source: SourceType | null, target: TargetKind): ValueConversion {
+export function valueConversion(source: SourceType | null, target: TargetKind, rendering?: BinaryRendering): ValueConversion {
   switch (target) {
     case 'json':
       if (source?.kind === 'json') return jsonDocument
       return source === null ? documentIfObject : null
     case 'varbinary':
-      return source?.kind === 'binary' ? (v) => ({ json: quote(Buffer.from(v, 'latin1').toString('base64')) }) : (v) => ({ json: quote(Buffer.from(v, 'utf8').toString('base64')) })
+      if (source?.kind === 'binary') return (v) => ({ json: quote(Buffer.from(v, 'latin1').toString('base64')) })
+      if (source === null && rendering === 'base64') return base64Bytes
+      return (v) => ({ json: quote(Buffer.from(v, 'utf8').toString('base64')) })
     case 'string':
       if (source?.kind === 'binary') return (v) => ({ json: quote(Buffer.from(v, 'latin1').toString('hex').toUpperCase()) })
       if (source?.kind === 'enum') return enumLabel(source.members)
@@ -111,12 +121,29 @@ function zeroDateAsNull(v: string): Written {
   return isZeroDate(v) ? zeroDateNull : { json: quote(v) }
 }
 
+const shownValue = (v: string) => (v.length > 80 ? `${v.slice(0, 80)}…` : v)
+
+// RFC 4648 §4: the standard alphabet, padded to a multiple of 4; no line breaks, no URL-safe letters.
+const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * Maxwell's base64 of a binary value: it already is what the load's from_base64() decodes, so it
+ * goes as it came. Anything else (a text column mapped to VARBINARY, Maxwell's WKT of a geometry)
+ * would have to be guessed at: its row is refused rather than stored as other bytes.
+ */
+function base64Bytes(v: string): Written {
+  // Decoding and encoding again gives the same text only when the unused bits are zero ("AB==" does not).
+  if (base64Text.test(v) && Buffer.from(v, 'base64').toString('base64') === v) return { json: quote(v) }
+  const shown = shownValue(v)
+  return { refused: `the Maxwell value is not base64 (how Maxwell sends binary values), so it cannot go into VARBINARY: ${shown}`, code: 'quarantine.notBase64', params: { value: shown } }
+}
+
 function jsonDocument(v: string): Written {
   try {
     JSON.parse(v)
   } catch {
     // canal sends a JSON_REPLACE(...) diff under binlog_row_value_options=PARTIAL_JSON (§A.4).
-    const shown = v.length > 80 ? `${v.slice(0, 80)}…` : v
+    const shown = shownValue(v)
     return { refused: `the MySQL json value is not a JSON document: ${shown}`, code: 'quarantine.notJsonDocument', params: { value: shown } }
   }
   // canal's text is MySQL's own rendering; it goes as it is, so big numbers keep their digits.

@@ -226,4 +226,44 @@ describe('canal, Debezium and Maxwell → StarRocks, the same guarantees', () =>
     assert.deepEqual(await reasons('poison-maxwell'), [['1', '"data" must be an object (the row)']])
     assert.equal((await k2s.activity.counters('poison-maxwell'))['skipped.unmapped'], 1)
   })
+
+  test("Maxwell's base64 blob is its bytes in VARBINARY and its text in a string column; a value that is not base64 is quarantined; Debezium's bytes are as before", async () => {
+    const db = 'dw_blobs'
+    await emulator.execute(`CREATE DATABASE ${db}`)
+    await emulator.execute(`CREATE TABLE ${db}.blobs (id BIGINT NOT NULL, b VARBINARY(16), b_text STRING) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1`)
+    const bytes = Buffer.from([0x00, 0x01, 0x02, 0xff]).toString('latin1')
+    const blobs = { id: { kind: 'bigint' }, b: { kind: 'blob' }, b_text: { kind: 'blob' } } as const
+    const good = maxwell({ type: 'insert', database: 'shop', table: 'blobs', data: { id: '1', b: bytes, b_text: bytes } }, blobs)
+    assert.match(good, /"b":"AAEC\/w==","b_text":"AAEC\/w=="/)
+    for (const [name, format, messages] of [
+      ['blob-maxwell', 'maxwell', [
+        { partition: 0, key: maxwellKey('shop', 'blobs', { id: '1' }), value: good },
+        // A text column mapped to VARBINARY: never guessed at, the row is refused.
+        { partition: 0, key: maxwellKey('shop', 'blobs', { id: '2' }), value: maxwell({ type: 'insert', database: 'shop', table: 'blobs', data: { id: '2', b: 'not base64', b_text: 'x' } }, { ...blobs, b: { kind: 'varchar' } }) },
+        { partition: 0, key: maxwellKey('shop', 'blobs', { id: '3' }), value: maxwell({ type: 'insert', database: 'shop', table: 'blobs', data: { id: '3', b: null, b_text: null } }, blobs) },
+      ]],
+      ['blob-debezium', 'debezium', [
+        { partition: 0, key: '{"id":11}', value: debezium({ op: 'c', db: 'shop', table: 'blobs', after: { id: '11', b: bytes, b_text: bytes } }, blobs, { schema: true }) },
+      ]],
+    ] as const) {
+      await createTopic(kafka, name, 1)
+      await produce(kafka, name, [...messages])
+      await k2s.store.saveMappingEnv(mappingEnv(name, [{ sourceDatabase: 'shop', sourceTable: 'blobs', targetDatabase: db }]))
+      await k2s.store.saveInstance(instanceFor(emulator, { name, kafkaBootstrap: kafka, topics: [name], mappingEnv: name, format }))
+      await k2s.store.startInstance(name)
+      const ends = await endOffsets(kafka, name)
+      await eventually(`${name}: every offset committed`, async () => (await committedOffsets(kafka, `k2s-${name}`, name)).get(0) === ends.get(0), 30_000)
+    }
+    // The emulator shows VARBINARY as the hex of its bytes. Debezium's typed bytes go into a string column as MySQL's HEX().
+    assert.deepEqual(sorted(emulator.rows(db, 'blobs')), sorted([
+      { id: '1', b: '000102FF', b_text: 'AAEC/w==' },
+      { id: '3', b: null, b_text: null },
+      { id: '11', b: '000102FF', b_text: '000102FF' },
+    ]))
+    const [refused, ...more] = await k2s.activity.quarantined('blob-maxwell')
+    assert.deepEqual(more, [])
+    assert.deepEqual([refused!.firstOffset, refused!.column, refused!.code, refused!.params], ['1', 'b', 'quarantine.notBase64', { value: 'not base64', column: 'b' }])
+    assert.equal(refused!.reason, 'the Maxwell value is not base64 (how Maxwell sends binary values), so it cannot go into VARBINARY: not base64')
+    assert.deepEqual(await k2s.activity.quarantined('blob-debezium'), [])
+  })
 })

@@ -11,7 +11,8 @@ import { isObject, valueText } from '../value-text.ts'
  * Values: numbers keep every digit (BIGINT UNSIGNED, DECIMAL), a SET's array becomes MySQL's
  * "a,b", an embedded JSON document MySQL's JSON text, BIT the number, zero dates the zero date
  * text canal also sends. BLOBs arrive as Maxwell's base64 text: without a schema they cannot be
- * told from strings.
+ * told from strings, so values go as sent, and the events say `binaryRendering: 'base64'` so a
+ * VARBINARY target takes them as the bytes they encode (src/rows/value-types.ts).
  */
 type Message = { [key: string]: JsonValue }
 
@@ -52,6 +53,7 @@ export function decodeMaxwellMessage(record: SourceRecord): ChangeEvent {
     es: isJsonNumber(m.ts) ? Number(numberText(m.ts)) * 1000 : 0,
     pkNames: primaryKeyColumns(m, record.key),
     mysqlType: jsonColumns(m.data),
+    binaryRendering: 'base64',
     data: [data],
     old: old ? [old] : [],
   }
