@@ -46,9 +46,10 @@ export function createAdminApp(opts: AdminOptions) {
       objectSrc: ["'none'"],
       baseUri: ["'self'"],
       formAction: ["'self'"],
-      frameAncestors: ["'none'"],
+      // The console shows Bull Board in a frame of its own; no other site may frame either.
+      frameAncestors: ["'self'"],
     },
-    xFrameOptions: 'DENY',
+    xFrameOptions: 'SAMEORIGIN',
     // Only over HTTPS, which the admin knows when its cookie is marked Secure.
     strictTransportSecurity: opts.auth.secureCookie ? 'max-age=15552000' : false,
   }))

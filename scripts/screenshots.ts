@@ -1,7 +1,8 @@
 // `npm run screenshots`: brings up the console's test stack (Kafka and Redis from the test harness,
 // the StarRocks emulator, the admin, two nodes), fills it with some data through the same pages a
 // user clicks, and writes a PNG of each page to docs/screenshots/ (English, and Chinese for some),
-// at 1280×800. Then it runs `npm run demo` for a few minutes and shoots its instance page.
+// at 1280×800. Then it runs `npm run demo` for a few minutes and shoots its instance page. The
+// Chinese pictures need a CJK font on the machine (Debian: fonts-noto-cjk), else Chromium draws boxes.
 import { spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'

@@ -41,6 +41,13 @@ test('a login started from /queues lands back on Bull Board, not on Instances', 
   assert.equal(await page.locator('link[href*="fonts.googleapis"]').count(), 0)
 })
 
+test('the Queues page shows Bull Board inside the console (framed by its own origin only)', async () => {
+  await page.goto(`${stack.url}/ui/#/queues`)
+  const frame = page.frameLocator('[data-testid="queues-frame"]')
+  await frame.locator('body:not(.neterror)').waitFor({ timeout: 15_000 })
+  await eventually('the board rendered in the frame', async () => (await frame.locator('html').evaluate(() => document.title)) === 'K2S loads')
+})
+
 test('Consumers: the empty page names K2S_ADMIN_MANAGER; the cluster filter opens on all clusters and "(no cluster)" filters', async () => {
   await page.goto(`${stack.url}/ui/#/nodes`)
   const empty = await byTestId('nodes-empty').innerText()
