@@ -298,7 +298,7 @@ export const en = {
   schemaChange_ignore: 'ignore (load known columns, count drift)',
   schemaChange_apply: 'apply (carry DDL to StarRocks)',
   schemaChange_pause: 'pause (hold the table)',
-  schemaChangeHint: 'What a source ALTER TABLE does to the target. Only canal DDL is carried out or held; Debezium and Maxwell DDL is counted. Columns the target lacks are counted as drift under every policy and format.',
+  schemaChangeHint: 'What a source ALTER TABLE does to the target. canal DDL, Maxwell table-* records and Debezium truncates are carried out or held; the schema-change topic of Debezium is only counted. Columns the target lacks are counted as drift under every policy and format.',
   autoCreate: 'Create missing target tables',
   autoCreateHint: 'With apply: a source CREATE TABLE creates the target (a Primary Key table when the source has a key).',
   schemaButton: 'Schema',

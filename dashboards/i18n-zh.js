@@ -298,7 +298,7 @@ export const zh = {
   schemaChange_ignore: '忽略（导入已有列，统计漂移）',
   schemaChange_apply: '同步（把 DDL 执行到 StarRocks）',
   schemaChange_pause: '暂停（挂起该表）',
-  schemaChangeHint: '源端 ALTER TABLE 对目标表的处理方式。只有 canal 的 DDL 会被执行或挂起；Debezium 和 Maxwell 的 DDL 只计数。任何策略、任何格式下，目标表缺少的列都会计为结构漂移。',
+  schemaChangeHint: '源端 ALTER TABLE 对目标表的处理方式。canal 的 DDL、Maxwell 的 table-* 记录和 Debezium 的 truncate 会被执行或挂起；Debezium 单独 Topic 中的结构变更只计数。任何策略、任何格式下，目标表缺少的列都会计为结构漂移。',
   autoCreate: '自动创建缺失的目标表',
   autoCreateHint: '配合"同步"：源端 CREATE TABLE 会创建目标表（源表有主键时建主键表）。',
   schemaButton: '表结构',

@@ -1,5 +1,5 @@
-import { formatReader } from '../src/formats/change-format.ts'
-import type { RowEvent } from '../src/formats/row-event.ts'
+import { formatReader, type ChangeFormat } from '../src/formats/change-format.ts'
+import type { RowEvent, SkippedEvent } from '../src/formats/row-event.ts'
 import { canalScanner } from '../src/formats/canal/canal-scan.ts'
 import { schemaPolicy, type EventType, type InstanceConfig } from '../src/instances/config.ts'
 import type { InstanceActivity, QuarantineItem } from '../src/instances/instance-activity.ts'
@@ -177,14 +177,14 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     }
     if (event.kind === 'skip') {
       // Under `ignore` a DDL is no barrier: rows load against the target as it is, drift counted,
-      // under the labels they always had. Only canal's DDL is one: it comes in the table's topic,
-      // in binlog order with the rows of its partition. Debezium writes schema changes to a topic
-      // of their own and Maxwell partitions its DDL apart from the rows, so theirs are counted like
-      // any skipped message; their rows' drift is still counted (or held).
-      const route = format === 'canal' && event.reason === 'ddl' && event.table !== '' ? ctx.route(event.database, event.table) : null
-      if (route && schemaPolicy(route.rule) !== 'ignore') {
+      // under the labels they always had. Otherwise a DDL that travels with the table's rows is one
+      // (ddlInRowOrder); Debezium's schema-change records, from a topic of their own, are counted
+      // like any skipped message, and their rows' drift is still counted (or held).
+      const ddl = ddlInRowOrder(format, event)
+      const route = ddl ? ctx.route(ddl.database, ddl.table) : null
+      if (ddl && route && schemaPolicy(route.rule) !== 'ignore') {
         const target = await targetFor(route)
-        target.segments.push({ ddl: { offset: message.offset, event, route }, messages: [], rows: null, sourceRows: 0 })
+        target.segments.push({ ddl: { offset: message.offset, event: ddl, route }, messages: [], rows: null, sourceRows: 0 })
         continue
       }
       bump(`skipped.${event.reason}`)
@@ -415,3 +415,20 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
   })
   await Promise.all(lanes)
 }
+
+/**
+ * A DDL that comes in its table's topic, in binlog order with the rows of its partition, with the
+ * statement to plan: canal's DDL; Maxwell's `table-*` records (its default `producer_partition_by=
+ * database` keeps them with the rows); Debezium's truncate (`op: t`, in the table's own topic),
+ * as the TRUNCATE it was. A DDL that also reaches other partitions only orders its own partition's
+ * rows; rows elsewhere carrying new columns hold the table instead of loading short.
+ */
+function ddlInRowOrder(format: ChangeFormat, event: SkippedEvent): SkippedEvent | null {
+  if (event.reason !== 'ddl' || event.table === '') return null
+  if (format === 'canal') return event
+  if (format === 'maxwell') return event.sql ? event : null
+  if (event.type === 'TRUNCATE' && event.sql === undefined) return { ...event, sql: `TRUNCATE TABLE ${mysqlName(event.database)}.${mysqlName(event.table)}` }
+  return null
+}
+
+const mysqlName = (name: string) => `\`${name.replaceAll('`', '``')}\``

@@ -39,8 +39,9 @@ export type RowEvent = {
 /**
  * Messages that carry no rows to load; counted by reason, never silently dropped. `ddl` is every
  * schema change of any format (canal DDL, Debezium truncate and schema-change records, Maxwell
- * table-* and database-* records). A schema-change policy takes canal's alone (workers/load-batch.ts):
- * only canal's DDL comes in order with its table's rows.
+ * table-* and database-* records). A schema-change policy takes those that come in order with
+ * their table's rows: canal's DDL, Maxwell's table-* records and Debezium's truncate
+ * (ddlInRowOrder in workers/load-batch.ts); Debezium's schema-change topic is counted only.
  */
 export type SkipReason = 'ddl' | 'query' | 'statement-dml' | 'unknown-type' | 'tombstone' | 'transaction' | 'heartbeat' | 'bootstrap'
 

@@ -29,10 +29,10 @@ after(() => stopDataPath({ emulator, k2s }))
 const byId = (rows: Record<string, string | null>[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id))
 
 /** An instance of its own topic and environment; resolves once every offset produced so far is committed. */
-async function run(name: string, rules: MappingRuleInput[], messages: { partition?: number; value: string }[], partitions = 1): Promise<void> {
+async function run(name: string, rules: MappingRuleInput[], messages: { partition?: number; value: string }[], partitions = 1, format: 'canal' | 'debezium' | 'maxwell' = 'canal'): Promise<void> {
   await createTopic(kafka, name, partitions)
   await k2s.store.saveMappingEnv(mappingEnv(name, rules))
-  await k2s.store.saveInstance(instanceFor(emulator, { name, kafkaBootstrap: kafka, topics: [name], mappingEnv: name }))
+  await k2s.store.saveInstance(instanceFor(emulator, { name, kafkaBootstrap: kafka, topics: [name], mappingEnv: name, format }))
   await produce(kafka, name, messages.map((m) => ({ partition: m.partition ?? 0, value: m.value })))
   await k2s.store.startInstance(name)
 }
@@ -222,5 +222,36 @@ describe('pause: the table waits for an operator', () => {
     await allCommitted('pa')
     assert.deepEqual(byId(emulator.rows('dw', 'pa')), [{ id: '1', name: 'a', coupon: null }, { id: '2', name: 'b', coupon: 'X2' }])
     assert.deepEqual(await holds.held('pa'), [])
+  })
+})
+
+describe('Maxwell and Debezium DDL that travel with their rows are barriers too', () => {
+  const json = (v: unknown) => JSON.stringify(v)
+  test("Maxwell's table-alter (same partition as its rows, Maxwell's default) is carried out under apply before the rows after it", async () => {
+    await emulator.execute('CREATE TABLE dw.mx (id BIGINT NOT NULL, name VARCHAR(32)) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)')
+    const row = (ts: number, data: Record<string, unknown>) => json({ database: 'src', table: 'mx', type: 'insert', ts, data, primary_key_columns: ['id'] })
+    await run('mx', [{ sourceDatabase: 'src', sourceTable: 'mx', targetDatabase: 'dw', schemaChange: 'apply' }], [
+      { value: row(1, { id: 1, name: 'a' }) },
+      { value: json({ type: 'table-alter', database: 'src', table: 'mx', sql: 'ALTER TABLE mx ADD COLUMN coupon varchar(16)', ts: 2 }) },
+      { value: row(3, { id: 2, name: 'b', coupon: 'X2' }) },
+    ], 1, 'maxwell')
+    await allCommitted('mx')
+    assert.deepEqual(byId(emulator.rows('dw', 'mx')), [{ id: '1', name: 'a', coupon: null }, { id: '2', name: 'b', coupon: 'X2' }])
+    const counters = await k2s.activity.counters('mx')
+    assert.equal(counters['ddl.applied'], 1)
+    assert.equal(counters.schemaDriftRows, undefined)
+  })
+
+  test("Debezium's truncate (op t, in the table's own topic) empties the target under apply, and the rows after it load", async () => {
+    await emulator.execute('CREATE TABLE dw.dt (id BIGINT NOT NULL) PRIMARY KEY(id) DISTRIBUTED BY HASH(id)')
+    const change = (op: string, ts: number, after: Record<string, unknown> | null) => json({ before: null, after, source: { db: 'src', table: 'dt', ts_ms: ts }, op, ts_ms: ts })
+    await run('dt', [{ sourceDatabase: 'src', sourceTable: 'dt', targetDatabase: 'dw', schemaChange: 'apply' }], [
+      { value: change('c', 1, { id: 1 }) },
+      { value: change('t', 2, null) },
+      { value: change('c', 3, { id: 2 }) },
+    ], 1, 'debezium')
+    await allCommitted('dt')
+    assert.deepEqual(emulator.rows('dw', 'dt'), [{ id: '2' }])
+    assert.equal((await k2s.activity.counters('dt'))['ddl.applied'], 1)
   })
 })
