@@ -52,12 +52,14 @@ const remaining = new Set(ends.keys())
 let allCut: () => void = () => {}
 const cut = new Promise<void>((resolve) => (allCut = resolve))
 const waiter: JobWaiter = {
+  async put() {},
   async run(job) {
     jobs++
     if (BigInt(job.lastOffset) + 1n === ends.get(job.partition)) remaining.delete(job.partition)
     if (remaining.size === 0) allCut()
-    return true
+    return 'completed'
   },
+  async forget() {},
   async close() {},
 }
 const config = instanceConfigSchema.parse(benchInstance(name, { kafka, topic, feHttpPort: 8030, mysqlPort: 9030, commitBatch: 10_000, commitTimeout: 1_000 }))

@@ -11,18 +11,23 @@ export async function produceFast(bootstrap: string, topic: string, messages: Te
   try {
     let chunk: TestMessage[] = []
     let size = 0
+    const perPartition = new Map<number, number>()
     // One send at a time: kafkajs' idempotent producer breaks its sequence numbers with concurrent sends.
     const flush = async () => {
       if (chunk.length === 0) return
       await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: chunk })
       chunk = []
       size = 0
+      perPartition.clear()
     }
     for (const m of messages) {
       chunk.push(m)
-      size += (m.value as string).length
+      const bytes = (m.value as string).length
+      size += bytes
+      const partitionBytes = (perPartition.get(m.partition ?? 0) ?? 0) + bytes
+      perPartition.set(m.partition ?? 0, partitionBytes)
       // The broker refuses a record batch over message.max.bytes (1 MB); one send holds a batch per partition.
-      if (size >= 1_500_000) await flush()
+      if (size >= 1_500_000 || partitionBytes >= 900_000) await flush()
     }
     await flush()
   } finally {

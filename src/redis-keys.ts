@@ -19,7 +19,10 @@ export function redisKeys(prefix: string) {
     jobPayload: (jobId: string) => `${prefix}:payload:${jobId}`,
     /** The fetcher generation allowed to record batch ranges of an instance (src/jobs/batch-ranges.ts). */
     rangeFence: (instance: string) => `${prefix}:fence:${instance}`,
-    batchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
+    /** A list: the recorded ranges of a partition's batches not committed yet, in offset order. */
+    batchRanges: (instance: string, topic: string, partition: number) => `${prefix}:ranges:${instance}:${topic}:${partition}`,
+    /** Before batches were pipelined: one range per partition, a plain string. Read and cleared, never written. */
+    legacyBatchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,
     /** Topics a topicPattern matched after the instance was running: read from their earliest offset. */
     discoveredTopics: (instance: string) => `${prefix}:discovered-topics:${instance}`,

@@ -31,9 +31,9 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
     loadQueueName,
     async (job: Job<LoadJobData, LoadJobResult>) => {
       const ctx = await contexts.get(job.data.instance)
-      // Gone only if Redis lost it; the waiting fetcher writes it again within a second.
+      // Gone only if Redis lost it: the waiting fetcher then removes this job and cuts the batch again from Kafka.
       const messages = await payloads.get(job.id!)
-      if (!messages) throw new Error(`the messages of batch ${job.id} are not in Redis yet; retrying`)
+      if (!messages) throw new Error(`the messages of batch ${job.id} are gone from Redis; the fetcher cuts the batch again from Kafka`)
       const result = await loadBatch({ ...job.data, messages }, ctx)
       await opts.activity.healthy(job.data.instance)
       return result

@@ -17,8 +17,9 @@ import type { JobWaiter } from './job-waiter.ts'
 
 /**
  * The fetcher of one instance: one Kafka consumer group (`k2s-<instance>`), one batcher per
- * assigned partition, at most one job per partition in flight, and the partition's offset
- * committed only after its job completed (docs/design.md invariants 1, 2, 4).
+ * assigned partition, one job per partition queued at a time (the next batch cut and ready beside
+ * it), and the partition's offset committed only after its job completed (docs/design.md
+ * invariants 1, 2, 4).
  *
  * Any rebalance starts every partition afresh from its committed offset and its recorded range:
  * kafkajs re-fetches from the committed offset after a rejoin anyway, and a partition we may no
@@ -192,9 +193,13 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     await resetting
     const { start, replay } = await startPosition(
       {
-        range: () => ranges.get(topic, partition),
+        ranges: () => ranges.list(topic, partition),
         committed: () => committedOffset(admin, groupId, topic, partition),
-        clear: (range) => ranges.clear(topic, partition, range),
+        async clear(range) {
+          await ranges.clear(topic, partition, range)
+          // Cut ahead of a batch that loaded, its frame may be in Redis with no job to read it.
+          await deps.waiter.forget({ instance: config.name, topic, partition, ...range })
+        },
       },
       epoch,
     )
@@ -216,7 +221,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
       },
       resume: () => consumer.resume([{ topic, partitions: [partition] }]),
       isCurrent: () => running && generation === mine,
-      fenceLost: () => deps.onCrash(new Error('the instance lease or the batch range fence was lost')),
+      restart: (why) => deps.onCrash(new Error(why)),
       log,
     })
     const open = { batcher, loop, sought: start !== null }
@@ -249,7 +254,7 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     }
     if (last !== null) resolveOffset(last)
     open.loop.wake()
-    if (holdBack(open.batcher, open.loop.inFlight(), lookAheadBytes(), lookAheadBudget)) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+    if (holdBack(open.batcher, { inFlight: open.loop.inFlight(), ready: open.loop.ready() }, lookAheadBytes(), lookAheadBudget)) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
   }
 
   // What partitions with a batch in flight may buffer ahead, all together (holdBack).

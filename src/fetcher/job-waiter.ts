@@ -1,18 +1,28 @@
 import { QueueEvents, type Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
+import { frameWriter } from '../jobs/frame-writer.ts'
 import { jobPayloads } from '../jobs/job-payload.ts'
-import { loadJobId, loadQueueName, type LoadJobData } from '../jobs/load-job.ts'
+import { loadJobId, loadQueueName, type BatchMessage, type LoadJobData } from '../jobs/load-job.ts'
 import type { RedisKeys } from '../redis-keys.ts'
 
 /**
- * Queues a batch's job, with its payload frame beside it, and resolves once it completed. Completion events wake the waiter at once;
- * a slow poll of the job's state backs them up, because an event can be missed across a Redis
- * reconnect. A job that vanished (removed after completion, or lost by a Redis restart) is queued
- * again, and a frame that vanished is written again: the labels make a second run harmless. Once the
- * job completed nothing reads the frame any more, so it is dropped.
+ * A batch's way through the queue: its frame is written to Redis as soon as it is cut (`put`),
+ * its job queued once the batch before it completed (`run`), which resolves when the job completed.
+ * Completion events wake the waiter at once; a slow poll of the job's state backs them up, because
+ * an event can be missed across a Redis reconnect. A job that vanished (removed after completion,
+ * or lost by a Redis restart) is queued again: the labels make a second run harmless. The fetcher
+ * keeps no copy of a frame: one Redis lost is `lost`, and the batch is cut again from Kafka. Once
+ * the job completed nothing reads the frame any more, so it is dropped.
  */
+export type JobOutcome = 'completed' | 'abandoned' | 'lost'
+
 export type JobWaiter = {
-  run(data: LoadJobData, frame: Buffer, shouldWait: () => boolean): Promise<boolean>
+  /** Writes the batch's frame, made of `messages` (src/jobs/frame-writer.ts). */
+  put(data: LoadJobData, messages: readonly BatchMessage[]): Promise<void>
+  /** `abandoned` when `shouldWait` turned false first (the fetcher lost the partition or stopped). */
+  run(data: LoadJobData, shouldWait: () => boolean): Promise<JobOutcome>
+  /** A recorded range that will not be cut again: its frame goes too, unless a job still needs it. */
+  forget(batch: Parameters<typeof loadJobId>[0]): Promise<void>
   close(): Promise<void>
 }
 
@@ -23,6 +33,7 @@ export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: Re
   const blocking = connection.duplicate()
   const events = new QueueEvents(loadQueueName, { connection: blocking, prefix: keys.bullPrefix })
   const payloads = jobPayloads(connection, keys)
+  const frames = frameWriter(connection)
   const wakers = new Map<string, () => void>()
   events.on('completed', ({ jobId }) => wakers.get(jobId)?.())
 
@@ -38,19 +49,24 @@ export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: Re
     })
 
   return {
-    /** False when `shouldWait` turned false first (the fetcher lost the partition or stopped). */
-    async run(data, frame, shouldWait) {
+    put: (data, messages) => frames.put(keys.jobPayload(loadJobId(data)), messages),
+    async run(data, shouldWait) {
       const jobId = loadJobId(data)
-      // The frame first: a worker may take the job the moment it exists.
-      await payloads.put(jobId, frame)
+      // A job id that exists already (a successor re-cutting a range) is not queued twice.
       await enqueue(data, jobId)
       while (shouldWait()) {
         const state = await queue.getJobState(jobId)
         if (state === 'completed') {
           await payloads.drop(jobId)
-          return true
+          return 'completed'
         }
-        await payloads.ensure(jobId, frame)
+        if (!(await payloads.has(jobId))) {
+          // Only a Redis that lost data (a restart without its latest writes, an eviction policy)
+          // loses a frame. The job is of no use without it; the batch's range, if Redis kept it,
+          // makes the re-cut batch the same job.
+          await queue.remove(jobId).catch(() => 0)
+          return 'lost'
+        }
         if (state === 'unknown') await enqueue(data, jobId)
         else if (state === 'failed') await (await queue.getJob(jobId))?.retry('failed')
         else await new Promise<void>((resolve) => {
@@ -63,12 +79,18 @@ export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: Re
           wakers.set(jobId, done)
         })
       }
-      return false
+      return 'abandoned'
+    },
+    async forget(batch) {
+      const jobId = loadJobId(batch)
+      const state = await queue.getJobState(jobId)
+      if (state === 'unknown' || state === 'completed') await payloads.drop(jobId)
     },
     async close() {
       for (const wake of wakers.values()) wake()
       await events.close()
       blocking.disconnect()
+      frames.close()
     },
   }
 }

@@ -3,8 +3,8 @@ import type { BatchRange } from '../jobs/batch-ranges.ts'
 /**
  * The messages of one topic-partition waiting to become a batch, and the rule that cuts them:
  * at most `maxRows` rows and `maxBytes` bytes, or whatever arrived within `maxWaitMs` of the
- * first message; a message is never split. A recorded range (docs/design.md invariant 4) overrides the
- * rule: the batch ends exactly where it ended before.
+ * first message; a message is never split. Recorded ranges (docs/design.md invariant 4) override the
+ * rule: each batch ends exactly where it ended before.
  */
 export type BufferedMessage = { offset: string; key?: Buffer | null; value: Buffer | null; rows: number; bytes: number; at: number }
 
@@ -16,15 +16,18 @@ export class PartitionBatcher {
   private messages: BufferedMessage[] = []
   private rows = 0
   private bytes = 0
+  /** The recorded ranges still to cut again, oldest first. */
+  private readonly replay: BatchRange[]
   /** Offset of the next message we expect; Kafka may hand a message again after a seek. */
   next: bigint
 
   constructor(
     private readonly limits: CutLimits,
     startOffset: bigint,
-    private replay: BatchRange | null,
+    replay: readonly BatchRange[],
   ) {
     this.next = startOffset
+    this.replay = [...replay]
   }
 
   push(m: BufferedMessage): boolean {
@@ -44,7 +47,7 @@ export class PartitionBatcher {
 
   /** A recorded range is being cut again: it must arrive whole, so it is never held back. */
   get replaying(): boolean {
-    return this.replay !== null
+    return this.replay.length > 0
   }
 
   /** The oldest message waiting to be cut. */
@@ -66,12 +69,12 @@ export class PartitionBatcher {
   /** Milliseconds until the time rule cuts, or null with nothing buffered (or a replay pending). */
   waitMs(now: number): number | null {
     const first = this.messages[0]
-    if (!first || this.replay) return null
+    if (!first || this.replaying) return null
     return Math.max(0, first.at + this.limits.maxWaitMs - now)
   }
 
   cut(now: number): Cut | null {
-    if (this.replay) return this.cutReplay(this.replay)
+    if (this.replaying) return this.cutReplay()
     const first = this.messages[0]
     if (!first) return null
     let rows = 0
@@ -89,14 +92,16 @@ export class PartitionBatcher {
     return this.take(n)
   }
 
-  private cutReplay(range: BatchRange): Cut | null {
+  private cutReplay(): Cut | null {
+    const range = this.replay[0]!
     const last = BigInt(range.lastOffset)
     const end = this.messages.findIndex((m) => BigInt(m.offset) >= last)
     if (end === -1) return null
     // The range's last message may be gone (retention, compaction): the next one still closes it.
     const n = BigInt(this.messages[end]!.offset) === last ? end + 1 : end
-    this.replay = null
-    if (n === 0) return null
+    this.replay.shift()
+    // Every message of the range is gone: nothing to load, the next range (or the rule) cuts on.
+    if (n === 0) return this.replaying ? this.cutReplay() : null
     const cut = this.take(n)
     return { ...cut, firstOffset: range.firstOffset, lastOffset: range.lastOffset }
   }
@@ -112,12 +117,16 @@ export class PartitionBatcher {
 }
 
 /**
- * Whether a partition stops fetching after a push: its next batch is full, or the fetcher's
- * look-ahead across all its partitions is over budget and this one has a batch in flight (its
- * commit lets it fetch again). Without a budget the fetcher's memory would grow with its partition
- * count. A partition with nothing in flight must fill its next batch, and a replay must arrive
- * whole, so neither is held back for the budget.
+ * Whether a partition stops fetching after a push. Its next batch is full; or a batch is cut and
+ * ready behind the one loading (`ready`): that one is in Redis, and Kafka refills the buffer far
+ * faster than StarRocks loads a batch, so buffering a third would only hold raw messages (and the
+ * fetch responses they are views into) in memory; or the fetcher's look-ahead across all its
+ * partitions is over budget and this one has a batch in flight. Without these the fetcher's memory
+ * would grow with its partition count. A partition with nothing in flight must fill its next batch,
+ * and a replay must arrive whole, so neither is held back.
  */
-export function holdBack(batcher: PartitionBatcher, inFlight: boolean, lookAheadBytes: number, budget: number): boolean {
-  return batcher.full || (inFlight && !batcher.replaying && lookAheadBytes > budget)
+export function holdBack(batcher: PartitionBatcher, loop: { inFlight: boolean; ready: boolean }, lookAheadBytes: number, budget: number): boolean {
+  if (batcher.full) return true
+  if (batcher.replaying) return false
+  return loop.ready || (loop.inFlight && lookAheadBytes > budget)
 }

@@ -1,15 +1,19 @@
 import type { BatchRanges, BatchRange } from '../jobs/batch-ranges.ts'
-import { encodePayload } from '../jobs/job-payload.ts'
 import type { LoadJobData } from '../jobs/load-job.ts'
 import type { Logger } from '../observe/logger.ts'
 import type { JobWaiter } from './job-waiter.ts'
 import type { BufferedMessage, PartitionBatcher } from './partition-batcher.ts'
 
 /**
- * The hand-off of one topic-partition, batch after batch: cut → record the range → queue the job →
- * wait until it completed → commit `last + 1` → forget the range. This is the one place an offset
- * is committed (docs/design.md invariant 1), and one batch at a time keeps rows in Kafka order
- * (invariant 2).
+ * The hand-off of one topic-partition, as a pipeline of three stages that overlap:
+ *
+ * 1. cut → record the range → write the frame to Redis, while the batch before it loads;
+ * 2. queue the job once the batch before it completed → wait until it completed;
+ * 3. commit `last + 1` → forget the ranges it covers, while the next batch loads.
+ *
+ * Jobs of a partition are queued one at a time, in offset order, so its rows reach StarRocks in
+ * Kafka order (docs/design.md invariant 2); a range stays recorded until the commit past it landed
+ * (invariant 4). This is the one place an offset is committed (invariant 1).
  */
 export type PartitionLoopDeps = {
   instance: string
@@ -22,108 +26,220 @@ export type PartitionLoopDeps = {
   fence: string
   waiter: JobWaiter
   commit(offset: string): Promise<void>
-  /** Fetching again once a cut made room in the buffer, or a commit ended the batch in flight. */
+  /** Fetching again once a cut made room in the buffer, or a batch completed. */
   resume(): void
   /** False once the partition may belong to someone else (rebalance, stop). */
   isCurrent(): boolean
   /**
-   * A current loop could not record a range: the lease or the fence is gone (say, a Redis that
-   * came back without it). The fetcher must start afresh rather than stand still.
+   * A current loop cannot go on: the lease or the fence is gone (say, a Redis that came back
+   * without it), or Redis lost a batch's frame. The fetcher must start afresh, from the committed
+   * offset and the recorded ranges, rather than stand still.
    */
-  fenceLost(): void
+  restart(why: string): void
   log: Logger
 }
 
 export type PartitionLoop = {
   wake(): void
   abandon(): void
-  /** The oldest message not committed yet: the first of the batch in flight, else of the buffer. */
+  /** The oldest message not loaded yet: the first of the batch in flight, else of the next, else of the buffer. */
   oldest(): BufferedMessage | null
-  /** A batch is cut and not committed yet. */
+  /** A batch is cut and not completed yet. */
   inFlight(): boolean
+  /** A batch is cut and in Redis, waiting for the one before it to complete. */
+  ready(): boolean
 }
 
+/**
+ * A cut on its way. Of its messages only the first is kept (for the lag in seconds), as a copy:
+ * its value is a view into a whole kafkajs fetch response, which it would keep alive.
+ */
+type Batch = { job: LoadJobData; range: BatchRange; first: BufferedMessage }
+
 const retryMs = 1_000
+// Not woken early: new messages arriving while Redis or Kafka is away must not turn a retry into a storm.
+const pause = () => new Promise((resolve) => setTimeout(resolve, retryMs))
+
+/** A promise the other stage resolves: "look again". */
+function signal() {
+  let fire = () => {}
+  let sleeping: Promise<void> | null = null
+  return {
+    wait(ms: number | null = null): Promise<void> {
+      sleeping ??= new Promise<void>((resolve) => {
+        const timer = ms === null ? undefined : setTimeout(() => fire(), ms)
+        fire = () => {
+          clearTimeout(timer)
+          sleeping = null
+          resolve()
+        }
+      })
+      return sleeping
+    },
+    fire: () => fire(),
+  }
+}
 
 export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
   let alive = true
-  let wake = () => {}
   const current = () => alive && d.isCurrent()
-  const sleep = (ms: number | null) =>
-    new Promise<void>((resolve) => {
-      const timer = ms === null ? undefined : setTimeout(resolve, ms)
-      wake = () => {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
+  const where = { topic: d.topic, partition: d.partition }
+  const stop = (why: string) => {
+    const wasCurrent = current()
+    alive = false
+    wakeAll()
+    if (wasCurrent) d.restart(why)
+  }
 
-  // A cut stays here until its offset is committed: a Redis or Kafka hiccup retries the same
-  // cut, never a new one, which would change the labels. Of its messages only the frame and the
-  // first (for the lag in seconds) are kept, the first as a copy: its value is a view into a whole
-  // kafkajs fetch response, which it would keep alive as long as the batch is in flight.
-  let pending: { range: BatchRange; frame: Buffer; messageCount: number; first: BufferedMessage; recorded: boolean } | null = null
+  // Stage 1 hands `next` to stage 2; each wakes the other when the slot changed.
+  let next: Batch | null = null
+  let loading: Batch | null = null
+  let preparing: Batch | null = null
+  const cutter = signal()
+  const runner = signal()
+  const committer = signal()
+  const wakeAll = () => {
+    cutter.fire()
+    runner.fire()
+    committer.fire()
+  }
 
-  void (async () => {
+  // The messages of the cut being handed on, until its frame is in Redis: views into kafkajs' fetch
+  // responses, written as they are. Kept here, not in a local of the async stage below: a local
+  // stays in its suspended frame after its last use and would pin whole fetch responses.
+  let messages: BufferedMessage[] = []
+
+  /** The next cut from the batcher, its messages in `messages`; null when none is due yet. */
+  function takeCut(): Batch | null {
+    const cut = d.batcher.cut(Date.now())
+    if (!cut) return null
+    const range = { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }
+    const job = { instance: d.instance, epoch: d.epoch, topic: d.topic, partition: d.partition, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset, messageCount: cut.messages.length }
+    messages = cut.messages
+    return { job, range, first: ownCopy(cut.messages[0]!) }
+  }
+
+  async function writeFrame(batch: Batch): Promise<void> {
+    await d.waiter.put(batch.job, messages)
+    messages = []
+  }
+
+  /** Stage 1. A cut stays here until it is handed on: a Redis hiccup retries the same cut, never a new one, which would change the labels. */
+  async function cutBatches(): Promise<void> {
+    let recorded = false
     while (current()) {
       try {
-        if (!pending) {
-          const cut = d.batcher.cut(Date.now())
-          if (!cut) {
-            await sleep(d.batcher.waitMs(Date.now()))
+        if (next) {
+          await cutter.wait()
+          continue
+        }
+        if (!preparing) {
+          preparing = takeCut()
+          if (!preparing) {
+            await cutter.wait(d.batcher.waitMs(Date.now()))
             continue
           }
-          const range = { epoch: d.epoch, firstOffset: cut.firstOffset, lastOffset: cut.lastOffset }
-          pending = { range, frame: encodePayload(cut.messages), messageCount: cut.messages.length, first: ownCopy(cut.messages[0]!), recorded: false }
+          recorded = false
           d.resume()
         }
-        const { range } = pending
-        if (!pending.recorded) {
-          if (!(await d.ranges.record(d.topic, d.partition, range, d.fence))) {
-            d.log.warn({ topic: d.topic, partition: d.partition }, 'instance lease lost or a newer fetcher took over: no batch cut, the new owner continues')
-            if (current()) d.fenceLost()
-            return
+        const batch = preparing
+        if (!recorded) {
+          if (!(await d.ranges.record(d.topic, d.partition, batch.range, d.fence))) {
+            d.log.warn(where, 'instance lease lost or a newer fetcher took over: no batch cut, the new owner continues')
+            return stop('the instance lease or the batch range fence was lost')
           }
           // Stopped while recording: the range passed the fence, so the successor, which reads the
           // ranges only after taking the fence, cuts it again whole; its job is the one to queue.
           if (!current()) return
-          pending.recorded = true
+          recorded = true
         }
-        const job: LoadJobData = {
-          instance: d.instance,
-          epoch: d.epoch,
-          topic: d.topic,
-          partition: d.partition,
-          firstOffset: range.firstOffset,
-          lastOffset: range.lastOffset,
-          messageCount: pending.messageCount,
-        }
-        if (!(await d.waiter.run(job, pending.frame, current))) return
-        // Abandoned meanwhile: the successor re-cuts the recorded range (same labels, nothing loads
-        // twice) and commits it itself; a late commit of ours, landing after the successor committed
-        // further, would move the offset back. The check and the commit are not atomic; one that
-        // slips past a rebalance only confirms loaded rows.
-        if (!current()) return
-        await d.commit(String(BigInt(range.lastOffset) + 1n))
-        await d.ranges.clear(d.topic, d.partition, range)
-        pending = null
-        // Held back for the fetcher's buffer budget while this batch was in flight: fetch again.
-        d.resume()
-        d.log.debug({ topic: d.topic, partition: d.partition, firstOffset: range.firstOffset, lastOffset: range.lastOffset }, 'batch committed')
+        await writeFrame(batch)
+        next = batch
+        preparing = null
+        runner.fire()
       } catch (err) {
-        d.log.warn({ topic: d.topic, partition: d.partition, err: (err as Error).message }, 'batch hand-off failed, retrying')
-        await sleep(retryMs)
+        d.log.warn({ ...where, err: (err as Error).message }, 'could not hand the next batch on, retrying')
+        await pause()
       }
     }
-  })()
+  }
+
+  // Completed, their commit not landed yet: the ranges to forget once it has.
+  const done: BatchRange[] = []
+
+  /** Stage 2: one job of the partition queued at a time, in offset order. */
+  async function loadBatches(): Promise<void> {
+    while (current()) {
+      try {
+        if (!loading) {
+          if (!next) {
+            await runner.wait()
+            continue
+          }
+          loading = next
+          next = null
+          cutter.fire()
+          // Held back while a batch was ready: fill the next one now, while this one loads.
+          d.resume()
+        }
+        const outcome = await d.waiter.run(loading.job, current)
+        if (outcome === 'abandoned' || !current()) return
+        if (outcome === 'lost') {
+          d.log.warn({ ...where, firstOffset: loading.range.firstOffset, lastOffset: loading.range.lastOffset }, "a batch's messages are gone from Redis (it lost data): the fetcher starts again and cuts the batch again from Kafka")
+          return stop("Redis lost a batch's messages")
+        }
+        done.push(loading.range)
+        loading = null
+        committer.fire()
+        // Held back for the fetcher's buffer budget while this batch was in flight: fetch again.
+        d.resume()
+      } catch (err) {
+        d.log.warn({ ...where, err: (err as Error).message }, 'batch hand-off failed, retrying')
+        await pause()
+      }
+    }
+  }
+
+  /**
+   * Stage 3. Commits whatever completed since the last one, newest offset only, then forgets the
+   * ranges it covers; commit before clear, so a successor that finds no range sees the commit.
+   * Abandoned meanwhile, it commits nothing: the successor re-cuts the recorded ranges (same labels,
+   * nothing loads twice) and commits them itself, and a late commit of ours, landing after the
+   * successor's, would move the offset back. The check and the commit are not atomic; one that
+   * slips past a rebalance only confirms loaded rows.
+   */
+  async function commitBatches(): Promise<void> {
+    while (current()) {
+      if (done.length === 0) {
+        await committer.wait()
+        continue
+      }
+      const covered = done.length
+      const last = done[covered - 1]!
+      try {
+        await d.commit(String(BigInt(last.lastOffset) + 1n))
+        for (const range of done.slice(0, covered)) await d.ranges.clear(d.topic, d.partition, range)
+        done.splice(0, covered)
+        d.log.debug({ ...where, lastOffset: last.lastOffset }, 'batches committed')
+      } catch (err) {
+        d.log.warn({ ...where, err: (err as Error).message }, 'could not commit the offset, retrying')
+        await pause()
+      }
+    }
+  }
+
+  void cutBatches()
+  void loadBatches()
+  void commitBatches()
 
   return {
-    wake: () => wake(),
-    oldest: () => pending?.first ?? d.batcher.first,
-    inFlight: () => pending !== null,
+    wake: () => cutter.fire(),
+    oldest: () => loading?.first ?? next?.first ?? preparing?.first ?? d.batcher.first,
+    inFlight: () => loading !== null || next !== null || preparing !== null,
+    ready: () => next !== null,
     abandon() {
       alive = false
-      wake()
+      wakeAll()
     },
   }
 }

@@ -19,28 +19,46 @@ const keyedMark = 0xffffffff
 const keyedVersion = 2
 
 export function encodePayload(messages: readonly BatchMessage[]): Buffer {
-  const keyed = messages.some((m) => m.key != null)
-  let size = keyed ? 9 : 4
-  for (const m of messages) size += 1 + m.offset.length + 4 + (m.value?.length ?? 0) + (keyed ? 4 + (m.key?.length ?? 0) : 0)
-  const frame = Buffer.allocUnsafe(size)
-  let at = 0
-  if (keyed) {
-    at = frame.writeUInt32BE(keyedMark, at)
-    at = frame.writeUInt8(keyedVersion, at)
-  }
-  at = frame.writeUInt32BE(messages.length, at)
-  for (const m of messages) {
-    at = frame.writeUInt8(m.offset.length, at)
-    at += frame.write(m.offset, at, 'latin1')
-    if (keyed) at = writeBytes(frame, at, m.key ?? null)
-    at = writeBytes(frame, at, m.value)
-  }
-  return frame
+  const { pieces, size } = framePieces(messages)
+  return Buffer.concat(pieces, size)
 }
 
-function writeBytes(frame: Buffer, at: number, bytes: Buffer | null): number {
-  at = frame.writeInt32BE(bytes ? bytes.length : -1, at)
-  return bytes ? at + bytes.copy(frame, at) : at
+/**
+ * The frame as the pieces it is made of, in order: the small parts (counts, offsets, lengths) as
+ * views into one buffer, the keys and values as the messages' own bytes, not copied.
+ */
+export function framePieces(messages: readonly BatchMessage[]): { pieces: Buffer[]; size: number } {
+  const keyed = messages.some((m) => m.key != null)
+  let metaSize = keyed ? 9 : 4
+  let size = 0
+  for (const m of messages) {
+    metaSize += 1 + m.offset.length + 4 + (keyed ? 4 : 0)
+    size += (m.value?.length ?? 0) + (keyed ? m.key?.length ?? 0 : 0)
+  }
+  size += metaSize
+  const meta = Buffer.allocUnsafe(metaSize)
+  const pieces: Buffer[] = []
+  let at = 0
+  let from = 0
+  const bytes = (b: Buffer | null) => {
+    at = meta.writeInt32BE(b ? b.length : -1, at)
+    if (!b || b.length === 0) return
+    pieces.push(meta.subarray(from, at), b)
+    from = at
+  }
+  if (keyed) {
+    at = meta.writeUInt32BE(keyedMark, at)
+    at = meta.writeUInt8(keyedVersion, at)
+  }
+  at = meta.writeUInt32BE(messages.length, at)
+  for (const m of messages) {
+    at = meta.writeUInt8(m.offset.length, at)
+    at += meta.write(m.offset, at, 'latin1')
+    if (keyed) bytes(m.key ?? null)
+    bytes(m.value)
+  }
+  if (from < at) pieces.push(meta.subarray(from, at))
+  return { pieces, size }
 }
 
 /** The values and keys are views into `frame`, not copies. */
@@ -83,11 +101,7 @@ export type JobPayloads = ReturnType<typeof jobPayloads>
  */
 export function jobPayloads(redis: Redis, keys: RedisKeys) {
   return {
-    put: (jobId: string, frame: Buffer) => redis.set(keys.jobPayload(jobId), frame).then(() => undefined),
-    /** Writes the frame again only if it is gone (a Redis that restarted without it). */
-    async ensure(jobId: string, frame: Buffer): Promise<void> {
-      if ((await redis.exists(keys.jobPayload(jobId))) === 0) await redis.set(keys.jobPayload(jobId), frame)
-    },
+    has: async (jobId: string) => (await redis.exists(keys.jobPayload(jobId))) === 1,
     async get(jobId: string): Promise<BatchMessage[] | null> {
       const frame = await redis.getBuffer(keys.jobPayload(jobId))
       return frame ? decodePayload(frame) : null

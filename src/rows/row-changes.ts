@@ -33,9 +33,10 @@ export type TableRowsBuilder = {
   result: TableRows
 }
 
-export function tableRowsBuilder(target: TargetTable): TableRowsBuilder {
+/** `capacity`: the body's first size in bytes, when the caller knows about how big it grows. */
+export function tableRowsBuilder(target: TargetTable, capacity?: number): TableRowsBuilder {
   const result: TableRows = {
-    body: new JsonRowsBody(),
+    body: new JsonRowsBody(capacity),
     upserts: 0,
     deletes: 0,
     ignoredDeletes: 0,

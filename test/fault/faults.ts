@@ -211,13 +211,14 @@ export const faults: readonly Fault[] = [
       let stuck = 0;
       for (const inst of ctx.instances) {
         for (let partition = 0; partition < inst.partitions; partition++) {
-          const text = await ctx.redis.get(ctx.keys.batchRange(inst.name, inst.topic, partition));
-          if (!text) continue;
-          const range = JSON.parse(text) as { epoch: number; firstOffset: string; lastOffset: string };
-          for (const t of faultTables) {
-            const label = loadLabel({ prefix: 'k2s', instance: inst.name, topic: inst.topic, partition, ...range, database: inst.db, table: t.name });
-            ctx.emulator.faults.inject({ kind: 'label-stuck-running', label });
-            stuck++;
+          // The batch loading and the next one, cut while it loads.
+          for (const text of await ctx.redis.lrange(ctx.keys.batchRanges(inst.name, inst.topic, partition), 0, -1)) {
+            const range = JSON.parse(text) as { epoch: number; firstOffset: string; lastOffset: string };
+            for (const t of faultTables) {
+              const label = loadLabel({ prefix: 'k2s', instance: inst.name, topic: inst.topic, partition, ...range, database: inst.db, table: t.name });
+              ctx.emulator.faults.inject({ kind: 'label-stuck-running', label });
+              stuck++;
+            }
           }
         }
       }

@@ -9,7 +9,7 @@ function msg(offset: number | string, p: { rows?: number; bytes?: number; at?: n
   return { offset: String(offset), value: Buffer.from(`m${offset}`), rows: p.rows ?? 1, bytes: p.bytes ?? 10, at: p.at ?? 0 }
 }
 
-function batcher(limits: Partial<CutLimits>, start = 0n, replay: BatchRange | null = null): PartitionBatcher {
+function batcher(limits: Partial<CutLimits>, start = 0n, replay: BatchRange[] = []): PartitionBatcher {
   return new PartitionBatcher({ maxRows: big, maxBytes: big, maxWaitMs: 1_000, ...limits }, start, replay)
 }
 
@@ -155,7 +155,7 @@ describe('PartitionBatcher: replay of a recorded range', () => {
   const range: BatchRange = { epoch: 0, firstOffset: '100', lastOffset: '104' }
 
   test('cuts exactly [first, last] although more is buffered and maxRows is smaller', () => {
-    const b = batcher({ maxRows: 2, maxWaitMs: 1_000 }, 100n, range)
+    const b = batcher({ maxRows: 2, maxWaitMs: 1_000 }, 100n, [range])
     pushAll(b, [100, 101, 102, 103, 104, 105, 106, 107, 108].map((o) => msg(o)))
     assert.deepEqual(shape(b.cut(0)), { first: '100', last: '104', offsets: ['100', '101', '102', '103', '104'] })
     // After the replay, the ordinary rules cut again.
@@ -164,13 +164,13 @@ describe('PartitionBatcher: replay of a recorded range', () => {
   })
 
   test('cuts exactly [first, last] even when the range held more rows than maxRows', () => {
-    const b = batcher({ maxRows: 3 }, 100n, range)
+    const b = batcher({ maxRows: 3 }, 100n, [range])
     pushAll(b, [100, 101, 102, 103, 104].map((o) => msg(o, { rows: 2 })))
     assert.deepEqual(offsets(b.cut(0)), ['100', '101', '102', '103', '104'])
   })
 
   test('waits for the last offset, whatever the time, and waitMs stays null meanwhile', () => {
-    const b = batcher({ maxRows: 2, maxWaitMs: 1_000 }, 100n, range)
+    const b = batcher({ maxRows: 2, maxWaitMs: 1_000 }, 100n, [range])
     pushAll(b, [100, 101, 102].map((o) => msg(o, { at: 0 })))
     assert.equal(b.cut(1_000_000), null)
     assert.equal(b.waitMs(1_000_000), null)
@@ -179,7 +179,7 @@ describe('PartitionBatcher: replay of a recorded range', () => {
   })
 
   test('when the last offset is gone (compaction), the next offset closes the range', () => {
-    const b = batcher({ maxWaitMs: 1_000 }, 100n, range)
+    const b = batcher({ maxWaitMs: 1_000 }, 100n, [range])
     pushAll(b, [msg(100), msg(101), msg(102)])
     assert.equal(b.cut(1_000_000), null)
     pushAll(b, [msg(106, { at: 500 }), msg(107, { at: 500 })])
@@ -189,7 +189,7 @@ describe('PartitionBatcher: replay of a recorded range', () => {
   })
 
   test('when the first offsets are gone, the cut still carries the recorded range', () => {
-    const b = batcher({}, 100n, range)
+    const b = batcher({}, 100n, [range])
     pushAll(b, [msg(102), msg(104), msg(105)])
     assert.deepEqual(shape(b.cut(0)), { first: '100', last: '104', offsets: ['102', '104'] })
   })
@@ -198,12 +198,30 @@ describe('PartitionBatcher: replay of a recorded range', () => {
     // The operator lowered commitBatch from 10 to 2 before the restart: the recorded range holds 10
     // rows. The fetcher pauses a partition whose batcher is full and resumes it only after a cut, so
     // a full batcher whose cut waits for more messages stalls the partition for good.
-    const b = batcher({ maxRows: 2 }, 100n, { epoch: 0, firstOffset: '100', lastOffset: '109' })
+    const b = batcher({ maxRows: 2 }, 100n, [{ epoch: 0, firstOffset: '100', lastOffset: '109' }])
     pushAll(b, [100, 101, 102, 103, 104].map((o) => msg(o)))
     assert.equal(b.cut(1_000_000), null)
     assert.equal(b.full, false)
     pushAll(b, [105, 106, 107, 108, 109].map((o) => msg(o)))
     assert.deepEqual(offsets(b.cut(0)), ['100', '101', '102', '103', '104', '105', '106', '107', '108', '109'])
+  })
+
+  test('two recorded ranges (the batch loading and the one cut behind it) are cut again one after the other, exactly', () => {
+    const b = batcher({ maxRows: 100, maxWaitMs: 0 }, 100n, [range, { epoch: 0, firstOffset: '105', lastOffset: '106' }])
+    pushAll(b, [100, 101, 102, 103, 104, 105].map((o) => msg(o)))
+    assert.deepEqual(offsets(b.cut(0)), ['100', '101', '102', '103', '104'])
+    assert.equal(b.cut(1_000_000), null, 'the second range waits for its last offset too')
+    assert.equal(b.replaying, true)
+    pushAll(b, [106, 107].map((o) => msg(o)))
+    assert.deepEqual(shape(b.cut(0)), { first: '105', last: '106', offsets: ['105', '106'] })
+    assert.equal(b.replaying, false)
+    assert.deepEqual(offsets(b.cut(0)), ['107'])
+  })
+
+  test('a recorded range whose messages are all gone (retention) is skipped, and the next range is cut', () => {
+    const b = batcher({ maxWaitMs: 1_000 }, 100n, [range, { epoch: 0, firstOffset: '105', lastOffset: '106' }])
+    pushAll(b, [msg(105), msg(106)])
+    assert.deepEqual(shape(b.cut(0)), { first: '105', last: '106', offsets: ['105', '106'] })
   })
 })
 
@@ -212,22 +230,29 @@ describe('holdBack: when a partition stops fetching', () => {
   test('a full next batch always stops it', () => {
     const b = batcher({ maxRows: 2 })
     pushAll(b, [msg(0), msg(1)])
-    assert.equal(holdBack(b, false, 0, budget), true)
+    assert.equal(holdBack(b, { inFlight: false, ready: false }, 0, budget), true)
   })
 
   test('over the fetcher-wide budget, only a partition with a batch in flight is held back', () => {
     const b = batcher({ maxRows: 10 })
     pushAll(b, [msg(0)])
     assert.equal(b.buffered, 10)
-    assert.equal(holdBack(b, true, budget + 1, budget), true)
-    assert.equal(holdBack(b, true, budget, budget), false, 'at the budget, not over it')
-    assert.equal(holdBack(b, false, budget + 1, budget), false, 'nothing in flight: it must fill its next batch')
+    assert.equal(holdBack(b, { inFlight: true, ready: false }, budget + 1, budget), true)
+    assert.equal(holdBack(b, { inFlight: true, ready: false }, budget, budget), false, 'at the budget, not over it')
+    assert.equal(holdBack(b, { inFlight: false, ready: false }, budget + 1, budget), false, 'nothing in flight: it must fill its next batch')
   })
 
   test('a replay is never held back, full or over budget: the range must arrive whole', () => {
-    const b = batcher({ maxRows: 1 }, 0n, { epoch: 0, firstOffset: '0', lastOffset: '5' })
+    const b = batcher({ maxRows: 1 }, 0n, [{ epoch: 0, firstOffset: '0', lastOffset: '5' }])
     pushAll(b, [msg(0), msg(1)])
     assert.equal(b.replaying, true)
-    assert.equal(holdBack(b, true, budget + 1, budget), false)
+    assert.equal(holdBack(b, { inFlight: true, ready: true }, budget + 1, budget), false)
+  })
+
+  test('a batch ready behind the one loading stops it, under any budget: a third batch would only sit in memory', () => {
+    const b = batcher({ maxRows: 10 })
+    pushAll(b, [msg(0)])
+    assert.equal(holdBack(b, { inFlight: true, ready: true }, 0, budget), true)
+    assert.equal(holdBack(b, { inFlight: true, ready: false }, 0, budget), false)
   })
 })

@@ -32,14 +32,16 @@ function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () =>
   const fenceLost: string[] = []
   let ended: () => void = () => {}
   const waiter: JobWaiter = {
+    async put() {},
     async run(job) {
       queued.push(job)
       opts.duringLoad?.()
-      return true
+      return 'completed'
     },
+    async forget() {},
     async close() {},
   }
-  const batcher = new PartitionBatcher({ maxRows: 10, maxBytes: 1_000_000, maxWaitMs: 0 }, 5n, null)
+  const batcher = new PartitionBatcher({ maxRows: 10, maxBytes: 1_000_000, maxWaitMs: 0 }, 5n, [])
   batcher.push({ offset: '5', value: Buffer.from('{}'), rows: 1, bytes: 2, at: 0 })
   const log = pino({ level: 'warn' }, { write: (line: string) => void (warnings.push(JSON.parse(line).msg), ended()) })
   const done = new Promise<void>((resolve) => (ended = resolve))
@@ -58,7 +60,7 @@ function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () =>
     },
     resume: () => {},
     isCurrent: opts.isCurrent ?? (() => true),
-    fenceLost: () => fenceLost.push('lost'),
+    restart: () => fenceLost.push('lost'),
     log,
   })
   return { queued, commits, warnings, fenceLost, loop, done: done.then(() => loop.abandon()) }
@@ -74,7 +76,7 @@ test('a node that lost the instance lease cuts no batch and leaves the recorded 
   await zombie.done
   assert.deepEqual(zombie.warnings, [lost])
   assert.deepEqual(zombie.queued, [])
-  assert.equal(await redis.get(keys.batchRange('shop', 'binlog', 0)), null)
+  assert.deepEqual(await redis.lrange(keys.batchRanges('shop', 'binlog', 0), 0, -1), [])
 
   const owner = runLoop('node-b')
   await owner.done
@@ -107,7 +109,7 @@ test('a loop stopped while its range was being recorded queues nothing: its succ
 })
 
 test('on one node, a fetcher generation that lost the fence to a newer one records nothing', async () => {
-  await redis.del(keys.batchRange('shop', 'binlog', 0))
+  await redis.del(keys.batchRanges('shop', 'binlog', 0))
   await redis.set(keys.owner('shop'), 'node-a')
   const ranges = batchRanges(redis, keys, 'shop', 'node-a')
   // The newer generation (a rebalance, or the fetcher restarted on this node) took the fence.
@@ -117,7 +119,7 @@ test('on one node, a fetcher generation that lost the fence to a newer one recor
   assert.deepEqual(older.warnings, [lost])
   assert.deepEqual(older.queued, [])
   assert.deepEqual(older.fenceLost, ['lost'], 'a loop still current asks for a fresh fetcher')
-  assert.equal(await redis.get(keys.batchRange('shop', 'binlog', 0)), null)
+  assert.deepEqual(await redis.lrange(keys.batchRanges('shop', 'binlog', 0), 0, -1), [])
 
   const newer = runLoop('node-a', { fence: 'node-a/gen-2' })
   await newer.done
@@ -125,7 +127,7 @@ test('on one node, a fetcher generation that lost the fence to a newer one recor
 })
 
 test('a Redis that came back without the fence: the loop asks for a fresh fetcher instead of standing still', async () => {
-  await redis.del(keys.batchRange('shop', 'binlog', 0), keys.rangeFence('shop'))
+  await redis.del(keys.batchRanges('shop', 'binlog', 0), keys.rangeFence('shop'))
   await redis.set(keys.owner('shop'), 'node-a')
   const stranded = runLoop('node-a', { fence: 'node-a/gen-1' })
   await stranded.done
@@ -134,7 +136,7 @@ test('a Redis that came back without the fence: the loop asks for a fresh fetche
 })
 
 test('a loop abandoned as its job completed commits nothing: the successor cuts the recorded range again and commits it', async () => {
-  await redis.del(keys.batchRange('shop', 'binlog', 0))
+  await redis.del(keys.batchRanges('shop', 'binlog', 0))
   await redis.set(keys.owner('shop'), 'node-a')
   await batchRanges(redis, keys, 'shop', 'node-a').fence('node-a/gen-1')
   let current = true
@@ -144,5 +146,5 @@ test('a loop abandoned as its job completed commits nothing: the successor cuts 
   await new Promise((resolve) => setTimeout(resolve, 100))
   assert.deepEqual(old.queued.map((j) => [j.firstOffset, j.lastOffset]), [['5', '5']])
   assert.deepEqual(old.commits, [])
-  assert.deepEqual(JSON.parse((await redis.get(keys.batchRange('shop', 'binlog', 0)))!), { epoch: 0, firstOffset: '5', lastOffset: '5' })
+  assert.deepEqual(await batchRanges(redis, keys, 'shop', 'node-a').list('binlog', 0), [{ epoch: 0, firstOffset: '5', lastOffset: '5' }])
 })

@@ -75,7 +75,7 @@ describe('payload frames in Redis', () => {
 
   after(() => stopDataPath({ emulator, k2s }))
 
-  test('a frame lost while its job waits is written again and every row arrives once; none is left after the commit', async () => {
+  test('a frame lost while its job waits is cut again from Kafka and every row arrives once; none is left after the commit', async () => {
     const send = (from: number, to: number) =>
       produce(kafka, 'app-t', Array.from({ length: to - from + 1 }, (_, i) => ({ partition: 0, value: canal('INSERT', 'app', 't', [{ id: String(from + i), v: `v${from + i}` }]) })))
     emulator.faults.inject({ kind: 'down' })
