@@ -21,6 +21,10 @@ export function redisKeys(prefix: string) {
     rangeFence: (instance: string) => `${prefix}:fence:${instance}`,
     /** A list: the recorded ranges of a partition's batches not committed yet, in offset order. */
     batchRanges: (instance: string, topic: string, partition: number) => `${prefix}:ranges:${instance}:${topic}:${partition}`,
+    /** `<epoch>:<offset>`: every batch of the partition up to this last offset is in StarRocks (src/jobs/batch-order.ts). */
+    loadedThrough: (instance: string, topic: string, partition: number) => `${prefix}:loaded:${instance}:${topic}:${partition}`,
+    /** Pub/sub channel: `<instance>/<topic>/<partition>`, published when its loaded-through mark moved. */
+    batchLoadedChannel: `${prefix}:batch-loaded`,
     /** Before batches were pipelined: one range per partition, a plain string. Read and cleared, never written. */
     legacyBatchRange: (instance: string, topic: string, partition: number) => `${prefix}:range:${instance}:${topic}:${partition}`,
     resetPlan: (instance: string, epoch: number) => `${prefix}:reset:${instance}:${epoch}`,

@@ -70,7 +70,16 @@ const eventTypeOf: Record<RowEvent['type'], EventType> = { INSERT: 'insert', UPD
 // StarRocks' error lines kept on an item that holds many rows.
 const maxDetailLines = 20
 
-export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJobResult> {
+/**
+ * The batch's place among its partition's batches (src/jobs/batch-order.ts). `ready`: the rows are
+ * built first and loaded only once it resolved (the batch before is in StarRocks); a target that
+ * batch changed meanwhile (a DDL it carried out) is built again against the target as it is now.
+ * `loaded`: called once every row is in StarRocks or refused, before the bookkeeping, so the batch
+ * behind may load.
+ */
+export type BatchTurn = { ready?: () => Promise<void>; loaded(): Promise<void> }
+
+export async function loadBatch(job: LoadBatch, ctx: LoadContext, turn?: BatchTurn): Promise<LoadJobResult> {
   const counters: Record<string, number> = {}
   const bySource: Record<string, number> = {}
   const drift: Record<string, TableDrift> = {}
@@ -207,6 +216,16 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
     segment.messages.push(index)
     segment.sourceRows += event.data.length
     if (!segment.ddl) segment.rows?.add({ partition: job.partition, offset: message.offset, event, route })
+  }
+
+  if (turn?.ready) {
+    await turn.ready()
+    for (const target of targets.values()) {
+      const now = await ctx.schemas.table(target.database, target.table)
+      if (sameSchema(now, target.schema)) continue
+      target.schema = now
+      for (const segment of target.segments) if (!segment.ddl) rebuild(target, segment)
+    }
   }
 
   let loadedRows = 0
@@ -401,6 +420,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   // Held tables keep the batch, and so the partition's offset, where it is: nothing after a held
   // row is committed. The other tables loaded; on the retry their labels answer.
   if (held.length > 0) throw new TablesHeldError(held)
+  await turn?.loaded()
 
   await ctx.activity.quarantine(quarantine)
   bump('loadedRows', loadedRows)
@@ -412,6 +432,8 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext): Promise<LoadJ
   await ctx.activity.count(job.instance, counters, bySource, { topic: job.topic, partition: job.partition })
   return { loadedRows, quarantinedRows, tables: targets.size }
 }
+
+const sameSchema = (a: TargetTable | null, b: TargetTable | null) => a === b || JSON.stringify(a) === JSON.stringify(b)
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0

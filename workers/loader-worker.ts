@@ -1,7 +1,8 @@
-import { Worker, type Job } from 'bullmq'
+import { DelayedError, Queue, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { InstanceActivity } from '../src/instances/instance-activity.ts'
 import type { InstanceStore } from '../src/instances/instance-store.ts'
+import { batchOrder } from '../src/jobs/batch-order.ts'
 import { jobPayloads } from '../src/jobs/job-payload.ts'
 import { loadQueueName, type LoadJobData, type LoadJobResult } from '../src/jobs/load-job.ts'
 import type { Logger } from '../src/observe/logger.ts'
@@ -27,14 +28,30 @@ export type LoaderWorkerOptions = {
 export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData, LoadJobResult> {
   const contexts = instanceContexts(opts)
   const payloads = jobPayloads(opts.connection, opts.keys)
+  const queue = new Queue<LoadJobData>(loadQueueName, { connection: opts.connection, prefix: opts.keys.bullPrefix })
+  const order = batchOrder(opts.connection, opts.keys, queue)
   const worker = new Worker<LoadJobData, LoadJobResult>(
     loadQueueName,
-    async (job: Job<LoadJobData, LoadJobResult>) => {
+    async (job: Job<LoadJobData, LoadJobResult>, token?: string) => {
       const ctx = await contexts.get(job.data.instance)
       // Gone only if Redis lost it: the waiting fetcher then removes this job and cuts the batch again from Kafka.
       const messages = await payloads.get(job.id!)
       if (!messages) throw new Error(`the messages of batch ${job.id} are gone from Redis; the fetcher cuts the batch again from Kafka`)
-      const result = await loadBatch({ ...job.data, messages }, ctx)
+      // Built while the batch before it loads; loaded once that one is in StarRocks.
+      const ready = job.data.previous && (async () => {
+        if ((await order.whenPreviousLoaded(job.data)) === 'go') return
+        throw new PreviousNotLoading()
+      })
+      let result: LoadJobResult
+      try {
+        result = await loadBatch({ ...job.data, messages }, ctx, { ready: ready || undefined, loaded: () => order.loaded(job.data) })
+      } catch (err) {
+        if (!(err instanceof PreviousNotLoading)) throw err
+        // The batch before is held, waiting or retrying later: the slot goes to other work, and this
+        // job looks again after a while that grows with its age (not an attempt: nothing failed).
+        await job.moveToDelayed(Date.now() + Math.min(30_000, Math.max(200, (Date.now() - job.timestamp) / 4)), token)
+        throw new DelayedError()
+      }
       await opts.activity.healthy(job.data.instance)
       return result
     },
@@ -65,6 +82,8 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
   const close = worker.close.bind(worker)
   worker.close = async (force?: boolean) => {
     await close(force)
+    order.close()
+    await queue.close()
     await contexts.closeAll()
   }
   return worker
@@ -86,6 +105,8 @@ function quarantineLogged(activity: InstanceActivity, log: Logger): InstanceActi
     },
   }
 }
+
+class PreviousNotLoading extends Error {}
 
 /**
  * One Stream Load client, schema cache and router per instance, rebuilt when the instance or its

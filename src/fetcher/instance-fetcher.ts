@@ -254,10 +254,10 @@ export async function startInstanceFetcher(stored: StoredInstance, deps: Instanc
     }
     if (last !== null) resolveOffset(last)
     open.loop.wake()
-    if (holdBack(open.batcher, { inFlight: open.loop.inFlight(), ready: open.loop.ready() }, lookAheadBytes(), lookAheadBudget)) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
+    if (holdBack(open.batcher, open.loop.inFlight(), lookAheadBudget / Math.max(1, opened.size), lookAheadBytes(), lookAheadBudget)) consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }])
   }
 
-  // What partitions with a batch in flight may buffer ahead, all together (holdBack).
+  // What the partitions may buffer ahead, all together (holdBack).
   const lookAheadBudget = 2 * config.maxBatchBytes
   function lookAheadBytes(): number {
     let bytes = 0

@@ -6,8 +6,8 @@ import { loadJobId, loadQueueName, type BatchMessage, type LoadJobData } from '.
 import type { RedisKeys } from '../redis-keys.ts'
 
 /**
- * A batch's way through the queue: its frame is written to Redis as soon as it is cut (`put`),
- * its job queued once the batch before it completed (`run`), which resolves when the job completed.
+ * A batch's way through the queue: its frame is written to Redis as soon as it is cut (`put`), its
+ * job queued (`enqueue`), and `completion` resolves when the job completed.
  * Completion events wake the waiter at once; a slow poll of the job's state backs them up, because
  * an event can be missed across a Redis reconnect. A job that vanished (removed after completion,
  * or lost by a Redis restart) is queued again: the labels make a second run harmless. The fetcher
@@ -19,8 +19,12 @@ export type JobOutcome = 'completed' | 'abandoned' | 'lost'
 export type JobWaiter = {
   /** Writes the batch's frame, made of `messages` (src/jobs/frame-writer.ts). */
   put(data: LoadJobData, messages: readonly BatchMessage[]): Promise<void>
-  /** `abandoned` when `shouldWait` turned false first (the fetcher lost the partition or stopped). */
-  run(data: LoadJobData, shouldWait: () => boolean): Promise<JobOutcome>
+  /** Queues the batch's job; one whose id exists already (a successor re-cutting a range) is not queued twice. */
+  enqueue(data: LoadJobData): Promise<void>
+  /** Until the job completed; `abandoned` when `shouldWait` turned false first (the fetcher lost the partition or stopped). */
+  completion(data: LoadJobData, shouldWait: () => boolean): Promise<JobOutcome>
+  /** Removes a queued job whose batch will be cut again. */
+  remove(data: LoadJobData): Promise<void>
   /** A recorded range that will not be cut again: its frame goes too, unless a job still needs it. */
   forget(batch: Parameters<typeof loadJobId>[0]): Promise<void>
   close(): Promise<void>
@@ -50,10 +54,10 @@ export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: Re
 
   return {
     put: (data, messages) => frames.put(keys.jobPayload(loadJobId(data)), messages),
-    async run(data, shouldWait) {
+    enqueue: (data) => enqueue(data, loadJobId(data)).then(() => undefined),
+    remove: (data) => queue.remove(loadJobId(data)).then(() => undefined),
+    async completion(data, shouldWait) {
       const jobId = loadJobId(data)
-      // A job id that exists already (a successor re-cutting a range) is not queued twice.
-      await enqueue(data, jobId)
       while (shouldWait()) {
         const state = await queue.getJobState(jobId)
         if (state === 'completed') {

@@ -117,16 +117,16 @@ export class PartitionBatcher {
 }
 
 /**
- * Whether a partition stops fetching after a push. Its next batch is full; or a batch is cut and
- * ready behind the one loading (`ready`): that one is in Redis, and Kafka refills the buffer far
- * faster than StarRocks loads a batch, so buffering a third would only hold raw messages (and the
- * fetch responses they are views into) in memory; or the fetcher's look-ahead across all its
- * partitions is over budget and this one has a batch in flight. Without these the fetcher's memory
- * would grow with its partition count. A partition with nothing in flight must fill its next batch,
- * and a replay must arrive whole, so neither is held back.
+ * Whether a partition stops fetching after a push. The fetcher's look-ahead, all its partitions'
+ * buffered messages together, has one budget, so its memory does not grow with its partition count.
+ * A partition stops once it holds a full next batch and its share of the budget (budget ÷
+ * partitions: one busy partition alone may read several batches ahead, so it never waits for
+ * Kafka between two batches; sixteen hold one each), or once the fetcher is over budget and it has
+ * a batch in flight. A partition with nothing in flight must fill its next batch, and a replay must
+ * arrive whole, so neither is held back for the budget.
  */
-export function holdBack(batcher: PartitionBatcher, loop: { inFlight: boolean; ready: boolean }, lookAheadBytes: number, budget: number): boolean {
-  if (batcher.full) return true
+export function holdBack(batcher: PartitionBatcher, inFlight: boolean, share: number, lookAheadBytes: number, budget: number): boolean {
   if (batcher.replaying) return false
-  return loop.ready || (loop.inFlight && lookAheadBytes > budget)
+  if (batcher.full && batcher.buffered >= share) return true
+  return inFlight && lookAheadBytes > budget
 }

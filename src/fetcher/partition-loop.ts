@@ -1,17 +1,18 @@
 import type { BatchRanges, BatchRange } from '../jobs/batch-ranges.ts'
 import type { LoadJobData } from '../jobs/load-job.ts'
 import type { Logger } from '../observe/logger.ts'
-import type { JobWaiter } from './job-waiter.ts'
+import type { JobOutcome, JobWaiter } from './job-waiter.ts'
 import type { BufferedMessage, PartitionBatcher } from './partition-batcher.ts'
 
 /**
  * The hand-off of one topic-partition, as a pipeline of three stages that overlap:
  *
- * 1. cut → record the range → write the frame to Redis, while the batch before it loads;
- * 2. queue the job once the batch before it completed → wait until it completed;
- * 3. commit `last + 1` → forget the ranges it covers, while the next batch loads.
+ * 1. cut → record the range → write the frame to Redis, while the batches before it load;
+ * 2. queue the job, at most two of the partition at a time, the second naming the first as the one
+ *    it loads after → wait until the oldest completed;
+ * 3. commit `last + 1` → forget the ranges it covers, while the next batches load.
  *
- * Jobs of a partition are queued one at a time, in offset order, so its rows reach StarRocks in
+ * A partition's jobs load one after the other, in offset order, so its rows reach StarRocks in
  * Kafka order (docs/design.md invariant 2); a range stays recorded until the commit past it landed
  * (invariant 4). This is the one place an offset is committed (invariant 1).
  */
@@ -46,8 +47,6 @@ export type PartitionLoop = {
   oldest(): BufferedMessage | null
   /** A batch is cut and not completed yet. */
   inFlight(): boolean
-  /** A batch is cut and in Redis, waiting for the one before it to complete. */
-  ready(): boolean
 }
 
 /**
@@ -91,10 +90,15 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
     if (wasCurrent) d.restart(why)
   }
 
-  // Stage 1 hands `next` to stage 2; each wakes the other when the slot changed.
+  // Stage 1 hands `next` to stage 2; each wakes the other when the slot changed. Stage 2 keeps the
+  // partition's queued jobs, oldest first.
   let next: Batch | null = null
-  let loading: Batch | null = null
+  const queued: Batch[] = []
+  // Taken from `next`, its job being queued.
+  let queuing: Batch | null = null
   let preparing: Batch | null = null
+  /** One batch ready, or two queued, is enough ahead of the loads. */
+  const enoughAhead = () => next !== null || queued.length + (queuing ? 1 : 0) >= 2
   const cutter = signal()
   const runner = signal()
   const committer = signal()
@@ -129,7 +133,7 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
     let recorded = false
     while (current()) {
       try {
-        if (next) {
+        if (enoughAhead()) {
           await cutter.wait()
           continue
         }
@@ -166,34 +170,57 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 
   // Completed, their commit not landed yet: the ranges to forget once it has.
   const done: BatchRange[] = []
+  // A never-settling promise: nothing but the completion to wait for.
+  const never = new Promise<null>(() => {})
 
-  /** Stage 2: one job of the partition queued at a time, in offset order. */
+  /**
+   * Stage 2: at most two jobs of the partition queued, in offset order; the second names the first
+   * as its `previous`, so a loader builds it meanwhile and loads it only after (src/jobs/batch-order.ts).
+   */
   async function loadBatches(): Promise<void> {
+    let completion: Promise<JobOutcome> | null = null
     while (current()) {
       try {
-        if (!loading) {
-          if (!next) {
-            await runner.wait()
-            continue
-          }
-          loading = next
+        if (!queuing && next && queued.length < 2) {
+          queuing = next
           next = null
+          // Room for the next cut; a partition held back for the budget fetches again.
           cutter.fire()
-          // Held back while a batch was ready: fill the next one now, while this one loads.
           d.resume()
+          const before = queued.at(-1)
+          if (before) queuing.job.previous = { firstOffset: before.range.firstOffset, lastOffset: before.range.lastOffset }
         }
-        const outcome = await d.waiter.run(loading.job, current)
+        if (queuing) {
+          await d.waiter.enqueue(queuing.job)
+          queued.push(queuing)
+          queuing = null
+          continue
+        }
+        const oldest = queued[0]
+        if (!oldest) {
+          await runner.wait()
+          continue
+        }
+        completion ??= d.waiter.completion(oldest.job, current)
+        // Woken too by a batch ready to queue behind the oldest.
+        const outcome = await Promise.race([completion, queued.length < 2 ? runner.wait().then(() => null) : never])
+        if (outcome === null) continue
+        completion = null
         if (outcome === 'abandoned' || !current()) return
         if (outcome === 'lost') {
-          d.log.warn({ ...where, firstOffset: loading.range.firstOffset, lastOffset: loading.range.lastOffset }, "a batch's messages are gone from Redis (it lost data): the fetcher starts again and cuts the batch again from Kafka")
+          d.log.warn({ ...where, firstOffset: oldest.range.firstOffset, lastOffset: oldest.range.lastOffset }, "a batch's messages are gone from Redis (it lost data): the fetcher starts again and cuts the batch again from Kafka")
+          // The job behind it would wait for it for ever: it is cut again too.
+          for (const behind of queued.slice(1)) await d.waiter.remove(behind.job).catch(() => {})
           return stop("Redis lost a batch's messages")
         }
-        done.push(loading.range)
-        loading = null
+        queued.shift()
+        done.push(oldest.range)
         committer.fire()
-        // Held back for the fetcher's buffer budget while this batch was in flight: fetch again.
+        // Room for the next batch: cut it (held back while two were queued) and fetch again.
+        cutter.fire()
         d.resume()
       } catch (err) {
+        completion = null
         d.log.warn({ ...where, err: (err as Error).message }, 'batch hand-off failed, retrying')
         await pause()
       }
@@ -234,9 +261,8 @@ export function startPartitionLoop(d: PartitionLoopDeps): PartitionLoop {
 
   return {
     wake: () => cutter.fire(),
-    oldest: () => loading?.first ?? next?.first ?? preparing?.first ?? d.batcher.first,
-    inFlight: () => loading !== null || next !== null || preparing !== null,
-    ready: () => next !== null,
+    oldest: () => queued[0]?.first ?? queuing?.first ?? next?.first ?? preparing?.first ?? d.batcher.first,
+    inFlight: () => queued.length > 0 || queuing !== null || next !== null || preparing !== null,
     abandon() {
       alive = false
       wakeAll()

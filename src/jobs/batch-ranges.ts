@@ -46,13 +46,15 @@ export function batchRanges(redis: Redis, keys: RedisKeys, instance: string, hol
       const recorded = await redis.eval(recordIfHolder, 3, keys.batchRanges(instance, topic, partition), keys.owner(instance), keys.rangeFence(instance), rangeText(range), holder, fence)
       return recorded === 1
     },
-    /** The partition's recorded ranges, oldest first. */
-    async list(topic: string, partition: number): Promise<BatchRange[]> {
-      const [legacy, texts] = await Promise.all([redis.get(keys.legacyBatchRange(instance, topic, partition)), redis.lrange(keys.batchRanges(instance, topic, partition), 0, -1)])
-      return [...(legacy ? [legacy] : []), ...texts].map((text) => JSON.parse(text) as BatchRange)
-    },
+    list: (topic: string, partition: number) => recordedRanges(redis, keys, instance, topic, partition),
     async clear(topic: string, partition: number, range: BatchRange): Promise<void> {
       await redis.eval(clearRange, 2, keys.batchRanges(instance, topic, partition), keys.legacyBatchRange(instance, topic, partition), rangeText(range))
     },
   }
+}
+
+/** A partition's recorded ranges, oldest first. */
+export async function recordedRanges(redis: Redis, keys: RedisKeys, instance: string, topic: string, partition: number): Promise<BatchRange[]> {
+  const [legacy, texts] = await Promise.all([redis.get(keys.legacyBatchRange(instance, topic, partition)), redis.lrange(keys.batchRanges(instance, topic, partition), 0, -1)])
+  return [...(legacy ? [legacy] : []), ...texts].map((text) => JSON.parse(text) as BatchRange)
 }

@@ -20,6 +20,11 @@ export type LoadJobData = {
   firstOffset: string
   lastOffset: string
   messageCount: number
+  /**
+   * The batch of the same partition queued before this one and not completed then: this batch may
+   * be read and built meanwhile, but loads only once that one is in StarRocks (src/jobs/batch-order.ts).
+   */
+  previous?: { firstOffset: string; lastOffset: string }
 }
 
 /** `key` only where the batch's frame carries keys (job-payload.ts); absent means null. */

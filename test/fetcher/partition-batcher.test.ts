@@ -227,32 +227,29 @@ describe('PartitionBatcher: replay of a recorded range', () => {
 
 describe('holdBack: when a partition stops fetching', () => {
   const budget = 1_000
-  test('a full next batch always stops it', () => {
+  test('a full next batch stops it once it holds its share of the budget', () => {
     const b = batcher({ maxRows: 2 })
     pushAll(b, [msg(0), msg(1)])
-    assert.equal(holdBack(b, { inFlight: false, ready: false }, 0, budget), true)
+    assert.equal(b.buffered, 20)
+    assert.equal(holdBack(b, false, 20, 0, budget), true, 'sixteen partitions: a share of one batch')
+    assert.equal(holdBack(b, true, budget, 20, budget), false, 'one busy partition alone reads further ahead')
+    pushAll(b, Array.from({ length: 98 }, (_, i) => msg(i + 2)))
+    assert.equal(holdBack(b, true, budget, 1_000, budget), true, 'up to the whole budget')
   })
 
   test('over the fetcher-wide budget, only a partition with a batch in flight is held back', () => {
     const b = batcher({ maxRows: 10 })
     pushAll(b, [msg(0)])
     assert.equal(b.buffered, 10)
-    assert.equal(holdBack(b, { inFlight: true, ready: false }, budget + 1, budget), true)
-    assert.equal(holdBack(b, { inFlight: true, ready: false }, budget, budget), false, 'at the budget, not over it')
-    assert.equal(holdBack(b, { inFlight: false, ready: false }, budget + 1, budget), false, 'nothing in flight: it must fill its next batch')
+    assert.equal(holdBack(b, true, budget, budget + 1, budget), true)
+    assert.equal(holdBack(b, true, budget, budget, budget), false, 'at the budget, not over it')
+    assert.equal(holdBack(b, false, budget, budget + 1, budget), false, 'nothing in flight: it must fill its next batch')
   })
 
   test('a replay is never held back, full or over budget: the range must arrive whole', () => {
     const b = batcher({ maxRows: 1 }, 0n, [{ epoch: 0, firstOffset: '0', lastOffset: '5' }])
     pushAll(b, [msg(0), msg(1)])
     assert.equal(b.replaying, true)
-    assert.equal(holdBack(b, { inFlight: true, ready: true }, budget + 1, budget), false)
-  })
-
-  test('a batch ready behind the one loading stops it, under any budget: a third batch would only sit in memory', () => {
-    const b = batcher({ maxRows: 10 })
-    pushAll(b, [msg(0)])
-    assert.equal(holdBack(b, { inFlight: true, ready: true }, 0, budget), true)
-    assert.equal(holdBack(b, { inFlight: true, ready: false }, 0, budget), false)
+    assert.equal(holdBack(b, true, 0, budget + 1, budget), false)
   })
 })

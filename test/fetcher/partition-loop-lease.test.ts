@@ -33,11 +33,14 @@ function runLoop(holder: string, opts: { ranges?: BatchRanges; isCurrent?: () =>
   let ended: () => void = () => {}
   const waiter: JobWaiter = {
     async put() {},
-    async run(job) {
+    async enqueue(job) {
       queued.push(job)
+    },
+    async completion() {
       opts.duringLoad?.()
       return 'completed'
     },
+    async remove() {},
     async forget() {},
     async close() {},
   }

@@ -52,16 +52,19 @@ function pipeline(messages: number) {
   const loads = new Map<string, ReturnType<typeof deferred<JobOutcome>>>()
   const commits: Array<{ offset: string; land: () => void }> = []
   const restarts: string[] = []
+  const removed: string[] = []
   const name = (job: LoadJobData) => `${job.firstOffset}-${job.lastOffset}`
+  const load = (batch: string) => loads.get(batch) ?? loads.set(batch, deferred<JobOutcome>()).get(batch)!
   const waiter: JobWaiter = {
     async put(job) {
       events.push(`put ${name(job)}`)
     },
-    run(job) {
-      events.push(`queue ${name(job)}`)
-      const load = deferred<JobOutcome>()
-      loads.set(name(job), load)
-      return load.promise
+    async enqueue(job) {
+      events.push(`queue ${name(job)}${job.previous ? ` after ${job.previous.firstOffset}-${job.previous.lastOffset}` : ''}`)
+    },
+    completion: (job) => load(name(job)).promise,
+    async remove(job) {
+      removed.push(name(job))
     },
     async forget() {},
     async close() {},
@@ -90,45 +93,43 @@ function pipeline(messages: number) {
   })
   const finish = (batch: string, outcome: JobOutcome = 'completed') => {
     events.push(`completed ${batch}`)
-    loads.get(batch)!.resolve(outcome)
+    load(batch).resolve(outcome)
   }
-  return { events, loads, commits, restarts, loop, finish }
+  return { events, commits, restarts, removed, loop, finish }
 }
 
-test('the next batch is cut, recorded and written while the one before it loads, and queued only once it completed', async () => {
-  const p = pipeline(3)
-  await until('5 queued and 6 written', () => p.events.includes('queue 5-5') && p.events.includes('put 6-6'))
+test('the next batch is cut, written and queued behind the one loading, naming it; a third waits until the first completed', async () => {
+  const p = pipeline(4)
+  await until('5 and 6 queued', () => p.events.includes('queue 6-6 after 5-5'))
   await new Promise((resolve) => setTimeout(resolve, 50))
-  assert.equal(p.events.includes('queue 6-6'), false, 'a second job of the partition while the first loads')
-  assert.equal(p.events.includes('put 7-7'), false, 'one batch ready behind the one loading is enough')
+  assert.deepEqual(p.events, ['put 5-5', 'queue 5-5', 'put 6-6', 'queue 6-6 after 5-5'], 'two jobs of the partition queued at most')
   assert.deepEqual(await recorded(), ['5-5', '6-6'])
   assert.equal(p.loop.inFlight(), true)
-  assert.equal(p.loop.ready(), true, '6 is ready: the fetcher stops reading this partition ahead')
 
   p.finish('5-5')
-  await until('6 queued', () => p.events.includes('queue 6-6'))
-  await until('7 written', () => p.events.includes('put 7-7'))
+  await until('7 queued', () => p.events.includes('queue 7-7 after 6-6'))
   p.finish('6-6')
-  await until('7 queued', () => p.events.includes('queue 7-7'))
+  await until('8 queued', () => p.events.includes('queue 8-8 after 7-7'))
   p.finish('7-7')
-  const order = p.events.filter((e) => e.startsWith('queue') || e.startsWith('completed'))
-  assert.deepEqual(order, ['queue 5-5', 'completed 5-5', 'queue 6-6', 'completed 6-6', 'queue 7-7', 'completed 7-7'])
+  p.finish('8-8')
+  const queuedOrder = p.events.filter((e) => e.startsWith('queue'))
+  assert.deepEqual(queuedOrder, ['queue 5-5', 'queue 6-6 after 5-5', 'queue 7-7 after 6-6', 'queue 8-8 after 7-7'])
+  await until('every commit asked', () => p.commits.length >= 1)
   p.loop.abandon()
 })
 
 test('a commit lands behind the loads: in order, only past completed batches, and a range is forgotten only after its commit', async () => {
   const p = pipeline(3)
-  await until('5 queued', () => p.events.includes('queue 5-5'))
+  await until('6 queued', () => p.events.includes('queue 6-6 after 5-5'))
   p.finish('5-5')
   await until('commit past 5', () => p.commits.length === 1)
   assert.equal(p.commits[0]!.offset, '6')
-  // The commit has not landed: the next batch loads meanwhile, and 5's range stays recorded.
-  await until('6 queued', () => p.events.includes('queue 6-6'))
+  // The commit has not landed: the batches behind load meanwhile, and 5's range stays recorded.
+  await until('7 queued', () => p.events.includes('queue 7-7 after 6-6'))
   assert.deepEqual(await recorded(), ['5-5', '6-6', '7-7'])
 
   // 6 and 7 complete while the first commit is still on its way: one commit covers both, after it.
   p.finish('6-6')
-  await until('7 queued', () => p.events.includes('queue 7-7'))
   p.finish('7-7')
   await new Promise((resolve) => setTimeout(resolve, 50))
   assert.equal(p.commits.length, 1, 'no second commit before the first landed')
@@ -142,13 +143,13 @@ test('a commit lands behind the loads: in order, only past completed batches, an
   p.loop.abandon()
 })
 
-test("a batch whose messages Redis lost: nothing committed, the fetcher starts again and cuts it again from Kafka", async () => {
+test("a batch whose messages Redis lost: nothing committed, the job behind it removed, and the fetcher starts again to cut both again from Kafka", async () => {
   const p = pipeline(2)
-  await until('5 queued', () => p.events.includes('queue 5-5'))
+  await until('6 queued', () => p.events.includes('queue 6-6 after 5-5'))
   p.finish('5-5', 'lost')
   await until('a restart asked for', () => p.restarts.length === 1)
   await new Promise((resolve) => setTimeout(resolve, 50))
   assert.deepEqual(p.commits, [])
-  assert.equal(p.events.includes('queue 6-6'), false)
+  assert.deepEqual(p.removed, ['6-6'], 'it would wait for 5 for ever')
   assert.deepEqual(await recorded(), ['5-5', '6-6'], 'the successor cuts both ranges again')
 })
