@@ -17,9 +17,9 @@ import type { JobWaiter } from './job-waiter.ts'
 
 /**
  * The fetcher of one instance: one Kafka consumer group (`k2s-<instance>`), one batcher per
- * assigned partition, one job per partition queued at a time (the next batch cut and ready beside
- * it), and the partition's offset committed only after its job completed (docs/design.md
- * invariants 1, 2, 4).
+ * assigned partition, at most two jobs per partition queued (the second loads after the first),
+ * and the partition's offset committed only after its jobs completed (docs/design.md invariants 1,
+ * 2, 4).
  *
  * Any rebalance starts every partition afresh from its committed offset and its recorded range:
  * kafkajs re-fetches from the committed offset after a rejoin anyway, and a partition we may no
