@@ -6,7 +6,7 @@ import type { Logger } from '../src/observe/logger.ts'
 import type { RouteTarget } from '../src/rows/table-mapping.ts'
 import { planDdl, type HoldReason } from '../src/schema/ddl-plan.ts'
 import { parseMysqlDdl } from '../src/schema/mysql-ddl.ts'
-import { SchemaChangeRefused, type SchemaChanges } from '../src/starrocks/schema-changes.ts'
+import { SchemaChangeBusy, SchemaChangeRefused, type SchemaChanges } from '../src/starrocks/schema-changes.ts'
 import type { SchemaCache } from '../src/starrocks/starrocks-schema.ts'
 
 /**
@@ -46,32 +46,43 @@ export async function passBarrier(ctx: BarrierContext, database: string, table: 
     const hold: SchemaHold = { table: name, kind, ...reason, topic: job.topic, partition: job.partition, offset: ddl.offset, ddl: id, sql, at: new Date().toISOString() }
     return { pass: false, hold }
   }
-  // One job per table at a time: a job an earlier attempt started is waited for, then planned against.
-  await evolution.changes.waitIdle(database, table)
-  const target = await ctx.schemas.refresh(database, table)
-  const plan = planDdl({ ddl: parseMysqlDdl(sql), rule: ddl.route.rule, database, table, target })
   const source = `${ddl.event.database}.${ddl.event.table}`
-  if (plan.kind === 'none') {
-    await evolution.holds.markDdlDone(job.instance, id, 'nothing-to-do')
-    ctx.log?.info({ instance: job.instance, table: name, source, offset: ddl.offset, note: plan.note }, 'schema change: nothing to carry out')
-    return { pass: true, counter: 'skipped.ddl' }
+  const { holds, changes } = evolution
+
+  /** null: another change of the table started first; plan again once it ended. */
+  const carryOut = async (plan: ReturnType<typeof planDdl>): Promise<BarrierOutcome | null> => {
+    if (plan.kind === 'none') {
+      await holds.markDdlDone(job.instance, id, 'nothing-to-do')
+      ctx.log?.info({ instance: job.instance, table: name, source, offset: ddl.offset, note: plan.note }, 'schema change: nothing to carry out')
+      return { pass: true, counter: 'skipped.ddl' }
+    }
+    if (plan.kind === 'hold') return held('ddl', plan.reason)
+    if (policy === 'pause') {
+      return held('ddl', {
+        code: 'schema.ddl-paused',
+        message: `the rule's schema change policy is pause: ${plan.summary} from ${source} waits for an operator`,
+        params: { table: name, source, change: plan.summary },
+      })
+    }
+    try {
+      await changes.run(database, table, plan.steps)
+    } catch (err) {
+      if (err instanceof SchemaChangeBusy) return null
+      if (!(err instanceof SchemaChangeRefused)) throw err
+      return held('ddl', { code: 'schema.ddl-refused', message: err.message, params: { table: name, statement: err.statement, detail: err.serverMessage } })
+    }
+    await holds.markDdlDone(job.instance, id, 'applied')
+    ctx.schemas.invalidate(database, table)
+    ctx.log?.info({ instance: job.instance, table: name, source, offset: ddl.offset, change: plan.summary }, 'schema change applied')
+    return { pass: true, counter: 'ddl.applied' }
   }
-  if (plan.kind === 'hold') return held('ddl', plan.reason)
-  if (policy === 'pause') {
-    return held('ddl', {
-      code: 'schema.ddl-paused',
-      message: `the rule's schema change policy is pause: ${plan.summary} from ${source} waits for an operator`,
-      params: { table: name, source, change: plan.summary },
-    })
+
+  // One job per table at a time: a job an earlier attempt, or another partition's loader, started
+  // is waited for, then planned against.
+  for (;;) {
+    await changes.waitIdle(database, table)
+    const target = await ctx.schemas.refresh(database, table)
+    const outcome = await carryOut(planDdl({ ddl: parseMysqlDdl(sql), rule: ddl.route.rule, database, table, target }))
+    if (outcome) return outcome
   }
-  try {
-    await evolution.changes.run(database, table, plan.steps)
-  } catch (err) {
-    if (!(err instanceof SchemaChangeRefused)) throw err
-    return held('ddl', { code: 'schema.ddl-refused', message: err.message, params: { table: name, statement: err.statement, detail: err.serverMessage } })
-  }
-  await evolution.holds.markDdlDone(job.instance, id, 'applied')
-  ctx.schemas.invalidate(database, table)
-  ctx.log?.info({ instance: job.instance, table: name, source, offset: ddl.offset, change: plan.summary }, 'schema change applied')
-  return { pass: true, counter: 'ddl.applied' }
 }

@@ -26,7 +26,23 @@ export class SchemaChangeRefused extends Error {
   }
 }
 
+/**
+ * Another schema change of the table started between our look and our statement: canal sends a
+ * DDL in every partition, so the loaders of several partitions may carry out the same change at
+ * once. Not StarRocks' decision on this statement: once that job ends, the change is planned again
+ * (it may have nothing left to do).
+ */
+export class SchemaChangeBusy extends Error {
+  constructor(readonly statement: string, readonly serverMessage: string) {
+    super(`another schema change of the table is running; "${statement}" is planned again once it ends (${serverMessage})`)
+  }
+}
+
 type AlterJobRow = { JobId: string | number; State: string; Msg: string | null }
+
+// StarRocks' answer while a table's schema change runs: "Table[t]'s state is not NORMAL. Do not
+// allow doing ALTER ops", newer versions "state(SCHEMA_CHANGE) is not NORMAL".
+const busy = /state(\([A-Z_]+\))? is not NORMAL/
 
 const running = new Set(['PENDING', 'WAITING_TXN', 'RUNNING'])
 
@@ -57,7 +73,9 @@ export function createSchemaChanges(target: StarRocksSql, opts: { pollMs?: numbe
     } catch (err) {
       // An answer from StarRocks (an error number) is its decision; a lost connection is not.
       const e = err as { errno?: number; sqlMessage?: string; message: string }
-      if (typeof e.errno === 'number' && e.sqlMessage !== undefined) throw new SchemaChangeRefused(sql, e.sqlMessage)
+      if (typeof e.errno === 'number' && e.sqlMessage !== undefined) {
+        throw busy.test(e.sqlMessage) ? new SchemaChangeBusy(sql, e.sqlMessage) : new SchemaChangeRefused(sql, e.sqlMessage)
+      }
       throw err
     }
   }
