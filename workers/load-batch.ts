@@ -99,16 +99,15 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext, turn?: BatchTu
 
   // Rows are built as the messages are decoded, so each decoded message is garbage at once.
   const targets = new Map<string, TargetRows>()
-  /** Bytes of the messages not looked at yet, the current one included. */
-  let unread = job.messages.reduce((sum, m) => sum + (m.value?.length ?? 0), 0)
+  const batchBytes = job.messages.reduce((sum, m) => sum + (m.value?.length ?? 0), 0)
   const targetFor = async (route: RouteTarget): Promise<TargetRows> => {
     const key = `${route.database}.${route.table}`
     let target = targets.get(key)
     if (!target) {
       const schema = await ctx.schemas.table(route.database, route.table)
-      // The batch's first table gets a body the size of what is left of the batch: a batch of one
-      // table (the common hot partition) is written without growing and copying its body.
-      const capacity = targets.size === 0 ? unread : undefined
+      // The batch's first table gets a body the size of the batch: a batch of one table (the common
+      // hot partition) is written without growing and copying its body.
+      const capacity = targets.size === 0 ? batchBytes : undefined
       target = { database: route.database, table: route.table, schema, fresh: false, holdsOnDrift: false, paused: false, segments: [{ messages: [], rows: schema && tableRowsBuilder(schema, capacity), sourceRows: 0 }] }
       targets.set(key, target)
     }
@@ -151,7 +150,7 @@ export async function loadBatch(job: LoadBatch, ctx: LoadContext, turn?: BatchTu
     if (segment.rows) for (const index of segment.messages) addRows(segment.rows, index)
   }
 
-  for (let index = 0; index < job.messages.length; unread -= job.messages[index++]!.value?.length ?? 0) {
+  for (let index = 0; index < job.messages.length; index++) {
     const message = job.messages[index]!
     // Plain canal row events go the fast way, from bytes to rows; whatever it declines, the format's
     // decoder and the row builder handle as the reference.

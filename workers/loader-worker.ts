@@ -38,13 +38,14 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
       const messages = await payloads.get(job.id!)
       if (!messages) throw new Error(`the messages of batch ${job.id} are gone from Redis; the fetcher cuts the batch again from Kafka`)
       // Built while the batch before it loads; loaded once that one is in StarRocks.
-      const ready = job.data.previous && (async () => {
-        if ((await order.whenPreviousLoaded(job.data)) === 'go') return
-        throw new PreviousNotLoading()
-      })
+      const ready = job.data.previous
+        ? async () => {
+            if ((await order.whenPreviousLoaded(job.data)) !== 'go') throw new PreviousNotLoading()
+          }
+        : undefined
       let result: LoadJobResult
       try {
-        result = await loadBatch({ ...job.data, messages }, ctx, { ready: ready || undefined, loaded: () => order.loaded(job.data) })
+        result = await loadBatch({ ...job.data, messages }, ctx, { ready, loaded: () => order.loaded(job.data) })
       } catch (err) {
         if (!(err instanceof PreviousNotLoading)) throw err
         // The batch before is held, waiting or retrying later: the slot goes to other work, and this

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { frameWriter } from '../../src/jobs/frame-writer.ts'
+import { frameWriter, type FrameWriter } from '../../src/jobs/frame-writer.ts'
 import { encodePayload, jobPayloads } from '../../src/jobs/job-payload.ts'
 import type { BatchMessage } from '../../src/jobs/load-job.ts'
 import { redisKeys } from '../../src/redis-keys.ts'
@@ -34,10 +34,29 @@ const batch: BatchMessage[] = [
   { offset: '12345678901234567890', value: Buffer.alloc(300_000, 0x61) },
 ]
 
-test('a frame written from the messages is the frame encodePayload makes, and reads back the same', async () => {
-  const redis = new Redis(url)
+/** A writer on a client of `target` (a URL, ACL user and database included), closed after `use`. */
+async function withWriter(target: string, use: (writer: FrameWriter, redis: Redis) => Promise<void>): Promise<void> {
+  const redis = new Redis(target, { lazyConnect: true })
   const writer = frameWriter(redis)
   try {
+    await use(writer, redis)
+  } finally {
+    writer.close()
+    redis.disconnect()
+  }
+}
+
+/** The test server's URL as `user` with `password`, database `db`. */
+function asUser(password: string, db = 0): string {
+  const u = new URL(url)
+  u.username = user
+  u.password = password
+  u.pathname = `/${db}`
+  return u.toString()
+}
+
+test('a frame written from the messages is the frame encodePayload makes, and reads back the same', () =>
+  withWriter(url, async (writer, redis) => {
     for (const messages of [batch, batch.map((m, i) => ({ ...m, key: i === 1 ? null : Buffer.from([0, 1, 2, i]) })), []]) {
       await writer.put(keys.jobPayload('job-1'), messages)
       assert.deepEqual(await redis.getBuffer(keys.jobPayload('job-1')), encodePayload(messages))
@@ -46,47 +65,23 @@ test('a frame written from the messages is the frame encodePayload makes, and re
     await Promise.all(Array.from({ length: 50 }, (_, i) => writer.put(keys.jobPayload(`job-${i}`), [{ offset: String(i), value: Buffer.from(`v${i}`) }])))
     const back = await jobPayloads(redis, keys).get('job-49')
     assert.deepEqual(back?.map((m) => [m.offset, m.value?.toString()]), [['49', 'v49']])
-  } finally {
-    writer.close()
-    redis.disconnect()
-  }
-})
+  }))
 
-test('it authenticates as the URL says and writes into its database', async () => {
-  const withUser = new URL(url)
-  withUser.username = user
-  withUser.password = 's3cret pass'
-  withUser.pathname = '/3'
-  const redis = new Redis(withUser.toString())
-  const writer = frameWriter(redis)
-  try {
+test('it authenticates as the URL says and writes into its database', () =>
+  withWriter(asUser('s3cret pass', 3), async (writer, redis) => {
     await writer.put(keys.jobPayload('in-db-3'), batch)
     assert.deepEqual(await redis.getBuffer(keys.jobPayload('in-db-3')), encodePayload(batch))
     assert.equal(await admin.exists(keys.jobPayload('in-db-3')), 0, 'not written into database 0')
     await redis.del(keys.jobPayload('in-db-3'))
-  } finally {
-    writer.close()
-    redis.disconnect()
-  }
-})
+  }))
 
-test('a refused password fails the put with what Redis said, without the password', async () => {
-  const wrong = new URL(url)
-  wrong.username = user
-  wrong.password = 'not-it'
-  const redis = new Redis(wrong.toString(), { lazyConnect: true })
-  const writer = frameWriter(redis)
-  try {
+test('a refused password fails the put with what Redis said, without the password', () =>
+  withWriter(asUser('not-it'), async (writer) => {
     await assert.rejects(writer.put(keys.jobPayload('refused'), batch), (err: Error) => /WRONGPASS/.test(err.message) && !err.message.includes('not-it'))
-  } finally {
-    writer.close()
-  }
-})
+  }))
 
-test('Redis away: the put fails, and the next one after it came back connects again', async () => {
-  const redis = new Redis(url)
-  const writer = frameWriter(redis)
-  try {
+test('Redis away: the put fails, and the next one after it came back connects again', () =>
+  withWriter(url, async (writer, redis) => {
     await writer.put(keys.jobPayload('before'), batch)
     // Every client of ours is dropped, the writer's connection too.
     await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes')
@@ -101,8 +96,4 @@ test('Redis away: the put fails, and the next one after it came back connects ag
     }
     assert.ok(failed <= 1, 'at most the put on the dead connection fails')
     assert.deepEqual(await redis.getBuffer(keys.jobPayload('after')), encodePayload(batch))
-  } finally {
-    writer.close()
-    redis.disconnect()
-  }
-})
+  }))
