@@ -51,14 +51,18 @@ let jobs = 0
 const remaining = new Set(ends.keys())
 let allCut: () => void = () => {}
 const cut = new Promise<void>((resolve) => (allCut = resolve))
+// Jobs "complete" as soon as they are queued: only the fetcher's own work is timed.
 const waiter: JobWaiter = {
   async put() {},
-  async run(job) {
+  async enqueue(job) {
     jobs++
     if (BigInt(job.lastOffset) + 1n === ends.get(job.partition)) remaining.delete(job.partition)
     if (remaining.size === 0) allCut()
+  },
+  async completion() {
     return 'completed'
   },
+  async remove() {},
   async forget() {},
   async close() {},
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { openSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import type { InstanceConfigInput, MappingEnvInput } from '../src/instances/config.ts'
@@ -24,6 +25,9 @@ export type K2sCluster = {
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
+/** What docker-compose.yml's worker service (the loaders) sets: glibc keeps freed memory for the next batch. */
+const loaderGlibcTunables = /^\s+GLIBC_TUNABLES: (\S+)$/m.exec(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'))?.[1] ?? ''
+
 export async function startK2sCluster(opts: { redisUrl: string; prefix: string; loaders: number; loaderConcurrency: number }): Promise<K2sCluster> {
   const secretKey = randomBytes(32)
   const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null })
@@ -32,10 +36,15 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
   const node = (name: string, args: string[]) => {
     // BENCH_CPU_PROF=<dir>: each K2S process writes a V8 CPU profile there when it stops.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : []
+    // BENCH_NODE_FLAGS="--trace-gc …": more node flags for every K2S process.
+    const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+    // BENCH_LOG=<prefix>: each K2S process logs at debug level into <prefix>-<name>.log.
+    const log = process.env.BENCH_LOG
+    const loader = args.includes('--no-fetcher')
     // The compiled build, as production runs it (bench/run.ts builds it first).
-    const child = spawn(process.execPath, [...profile, 'dist/bin/main.js', 'node', ...args], {
+    const child = spawn(process.execPath, [...profile, ...flags, 'dist/bin/main.js', 'node', ...args], {
       cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', log ? openSync(`${log}-${name}.log`, 'w') : 'ignore', 'inherit'],
       env: {
         ...process.env,
         K2S_REDIS_URL: opts.redisUrl,
@@ -45,7 +54,10 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
         K2S_NODE_PORT: '0',
         // Nodes look for new work every third of a lease: a short lease keeps the start-up out of the numbers.
         K2S_LEASE_MS: '1500',
-        K2S_LOG_LEVEL: 'warn',
+        K2S_LOG_LEVEL: log ? 'debug' : 'warn',
+        // Loaders run with glibc's allocator set as docker-compose.yml's worker service sets it
+        // (BENCH_GLIBC_TUNABLES='' runs them without, to compare).
+        ...(loader ? { GLIBC_TUNABLES: process.env.BENCH_GLIBC_TUNABLES ?? loaderGlibcTunables } : {}),
       },
     })
     children.push(child)

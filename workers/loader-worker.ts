@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis'
 import type { InstanceActivity } from '../src/instances/instance-activity.ts'
 import type { InstanceStore } from '../src/instances/instance-store.ts'
 import { batchOrder } from '../src/jobs/batch-order.ts'
-import { jobPayloads } from '../src/jobs/job-payload.ts'
+import { frameSocket } from '../src/jobs/frame-socket.ts'
+import { decodePayload } from '../src/jobs/job-payload.ts'
 import { loadQueueName, type LoadJobData, type LoadJobResult } from '../src/jobs/load-job.ts'
 import type { Logger } from '../src/observe/logger.ts'
 import type { RedisKeys } from '../src/redis-keys.ts'
@@ -27,7 +28,7 @@ export type LoaderWorkerOptions = {
 
 export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData, LoadJobResult> {
   const contexts = instanceContexts(opts)
-  const payloads = jobPayloads(opts.connection, opts.keys)
+  const frames = frameSocket(opts.connection)
   const queue = new Queue<LoadJobData>(loadQueueName, { connection: opts.connection, prefix: opts.keys.bullPrefix })
   const order = batchOrder(opts.connection, opts.keys, queue)
   const worker = new Worker<LoadJobData, LoadJobResult>(
@@ -35,8 +36,8 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
     async (job: Job<LoadJobData, LoadJobResult>, token?: string) => {
       const ctx = await contexts.get(job.data.instance)
       // Gone only if Redis lost it: the waiting fetcher then removes this job and cuts the batch again from Kafka.
-      const messages = await payloads.get(job.id!)
-      if (!messages) throw new Error(`the messages of batch ${job.id} are gone from Redis; the fetcher cuts the batch again from Kafka`)
+      const frame = await frames.get(opts.keys.jobPayload(job.id!))
+      if (!frame) throw new Error(`the messages of batch ${job.id} are gone from Redis; the fetcher cuts the batch again from Kafka`)
       // Built while the batch before it loads; loaded once that one is in StarRocks.
       const ready = job.data.previous
         ? async () => {
@@ -45,7 +46,7 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
         : undefined
       let result: LoadJobResult
       try {
-        result = await loadBatch({ ...job.data, messages }, ctx, { ready, loaded: () => order.loaded(job.data) })
+        result = await loadBatch({ ...job.data, messages: decodePayload(frame) }, ctx, { ready, loaded: () => order.loaded(job.data) })
       } catch (err) {
         if (!(err instanceof PreviousNotLoading)) throw err
         // The batch before is held, waiting or retrying later: the slot goes to other work, and this
@@ -84,6 +85,7 @@ export function startLoaderWorker(opts: LoaderWorkerOptions): Worker<LoadJobData
   worker.close = async (force?: boolean) => {
     await close(force)
     order.close()
+    frames.close()
     await queue.close()
     await contexts.closeAll()
   }

@@ -1,6 +1,6 @@
 import { QueueEvents, type Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { frameWriter } from '../jobs/frame-writer.ts'
+import { frameSocket } from '../jobs/frame-socket.ts'
 import { jobPayloads } from '../jobs/job-payload.ts'
 import { loadJobId, loadQueueName, type BatchMessage, type LoadJobData } from '../jobs/load-job.ts'
 import type { RedisKeys } from '../redis-keys.ts'
@@ -17,7 +17,7 @@ import type { RedisKeys } from '../redis-keys.ts'
 export type JobOutcome = 'completed' | 'abandoned' | 'lost'
 
 export type JobWaiter = {
-  /** Writes the batch's frame, made of `messages` (src/jobs/frame-writer.ts). */
+  /** Writes the batch's frame, made of `messages` (src/jobs/frame-socket.ts). */
   put(data: LoadJobData, messages: readonly BatchMessage[]): Promise<void>
   /** Queues the batch's job; one whose id exists already (a successor re-cutting a range) is not queued twice. */
   enqueue(data: LoadJobData): Promise<void>
@@ -37,7 +37,7 @@ export function jobWaiter(queue: Queue<LoadJobData>, connection: Redis, keys: Re
   const blocking = connection.duplicate()
   const events = new QueueEvents(loadQueueName, { connection: blocking, prefix: keys.bullPrefix })
   const payloads = jobPayloads(connection, keys)
-  const frames = frameWriter(connection)
+  const frames = frameSocket(connection)
   const wakers = new Map<string, () => void>()
   events.on('completed', ({ jobId }) => wakers.get(jobId)?.())
 

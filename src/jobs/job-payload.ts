@@ -102,10 +102,6 @@ export type JobPayloads = ReturnType<typeof jobPayloads>
 export function jobPayloads(redis: Redis, keys: RedisKeys) {
   return {
     has: async (jobId: string) => (await redis.exists(keys.jobPayload(jobId))) === 1,
-    async get(jobId: string): Promise<BatchMessage[] | null> {
-      const frame = await redis.getBuffer(keys.jobPayload(jobId))
-      return frame ? decodePayload(frame) : null
-    },
     drop: (jobId: string) => redis.unlink(keys.jobPayload(jobId)).then(() => undefined),
   }
 }

@@ -48,6 +48,9 @@ export function createSchemaCache(target: StarRocksSql, ttlMs = 60_000, queryTim
   const { host, port, mysql: options } = parseJdbcUrl(target.jdbcUrl)
   const pool = mysql.createPool({ host, port, user: target.user, password: target.password, connectionLimit: 2, connectTimeout: 10_000, ...options })
   const cache = new Map<string, { at: number; ttl: number; value: Promise<TargetTable | null> }>()
+  // Connected now, while the first batch is read from Redis: the handshake is then off the first
+  // load's path (it was about 0.1 s of it). A failure here is met again, and said, by the lookup.
+  pool.getConnection().then((connection) => connection.release(), () => {})
 
   async function query(sql: string, values: string[]): Promise<unknown> {
     const connection = await pool.getConnection()
