@@ -79,10 +79,11 @@ export async function passBarrier(ctx: BarrierContext, database: string, table: 
 
   // One job per table at a time: a job an earlier attempt, or another partition's loader, started
   // is waited for, then planned against.
+  const parsed = parseMysqlDdl(sql)
   for (;;) {
     await changes.waitIdle(database, table)
     const target = await ctx.schemas.refresh(database, table)
-    const outcome = await carryOut(planDdl({ ddl: parseMysqlDdl(sql), rule: ddl.route.rule, database, table, target }))
+    const outcome = await carryOut(planDdl({ ddl: parsed, rule: ddl.route.rule, database, table, target }))
     if (outcome) return outcome
   }
 }

@@ -93,8 +93,6 @@ export function decodePayload(frame: Buffer): BatchMessage[] {
   return messages
 }
 
-export type JobPayloads = ReturnType<typeof jobPayloads>
-
 /**
  * The frames in Redis, by job id. No expiry: a job may wait days for StarRocks to come back, and
  * its frame must still be there. The fetcher drops a frame once it saw its job complete.
