@@ -3,6 +3,8 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { LoadRecord } from '../test/starrocks-emulator/index.ts'
 
+export type TableDigest = { rows: number; sha256: string }
+
 export type EmulatorChild = {
   pid: number
   feHttpPort: number
@@ -11,6 +13,8 @@ export type EmulatorChild = {
   loads: LoadRecord[]
   execute(ddl: string[]): Promise<void>
   rowCount(db: string, table: string): Promise<number>
+  /** The table's row count and a SHA-256 over its rows in key order: equal tables, equal digests. */
+  digest(db: string, table: string): Promise<TableDigest>
   close(): Promise<void>
 }
 
@@ -41,6 +45,7 @@ export async function startEmulatorChild(): Promise<EmulatorChild> {
     loads,
     execute: async (ddl) => void (await ask({ ddl })),
     rowCount: async (db, table) => (await ask({ rowCount: { db, table } })) as number,
+    digest: async (db, table) => (await ask({ digest: { db, table } })) as TableDigest,
     async close() {
       const exited = once(child, 'exit')
       child.disconnect()

@@ -1,9 +1,11 @@
 // The StarRocks emulator in a process of its own, so the benchmark measures its CPU and memory
 // apart from K2S' (in production that work is StarRocks'). Spoken to over IPC by
 // bench/emulator-child.ts: `{ ddl }` → `{ done }`, and every 100 ms the loads since the last report.
+import { createHash } from 'node:crypto'
 import { startStarRocksEmulator, type LoadRecord } from '../test/starrocks-emulator/index.ts'
 
-type Request = { id: number; ddl: string[] } | { id: number; rowCount: { db: string; table: string } }
+type Table = { db: string; table: string }
+type Request = { id: number; ddl: string[] } | { id: number; rowCount: Table } | { id: number; digest: Table }
 
 const emulator = await startStarRocksEmulator()
 let reported = 0
@@ -20,8 +22,14 @@ process.on('message', async (req: Request) => {
     if ('ddl' in req) {
       for (const sql of req.ddl) await emulator.execute(sql)
       process.send!({ id: req.id, done: true })
-    } else {
+    } else if ('rowCount' in req) {
       process.send!({ id: req.id, done: emulator.rows(req.rowCount.db, req.rowCount.table).length })
+    } else {
+      // Rows come in key order, so two runs that left the same table give the same digest.
+      const hash = createHash('sha256')
+      const rows = emulator.rows(req.digest.db, req.digest.table)
+      for (const row of rows) hash.update(JSON.stringify(row)).update('\n')
+      process.send!({ id: req.id, done: { rows: rows.length, sha256: hash.digest('hex') } })
     }
   } catch (err) {
     process.send!({ id: req.id, error: (err as Error).message })

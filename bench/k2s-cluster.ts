@@ -27,6 +27,9 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** What docker-compose.yml's worker service (the loaders) sets: glibc keeps freed memory for the next batch. */
 const loaderGlibcTunables = /^\s+GLIBC_TUNABLES: (\S+)$/m.exec(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'))?.[1] ?? ''
+/** The node flags of the image's ENTRYPOINT (`node <flags> dist/bin/main.js`), which every K2S role runs with. */
+const imageNodeFlags = (JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'))?.[1] ?? '[]') as string[])
+  .filter((arg) => arg.startsWith('--'))
 
 export async function startK2sCluster(opts: { redisUrl: string; prefix: string; loaders: number; loaderConcurrency: number }): Promise<K2sCluster> {
   const secretKey = randomBytes(32)
@@ -36,8 +39,10 @@ export async function startK2sCluster(opts: { redisUrl: string; prefix: string; 
   const node = (name: string, args: string[]) => {
     // BENCH_CPU_PROF=<dir>: each K2S process writes a V8 CPU profile there when it stops.
     const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name}.cpuprofile`] : []
+    // The image's node flags (BENCH_IMAGE_NODE_FLAGS='' runs without them, to compare), then
     // BENCH_NODE_FLAGS="--trace-gc …": more node flags for every K2S process.
-    const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+    const words = (value: string | undefined) => value?.split(' ').filter(Boolean) ?? []
+    const flags = [...(process.env.BENCH_IMAGE_NODE_FLAGS === undefined ? imageNodeFlags : words(process.env.BENCH_IMAGE_NODE_FLAGS)), ...words(process.env.BENCH_NODE_FLAGS)]
     // BENCH_LOG=<prefix>: each K2S process logs at debug level into <prefix>-<name>.log.
     const log = process.env.BENCH_LOG
     const loader = args.includes('--no-fetcher')

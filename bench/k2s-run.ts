@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { committedOffsets } from '../test/harness/kafka-helpers.ts'
 import { testPrefix } from '../test/harness/redis-server.ts'
 import { sourceDatabase } from './canal-stream.ts'
-import { startEmulatorChild } from './emulator-child.ts'
+import { startEmulatorChild, type TableDigest } from './emulator-child.ts'
 import { benchInstance, benchMappingEnv, startK2sCluster } from './k2s-cluster.ts'
 import { benchProcesses, machineBusyMeter, processMeter, type ProcessUse } from './process-stats.ts'
 import { redisMemorySampler } from './samplers.ts'
@@ -22,6 +22,8 @@ export type K2sRunResult = {
   loads: number
   loadedRows: number
   failedLoads: number
+  /** The digests of `digestTables` at the end, to check a peer left the same tables. */
+  tables: TableDigest[]
 }
 
 /**
@@ -40,6 +42,7 @@ export async function runK2s(opts: {
   targetDb: string
   tables: string[]
   timeoutMs: number
+  digestTables?: string[]
 }): Promise<K2sRunResult> {
   const name = `bench-w${opts.workers}-${Date.now().toString(36)}`
   // An emulator of its own: a later run would otherwise upsert into tables an earlier run filled.
@@ -80,6 +83,7 @@ export async function runK2s(opts: {
       loads: ok.length,
       loadedRows: ok.reduce((s, l) => s + l.loadedRows, 0),
       failedLoads: emulator.loads.length - ok.length,
+      tables: await Promise.all((opts.digestTables ?? []).map((t) => emulator.digest(opts.targetDb, t))),
     }
   } finally {
     await k2s.store.stopInstance(name).catch(() => undefined)

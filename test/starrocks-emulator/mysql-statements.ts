@@ -147,6 +147,8 @@ const VARIABLES: Record<string, string | number> = {
   collation_server: 'utf8_general_ci',
   init_connect: '',
   interactive_timeout: 3600,
+  // Connector/J 8.0 reads it from any server under 5.5, as StarRocks' 5.1.0 is.
+  language: '/starrocks/share/english/',
   license: 'Apache License 2.0',
   lower_case_table_names: 0,
   max_allowed_packet: 33554432,

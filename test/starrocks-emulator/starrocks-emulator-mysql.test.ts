@@ -50,6 +50,25 @@ test('version probes: current_version() and 5.1.0 (§7.1)', async () => {
   ]);
 });
 
+test("the variables MySQL Connector/J 8.0 reads at connect from a server that says 5.1.0", async () => {
+  // Its NativeSession.loadServerVariables for a server under 5.5 (hence @@language) and 8.0.3.
+  const sql =
+    'SELECT @@session.auto_increment_increment AS auto_increment_increment, @@character_set_client AS character_set_client, ' +
+    '@@character_set_connection AS character_set_connection, @@character_set_results AS character_set_results, ' +
+    '@@character_set_server AS character_set_server, @@collation_server AS collation_server, @@collation_connection AS collation_connection, ' +
+    '@@init_connect AS init_connect, @@interactive_timeout AS interactive_timeout, @@language AS language, @@license AS license, ' +
+    '@@lower_case_table_names AS lower_case_table_names, @@max_allowed_packet AS max_allowed_packet, @@net_write_timeout AS net_write_timeout, ' +
+    '@@performance_schema AS performance_schema, @@query_cache_size AS query_cache_size, @@query_cache_type AS query_cache_type, ' +
+    '@@sql_mode AS sql_mode, @@system_time_zone AS system_time_zone, @@time_zone AS time_zone, @@tx_isolation AS transaction_isolation, ' +
+    '@@wait_timeout AS wait_timeout';
+  const [row] = await rows(sql);
+  assert.equal(row!.language, '/starrocks/share/english/');
+  assert.equal(row!.license, 'Apache License 2.0');
+  assert.equal(row!.transaction_isolation, 'REPEATABLE-READ');
+  assert.equal(Object.keys(row!).length, 22);
+  assert.deepEqual(await sqlError('SELECT @@no_such_variable'), [1193, "Unknown system variable 'no_such_variable'"]);
+});
+
 test('information_schema.COLUMNS, Flink sink query, text and prepared (§7.1)', async () => {
   const flink = 'select COLUMN_NAME, ORDINAL_POSITION, COLUMN_KEY, DATA_TYPE, COLUMN_SIZE, DECIMAL_DIGITS from information_schema.COLUMNS where TABLE_SCHEMA=? and TABLE_NAME=?';
   const expected = [
