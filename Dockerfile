@@ -22,6 +22,6 @@ COPY --from=build /opt/k2s/dist ./dist
 ENV NODE_ENV=production K2S_ADMIN_HOST=0.0.0.0
 # V8 starts the old generation small and, with the little a node keeps live, collects it every 10 MB or
 # so of promoted objects: 30 full collections per million rows in a fetcher or loader. Starting it at
-# 128 MB leaves 7 and takes 15-20% off their CPU, with RSS within 20 MB (docs/benchmarks.md).
+# 128 MB leaves 7 and takes 11-22% off their CPU, for 8-30 MB more RSS (docs/benchmarks.md).
 ENTRYPOINT ["node", "--enable-source-maps", "--initial-old-space-size=128", "dist/bin/main.js"]
 CMD ["all"]
