@@ -12,7 +12,6 @@ export type EmulatorChild = {
   /** Every load attempt reported so far, in order; reports arrive every 100 ms. */
   loads: LoadRecord[]
   execute(ddl: string[]): Promise<void>
-  rowCount(db: string, table: string): Promise<number>
   /** The table's row count and a SHA-256 over its rows in key order: equal tables, equal digests. */
   digest(db: string, table: string): Promise<TableDigest>
   close(): Promise<void>
@@ -44,7 +43,6 @@ export async function startEmulatorChild(): Promise<EmulatorChild> {
     ...ready.ready,
     loads,
     execute: async (ddl) => void (await ask({ ddl })),
-    rowCount: async (db, table) => (await ask({ rowCount: { db, table } })) as number,
     digest: async (db, table) => (await ask({ digest: { db, table } })) as TableDigest,
     async close() {
       const exited = once(child, 'exit')

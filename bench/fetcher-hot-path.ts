@@ -7,7 +7,6 @@
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { instanceConfigSchema } from '../src/instances/config.ts'
@@ -15,11 +14,11 @@ import type { JobWaiter } from '../src/fetcher/job-waiter.ts'
 import { startInstanceFetcher } from '../src/fetcher/instance-fetcher.ts'
 import { redisKeys } from '../src/redis-keys.ts'
 import { testKafkaBootstrap } from '../test/harness/kafka-broker.ts'
-import { committedOffsets, createTopic, endOffsets } from '../test/harness/kafka-helpers.ts'
+import { createTopic, endOffsets } from '../test/harness/kafka-helpers.ts'
 import { testPrefix, testRedisUrl } from '../test/harness/redis-server.ts'
 import { canalStream } from './canal-stream.ts'
 import { benchInstance } from './k2s-cluster.ts'
-import { produceFast, rawRead } from './kafka-bench.ts'
+import { produceFast, rawRead, untilCommitted } from './kafka-bench.ts'
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '200000' }, partitions: { type: 'string', default: '4' }, profile: { type: 'string' } } })
 const [kafka, redisUrl] = await Promise.all([testKafkaBootstrap(), testRedisUrl()])
@@ -80,11 +79,7 @@ const fetcher = await startInstanceFetcher(
 // Polled only once every batch was handed over: each poll is a Kafka client of its own, whose CPU
 // would count as the fetcher's.
 await cut
-for (;;) {
-  const committed = await committedOffsets(kafka, `k2s-${name}`, topic)
-  if ([...ends].every(([p, end]) => committed.get(p) === end)) break
-  await sleep(50)
-}
+await untilCommitted({ kafka, groupId: `k2s-${name}`, topic, ends, what: name, everyMs: 50 })
 report(`K2S fetcher (${jobs} batches)`, performance.now() - started, cpuMs(cpu))
 if (profiler) await writeFile(values.profile!, JSON.stringify((await profiler.post('Profiler.stop')).profile))
 await fetcher.stop()

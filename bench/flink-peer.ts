@@ -4,11 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { committedOffsets } from '../test/harness/kafka-helpers.ts'
 import { startEmulatorChild, type TableDigest } from './emulator-child.ts'
-import { listenerPid, machineBusyMeter, processMeter, type ProcessUse } from './process-stats.ts'
+import { untilCommitted } from './kafka-bench.ts'
+import { localServices, machineBusyMeter, processMeter, type ProcessUse } from './process-stats.ts'
 
 export const flinkPeerName = 'Flink 1.18.1 SQL + flink-connector-starrocks 1.2.10'
 
@@ -65,21 +64,25 @@ export async function runFlinkPeer(opts: {
       void exited.then(([code]) => reject(new Error(`the Flink peer exited with ${code} before its job was submitted`)))
     })
     await submitted
-    const kafkaPid = listenerPid(Number(opts.kafka.split(',')[0]!.split(':').at(-1)))
-    const usage = processMeter([{ role: 'flink', pid: jvm.pid! }, { role: 'emulator', pid: emulator.pid }, ...(kafkaPid === null ? [] : [{ role: 'kafka', pid: kafkaPid }])])
+    const usage = processMeter([{ role: 'flink', pid: jvm.pid! }, { role: 'emulator', pid: emulator.pid }, ...localServices({ kafka: opts.kafka })])
     const busy = machineBusyMeter()
     const started = performance.now()
     const total = [...opts.ends.values()].reduce((a, b) => a + Number(b), 0)
-    let steadyFrom: { at: number; messages: number } | null = null
-    for (;;) {
-      const committed = await committedOffsets(opts.kafka, groupId, opts.topic)
-      const messages = [...committed.values()].reduce((a, b) => a + Number(b), 0)
-      if (!steadyFrom && messages >= total * 0.2) steadyFrom = { at: performance.now(), messages }
-      if ([...opts.ends].every(([p, end]) => committed.get(p) === end)) break
-      if (jvm.exitCode !== null) throw new Error(`the Flink peer exited with ${jvm.exitCode} before it was done`)
-      if (performance.now() - started > opts.timeoutMs) throw new Error(`Flink peer: not done after ${opts.timeoutMs} ms: ${JSON.stringify([...committed].map(([p, o]) => [p, String(o)]))}`)
-      await sleep(100)
-    }
+    // Set inside onPoll, which TypeScript cannot see: the cast keeps it from narrowing to null.
+    let steadyFrom = null as { at: number; messages: number } | null
+    await untilCommitted({
+      kafka: opts.kafka,
+      groupId,
+      topic: opts.topic,
+      ends: opts.ends,
+      what: 'Flink peer',
+      timeoutMs: opts.timeoutMs,
+      onPoll: (committed) => {
+        if (jvm.exitCode !== null) throw new Error(`the Flink peer exited with ${jvm.exitCode} before it was done`)
+        const messages = [...committed.values()].reduce((a, b) => a + Number(b), 0)
+        if (!steadyFrom && messages >= total * 0.2) steadyFrom = { at: performance.now(), messages }
+      },
+    })
     const ended = performance.now()
     const processes = usage()
     const machineBusy = busy()

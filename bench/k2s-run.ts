@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { committedOffsets } from '../test/harness/kafka-helpers.ts'
 import { testPrefix } from '../test/harness/redis-server.ts'
 import { sourceDatabase } from './canal-stream.ts'
 import { startEmulatorChild, type TableDigest } from './emulator-child.ts'
 import { benchInstance, benchMappingEnv, startK2sCluster } from './k2s-cluster.ts'
+import { untilCommitted } from './kafka-bench.ts'
 import { benchProcesses, machineBusyMeter, processMeter, type ProcessUse } from './process-stats.ts'
 import { redisMemorySampler } from './samplers.ts'
 
@@ -58,13 +58,7 @@ export async function runK2s(opts: {
     const started = performance.now()
     const startedAt = Date.now()
     await k2s.store.startInstance(name)
-    const groupId = `k2s-${name}`
-    for (;;) {
-      const committed = await committedOffsets(opts.kafka, groupId, opts.topic)
-      if ([...opts.ends].every(([p, end]) => committed.get(p) === end)) break
-      if (performance.now() - started > opts.timeoutMs) throw new Error(`${name}: not done after ${opts.timeoutMs} ms: ${JSON.stringify([...committed].map(([p, o]) => [p, String(o)]))}`)
-      await sleep(100)
-    }
+    await untilCommitted({ kafka: opts.kafka, groupId: `k2s-${name}`, topic: opts.topic, ends: opts.ends, what: name, timeoutMs: opts.timeoutMs })
     const ms = performance.now() - started
     const processes = usage()
     const machineBusy = busy()

@@ -1,5 +1,31 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs'
-import type { TestMessage } from '../test/harness/kafka-helpers.ts'
+import { committedOffsets, type TestMessage } from '../test/harness/kafka-helpers.ts'
+
+/**
+ * Polls a group's committed offsets until every partition's is its end offset: a drain is done once
+ * its rows are in StarRocks and committed. `onPoll` sees each poll's offsets (and may throw to stop).
+ */
+export async function untilCommitted(opts: {
+  kafka: string
+  groupId: string
+  topic: string
+  ends: Map<number, bigint>
+  /** Names the run in the error when `timeoutMs` passes first. */
+  what: string
+  timeoutMs?: number
+  everyMs?: number
+  onPoll?: (committed: Map<number, bigint | null>) => void
+}): Promise<void> {
+  const deadline = performance.now() + (opts.timeoutMs ?? Infinity)
+  for (;;) {
+    const committed = await committedOffsets(opts.kafka, opts.groupId, opts.topic)
+    opts.onPoll?.(committed)
+    if ([...opts.ends].every(([p, end]) => committed.get(p) === end)) return
+    if (performance.now() > deadline) throw new Error(`${opts.what}: not done after ${opts.timeoutMs} ms: ${JSON.stringify([...committed].map(([p, o]) => [p, String(o)]))}`)
+    await sleep(opts.everyMs ?? 100)
+  }
+}
 
 /** Writes `messages` in ~1.5 MB sends, each exactly once: setup, not what is measured. */
 export async function produceFast(bootstrap: string, topic: string, messages: TestMessage[]): Promise<number> {

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel, CompressionTypes } from 'kafkajs'
-import { committedOffsets, createTopic, endOffsets } from '../test/harness/kafka-helpers.ts'
+import { createTopic, endOffsets } from '../test/harness/kafka-helpers.ts'
 import { testPrefix } from '../test/harness/redis-server.ts'
 import { canalMessages, sourceDatabase, type CanalMessage } from './canal-stream.ts'
 import { startEmulatorChild } from './emulator-child.ts'
 import { benchInstance, benchMappingEnv, startK2sCluster } from './k2s-cluster.ts'
+import { untilCommitted } from './kafka-bench.ts'
 import { benchProcesses, processMeter, type ProcessUse } from './process-stats.ts'
 
 export type LatencyRunResult = {
@@ -86,13 +87,7 @@ export async function runLatency(opts: {
       await sleep(tickMs)
     }
     const ends = await endOffsets(opts.kafka, topic)
-    const deadline = Date.now() + 120_000
-    for (;;) {
-      const committed = await committedOffsets(opts.kafka, `k2s-${name}`, topic)
-      if ([...ends].every(([p, end]) => committed.get(p) === end)) break
-      if (Date.now() > deadline) throw new Error(`${name}: the steady stream was not loaded within 120 s of its end`)
-      await sleep(100)
-    }
+    await untilCommitted({ kafka: opts.kafka, groupId: `k2s-${name}`, topic, ends, what: `${name}: the steady stream, 120 s after its end,`, timeoutMs: 120_000 })
     const processes = usage()
     await sleep(300) // the emulator's last load report
     const latencies = rowLatencies(sent.filter((s) => s.at - started >= warmupMs), emulator.loads.filter((l) => l.status === 'Success'), opts.targetDb)

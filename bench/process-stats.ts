@@ -24,16 +24,23 @@ export type ProcessUse = { role: string; cpuSeconds: number; peakRssBytes: numbe
  * Kafka broker and redis-server when they run on this machine (they share its two cores).
  */
 export function benchProcesses(k2s: { fetcherPid: number; loaderPids: number[] }, emulatorPid: number, services: { kafka: string; redisUrl: string }): { role: string; pid: number }[] {
+  return [
+    { role: 'fetcher', pid: k2s.fetcherPid },
+    ...k2s.loaderPids.map((pid, i) => ({ role: `loader ${i + 1}`, pid })),
+    { role: 'emulator', pid: emulatorPid },
+    ...localServices(services),
+  ]
+}
+
+/** The Kafka broker and the redis-server, those of them that run on this machine. */
+export function localServices(services: { kafka: string; redisUrl?: string }): { role: string; pid: number }[] {
   const local = (role: string, port: number) => {
     const pid = listenerPid(port)
     return pid === null ? [] : [{ role, pid }]
   }
   return [
-    { role: 'fetcher', pid: k2s.fetcherPid },
-    ...k2s.loaderPids.map((pid, i) => ({ role: `loader ${i + 1}`, pid })),
-    { role: 'emulator', pid: emulatorPid },
     ...local('kafka', Number(services.kafka.split(',')[0]!.split(':').at(-1))),
-    ...local('redis', Number(new URL(services.redisUrl).port || 6379)),
+    ...(services.redisUrl ? local('redis', Number(new URL(services.redisUrl).port || 6379)) : []),
   ]
 }
 
